@@ -1,0 +1,27 @@
+//! The one description of a package that every omnipack feature produces and
+//! every package format consumes: [`PackageSpec`].
+//!
+//! A spec is built either from a small TOML file ([`SpecFile`]) or from
+//! command-line flags plus a staged directory ([`scan_tree`]). Writers for
+//! `.deb` and `.rpm` read it; readers produce a [`PackageInfo`] for `inspect`
+//! and, later, for repository indexing.
+
+mod arch;
+mod compression;
+mod depend;
+mod error;
+mod info;
+mod model;
+mod specfile;
+mod tree;
+mod validate;
+
+pub use arch::Arch;
+pub use compression::{Codec, Compression};
+pub use depend::{Constraint, Dependency, Op, Relation};
+pub use error::SpecError;
+pub use info::{Format, InfoFile, InfoFileKind, PackageInfo};
+pub use model::{Config, FileEntry, FileKind, FileSource, FormatOptions, PackageSpec, Scripts};
+pub use specfile::SpecFile;
+pub use tree::{ScanOptions, is_system_dir, scan_tree};
+pub use validate::{validate_for_deb, validate_for_rpm};
