@@ -11,7 +11,9 @@ pub struct ArWriter<W: Write> {
 
 impl<W: Write> std::fmt::Debug for ArWriter<W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ArWriter").field("mtime", &self.mtime).finish_non_exhaustive()
+        f.debug_struct("ArWriter")
+            .field("mtime", &self.mtime)
+            .finish_non_exhaustive()
     }
 }
 

@@ -166,7 +166,9 @@ mod tests {
     use super::*;
 
     fn roundtrip(c: &str, threads: u32) -> Vec<u8> {
-        let data: Vec<u8> = (0..300_000u32).flat_map(|i| (i % 251).to_le_bytes()).collect();
+        let data: Vec<u8> = (0..300_000u32)
+            .flat_map(|i| (i % 251).to_le_bytes())
+            .collect();
         let mut e = Encoder::new(Vec::new(), c.parse().unwrap(), threads).unwrap();
         e.write_all(&data).unwrap();
         let out = e.finish().unwrap();

@@ -49,7 +49,10 @@ impl<W: Write> CpioWriter<W> {
         let size = u32::try_from(e.size).map_err(|_| {
             io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!("`{}` is 4 GiB or larger, which an RPM cpio payload cannot hold", e.name),
+                format!(
+                    "`{}` is 4 GiB or larger, which an RPM cpio payload cannot hold",
+                    e.name
+                ),
             )
         })?;
         let namesize = e.name.len() as u32 + 1;
@@ -71,7 +74,10 @@ impl<W: Write> CpioWriter<W> {
         if n != entry.size {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
-                format!("`{}` changed size while being archived; stop whatever writes to the staged tree and retry", entry.name),
+                format!(
+                    "`{}` changed size while being archived; stop whatever writes to the staged tree and retry",
+                    entry.name
+                ),
             ));
         }
         self.pad()

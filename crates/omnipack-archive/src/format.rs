@@ -39,7 +39,11 @@ pub trait PackageFormat {
 
     /// Checks `spec` against the format's rules, then writes the package to `out`,
     /// streaming file contents (never holding the payload in memory).
-    fn write(spec: &PackageSpec, out: &mut dyn Write, opts: &WriteOptions<'_>) -> Result<(), Self::Error>;
+    fn write(
+        spec: &PackageSpec,
+        out: &mut dyn Write,
+        opts: &WriteOptions<'_>,
+    ) -> Result<(), Self::Error>;
 
     /// Reads a package's metadata and file list.
     fn read(path: &Path) -> Result<PackageInfo, Self::Error>;

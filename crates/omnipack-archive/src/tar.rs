@@ -34,7 +34,9 @@ pub struct TarWriter<W: Write> {
 
 impl<W: Write> std::fmt::Debug for TarWriter<W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TarWriter").field("mtime", &self.mtime).finish_non_exhaustive()
+        f.debug_struct("TarWriter")
+            .field("mtime", &self.mtime)
+            .finish_non_exhaustive()
     }
 }
 
@@ -53,7 +55,13 @@ impl<W: Write> TarWriter<W> {
         TarWriter { builder, mtime }
     }
 
-    fn header(&self, kind: EntryType, mode: u32, owner: Owner<'_>, size: u64) -> io::Result<Header> {
+    fn header(
+        &self,
+        kind: EntryType,
+        mode: u32,
+        owner: Owner<'_>,
+        size: u64,
+    ) -> io::Result<Header> {
         let mut h = Header::new_gnu();
         h.set_entry_type(kind);
         h.set_mode(mode);
@@ -70,7 +78,12 @@ impl<W: Write> TarWriter<W> {
 
     /// Writes a GNU long-name (`L`) or long-link (`K`) record for `value`.
     fn long_record(&mut self, kind: u8, value: &str) -> io::Result<()> {
-        let mut h = self.header(EntryType::new(kind), 0o644, Owner::ROOT, value.len() as u64 + 1)?;
+        let mut h = self.header(
+            EntryType::new(kind),
+            0o644,
+            Owner::ROOT,
+            value.len() as u64 + 1,
+        )?;
         set_field(&mut h, Field::Name, "././@LongLink");
         h.set_mtime(0);
         h.set_cksum();
@@ -171,7 +184,10 @@ impl<R> ExactReader<'_, R> {
     fn short(&self) -> io::Error {
         io::Error::new(
             io::ErrorKind::UnexpectedEof,
-            format!("`{}` changed size while being archived; stop whatever writes to the staged tree and retry", self.name),
+            format!(
+                "`{}` changed size while being archived; stop whatever writes to the staged tree and retry",
+                self.name
+            ),
         )
     }
 }
@@ -202,7 +218,15 @@ mod tests {
         let mut w = TarWriter::new(Vec::new(), 1_700_000_000);
         w.dir("./", 0o755, Owner::ROOT).unwrap();
         w.file(&long, 0o644, Owner::ROOT, 5, &b"hello"[..]).unwrap();
-        w.symlink("./l", &target, Owner { user: "app", group: "app" }).unwrap();
+        w.symlink(
+            "./l",
+            &target,
+            Owner {
+                user: "app",
+                group: "app",
+            },
+        )
+        .unwrap();
         let bytes = w.finish().unwrap();
         let mut a = tar::Archive::new(&bytes[..]);
         let got: Vec<(String, Option<String>, u64)> = a
@@ -211,7 +235,9 @@ mod tests {
             .map(|e| {
                 let e = e.unwrap();
                 let p = String::from_utf8(e.path_bytes().to_vec()).unwrap();
-                let l = e.link_name_bytes().map(|b| String::from_utf8(b.to_vec()).unwrap());
+                let l = e
+                    .link_name_bytes()
+                    .map(|b| String::from_utf8(b.to_vec()).unwrap());
                 (p, l, e.header().mtime().unwrap())
             })
             .collect();
@@ -224,7 +250,9 @@ mod tests {
     #[test]
     fn a_file_that_shrinks_is_an_error_naming_it() {
         let mut w = TarWriter::new(Vec::new(), 0);
-        let err = w.file("./x", 0o644, Owner::ROOT, 10, &b"short"[..]).unwrap_err();
+        let err = w
+            .file("./x", 0o644, Owner::ROOT, 10, &b"short"[..])
+            .unwrap_err();
         assert!(err.to_string().contains("`./x` changed size"), "{err}");
     }
 }

@@ -80,7 +80,9 @@ impl FromStr for Compression {
         let level = match level {
             None => None,
             Some(l) => {
-                let n: u32 = l.parse().map_err(|_| SpecError::Compression(s.to_owned()))?;
+                let n: u32 = l
+                    .parse()
+                    .map_err(|_| SpecError::Compression(s.to_owned()))?;
                 let max = match codec {
                     Codec::None => 0,
                     Codec::Gzip | Codec::Xz => 9,

@@ -34,10 +34,14 @@ pub enum SpecError {
         reason: String,
     },
     /// A compression setting could not be parsed.
-    #[error("invalid compression `{0}`: expected gzip, xz, zstd or none, optionally with `:LEVEL` (e.g. `xz:6`, `zstd:19`)")]
+    #[error(
+        "invalid compression `{0}`: expected gzip, xz, zstd or none, optionally with `:LEVEL` (e.g. `xz:6`, `zstd:19`)"
+    )]
     Compression(String),
     /// An architecture name is unknown.
-    #[error("unknown architecture `{0}`: use native, all, amd64/x86_64, arm64/aarch64, i386/i686, armhf, ppc64el/ppc64le, s390x or riscv64")]
+    #[error(
+        "unknown architecture `{0}`: use native, all, amd64/x86_64, arm64/aarch64, i386/i686, armhf, ppc64el/ppc64le, s390x or riscv64"
+    )]
     Arch(String),
     /// The spec file is not valid TOML or has unknown/mistyped keys.
     #[error("`{path}`: {message}")]

@@ -257,7 +257,10 @@ impl SpecFile {
             // `from-dir` was resolved against the file by `load`.
             from_dir: pick(self.from_dir, file.from_dir),
             prefix: pick(self.prefix, file.prefix),
-            allow_dangling_symlinks: pick(self.allow_dangling_symlinks, file.allow_dangling_symlinks),
+            allow_dangling_symlinks: pick(
+                self.allow_dangling_symlinks,
+                file.allow_dangling_symlinks,
+            ),
             config_files: cat(self.config_files, file.config_files),
             files: file.files,
             dirs: file.dirs,
@@ -361,7 +364,9 @@ impl SpecFile {
                 Some(e) => e,
                 None => {
                     spec.files.push(FileEntry::dir(d.path.clone(), 0o755));
-                    spec.files.last_mut().ok_or(SpecError::Duplicate(d.path.clone()))?
+                    spec.files
+                        .last_mut()
+                        .ok_or(SpecError::Duplicate(d.path.clone()))?
                 }
             };
             if entry.kind != FileKind::Dir {
@@ -386,29 +391,32 @@ impl SpecFile {
             upsert(&mut spec.files, FileEntry::symlink(l.path, l.target));
         }
         for c in &self.config_files {
-            let e = spec.files.iter_mut().find(|e| &e.path == c).ok_or_else(|| {
-                SpecError::InvalidField {
+            let e = spec
+                .files
+                .iter_mut()
+                .find(|e| &e.path == c)
+                .ok_or_else(|| SpecError::InvalidField {
                     field: "config-files",
                     value: c.clone(),
                     format: "any",
                     reason: "no such installed file in the package".into(),
-                }
-            })?;
+                })?;
             e.config = Some(Config { noreplace: true });
         }
-        let script = |inline: Option<String>, file: Option<PathBuf>| -> Result<Option<String>, SpecError> {
-            match (inline, file) {
-                (Some(s), None) => Ok(Some(s)),
-                (None, Some(p)) => Ok(Some(fs::read_to_string(base.join(p))?)),
-                (None, None) => Ok(None),
-                (Some(_), Some(_)) => Err(SpecError::InvalidField {
-                    field: "scripts",
-                    value: "both inline and file".into(),
-                    format: "any",
-                    reason: "give a script either inline or as `*-file`, not both".into(),
-                }),
-            }
-        };
+        let script =
+            |inline: Option<String>, file: Option<PathBuf>| -> Result<Option<String>, SpecError> {
+                match (inline, file) {
+                    (Some(s), None) => Ok(Some(s)),
+                    (None, Some(p)) => Ok(Some(fs::read_to_string(base.join(p))?)),
+                    (None, None) => Ok(None),
+                    (Some(_), Some(_)) => Err(SpecError::InvalidField {
+                        field: "scripts",
+                        value: "both inline and file".into(),
+                        format: "any",
+                        reason: "give a script either inline or as `*-file`, not both".into(),
+                    }),
+                }
+            };
         let s = self.scripts;
         spec.scripts = Scripts {
             pre_install: script(s.pre_install, s.pre_install_file)?,
@@ -425,7 +433,10 @@ impl SpecFile {
 
 fn format_options(d: FormatDecl) -> Result<FormatOptions, SpecError> {
     Ok(FormatOptions {
-        compression: d.compression.map(|c| c.parse::<Compression>()).transpose()?,
+        compression: d
+            .compression
+            .map(|c| c.parse::<Compression>())
+            .transpose()?,
         fields: d.fields,
     })
 }

@@ -35,22 +35,86 @@ impl Default for ScanOptions {
 
 /// Directories of the base system that no package should own.
 const SYSTEM_DIRS: &[&str] = &[
-    "/", "/bin", "/boot", "/dev", "/etc", "/etc/cron.d", "/etc/default", "/etc/firewalld",
-    "/etc/firewalld/services", "/etc/init.d", "/etc/logrotate.d", "/etc/profile.d",
-    "/etc/rsyslog.d", "/etc/sudoers.d", "/etc/sysconfig", "/etc/systemd", "/etc/systemd/system",
-    "/etc/ufw", "/etc/ufw/applications.d", "/home", "/lib", "/lib/systemd", "/lib/systemd/system",
-    "/lib64", "/media", "/mnt", "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp",
-    "/usr", "/usr/bin", "/usr/include", "/usr/lib", "/usr/lib/firewalld",
-    "/usr/lib/firewalld/services", "/usr/lib/systemd", "/usr/lib/systemd/system",
-    "/usr/lib/systemd/user", "/usr/lib/sysusers.d", "/usr/lib/tmpfiles.d", "/usr/lib64",
-    "/usr/libexec", "/usr/local", "/usr/local/bin", "/usr/local/lib", "/usr/local/sbin",
-    "/usr/local/share", "/usr/sbin", "/usr/share", "/usr/share/applications",
-    "/usr/share/bash-completion", "/usr/share/bash-completion/completions", "/usr/share/doc",
-    "/usr/share/icons", "/usr/share/info", "/usr/share/licenses", "/usr/share/locale",
-    "/usr/share/man", "/usr/share/man/man1", "/usr/share/man/man2", "/usr/share/man/man3",
-    "/usr/share/man/man4", "/usr/share/man/man5", "/usr/share/man/man6", "/usr/share/man/man7",
-    "/usr/share/man/man8", "/usr/share/pixmaps", "/usr/share/zsh", "/var", "/var/cache",
-    "/var/lib", "/var/log", "/var/run", "/var/spool", "/var/tmp",
+    "/",
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/etc/cron.d",
+    "/etc/default",
+    "/etc/firewalld",
+    "/etc/firewalld/services",
+    "/etc/init.d",
+    "/etc/logrotate.d",
+    "/etc/profile.d",
+    "/etc/rsyslog.d",
+    "/etc/sudoers.d",
+    "/etc/sysconfig",
+    "/etc/systemd",
+    "/etc/systemd/system",
+    "/etc/ufw",
+    "/etc/ufw/applications.d",
+    "/home",
+    "/lib",
+    "/lib/systemd",
+    "/lib/systemd/system",
+    "/lib64",
+    "/media",
+    "/mnt",
+    "/opt",
+    "/proc",
+    "/root",
+    "/run",
+    "/sbin",
+    "/srv",
+    "/sys",
+    "/tmp",
+    "/usr",
+    "/usr/bin",
+    "/usr/include",
+    "/usr/lib",
+    "/usr/lib/firewalld",
+    "/usr/lib/firewalld/services",
+    "/usr/lib/systemd",
+    "/usr/lib/systemd/system",
+    "/usr/lib/systemd/user",
+    "/usr/lib/sysusers.d",
+    "/usr/lib/tmpfiles.d",
+    "/usr/lib64",
+    "/usr/libexec",
+    "/usr/local",
+    "/usr/local/bin",
+    "/usr/local/lib",
+    "/usr/local/sbin",
+    "/usr/local/share",
+    "/usr/sbin",
+    "/usr/share",
+    "/usr/share/applications",
+    "/usr/share/bash-completion",
+    "/usr/share/bash-completion/completions",
+    "/usr/share/doc",
+    "/usr/share/icons",
+    "/usr/share/info",
+    "/usr/share/licenses",
+    "/usr/share/locale",
+    "/usr/share/man",
+    "/usr/share/man/man1",
+    "/usr/share/man/man2",
+    "/usr/share/man/man3",
+    "/usr/share/man/man4",
+    "/usr/share/man/man5",
+    "/usr/share/man/man6",
+    "/usr/share/man/man7",
+    "/usr/share/man/man8",
+    "/usr/share/pixmaps",
+    "/usr/share/zsh",
+    "/var",
+    "/var/cache",
+    "/var/lib",
+    "/var/log",
+    "/var/run",
+    "/var/spool",
+    "/var/tmp",
 ];
 
 /// Whether `path` is a base-system directory that packages never own.
@@ -97,7 +161,9 @@ pub fn scan_tree(root: &Path, opts: &ScanOptions) -> Result<Vec<FileEntry>, Spec
     let prefix = normalise_prefix(&opts.prefix)?;
     let meta = fs::metadata(root).map_err(|e| SpecError::Tree {
         path: root.to_path_buf(),
-        reason: format!("cannot read the staged directory: {e}; check the path given to `--from-dir`"),
+        reason: format!(
+            "cannot read the staged directory: {e}; check the path given to `--from-dir`"
+        ),
     })?;
     if !meta.is_dir() {
         return Err(SpecError::Tree {
@@ -111,8 +177,13 @@ pub fn scan_tree(root: &Path, opts: &ScanOptions) -> Result<Vec<FileEntry>, Spec
         .sort_by_file_name();
     for item in walker {
         let item = item.map_err(|e| SpecError::Tree {
-            path: e.path().map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf()),
-            reason: format!("cannot read: {e}; fix its permissions or remove it from the staged tree"),
+            path: e
+                .path()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| root.to_path_buf()),
+            reason: format!(
+                "cannot read: {e}; fix its permissions or remove it from the staged tree"
+            ),
         })?;
         let rel = item.path().strip_prefix(root).unwrap_or(item.path());
         let mut rel_str = String::new();
@@ -141,7 +212,8 @@ pub fn scan_tree(root: &Path, opts: &ScanOptions) -> Result<Vec<FileEntry>, Spec
                 entries.push(FileEntry::dir(installed, mode));
             }
         } else if ft.is_file() {
-            let mut e = FileEntry::file(installed, FileSource::Path(item.path().to_path_buf()), mode);
+            let mut e =
+                FileEntry::file(installed, FileSource::Path(item.path().to_path_buf()), mode);
             if opts.etc_is_config && e.path.starts_with("/etc/") {
                 e.config = Some(Config { noreplace: true });
             }
@@ -159,8 +231,9 @@ pub fn scan_tree(root: &Path, opts: &ScanOptions) -> Result<Vec<FileEntry>, Spec
         } else {
             return Err(SpecError::Tree {
                 path: item.path().to_path_buf(),
-                reason: "a device, socket or fifo cannot be packaged; remove it from the staged tree"
-                    .into(),
+                reason:
+                    "a device, socket or fifo cannot be packaged; remove it from the staged tree"
+                        .into(),
             });
         }
     }
@@ -216,14 +289,23 @@ mod tests {
         fs::create_dir_all(r.join("etc")).unwrap();
         fs::write(r.join("opt/app/lib/x"), "x").unwrap();
         fs::write(r.join("etc/app.conf"), "k=v").unwrap();
-        fs::set_permissions(r.join("opt/app/lib/x"), std::fs::Permissions::from_mode(0o4755))
-            .unwrap();
+        fs::set_permissions(
+            r.join("opt/app/lib/x"),
+            std::fs::Permissions::from_mode(0o4755),
+        )
+        .unwrap();
         symlink("/opt/app/lib/x", r.join("usr/bin/x")).unwrap();
         let e = scan_tree(r, &ScanOptions::default()).unwrap();
         let paths: Vec<&str> = e.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(
             paths,
-            ["/etc/app.conf", "/opt/app", "/opt/app/lib", "/opt/app/lib/x", "/usr/bin/x"]
+            [
+                "/etc/app.conf",
+                "/opt/app",
+                "/opt/app/lib",
+                "/opt/app/lib/x",
+                "/usr/bin/x"
+            ]
         );
         assert_eq!(e[3].mode, 0o4755);
         assert!(e[0].config.is_some());

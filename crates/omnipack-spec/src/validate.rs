@@ -139,7 +139,11 @@ pub fn validate_for_deb(spec: &PackageSpec) -> Result<(), SpecError> {
     }
     for d in &spec.provides {
         for alt in &d.alternatives {
-            if alt.constraint.as_ref().is_some_and(|c| c.op != crate::Op::Eq) {
+            if alt
+                .constraint
+                .as_ref()
+                .is_some_and(|c| c.op != crate::Op::Eq)
+            {
                 return Err(invalid(
                     "provides",
                     &d.to_deb(),
@@ -149,7 +153,12 @@ pub fn validate_for_deb(spec: &PackageSpec) -> Result<(), SpecError> {
             }
         }
         if d.alternatives.len() > 1 {
-            return Err(invalid("provides", &d.to_deb(), F, "Provides takes no alternatives"));
+            return Err(invalid(
+                "provides",
+                &d.to_deb(),
+                F,
+                "Provides takes no alternatives",
+            ));
         }
     }
     check_relations(spec, F)?;
@@ -248,7 +257,9 @@ mod tests {
 
     #[test]
     fn rpm_versions_refuse_hyphen() {
-        let err = validate_for_rpm(&spec("x", "1.0-2")).unwrap_err().to_string();
+        let err = validate_for_rpm(&spec("x", "1.0-2"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("invalid version `1.0-2`"), "{err}");
         assert!(validate_for_deb(&spec("xx", "1.0-2")).is_ok());
         assert!(validate_for_deb(&spec("xx", "v1.0")).is_err());

@@ -1,0 +1,51 @@
+//! The Debian binary package format (deb(5)): an `ar` archive holding
+//! `debian-binary`, `control.tar.gz` and `data.tar.{gz,xz,zst}`.
+//!
+//! [`Deb`] implements [`omnipack_archive::PackageFormat`]: [`write`](Deb) streams
+//! the payload through the compressor into a temporary file, then assembles the
+//! `ar`; [`read`](Deb) returns the control fields and the file list.
+
+mod control;
+mod error;
+mod read;
+mod write;
+
+use std::io::Write;
+use std::path::Path;
+
+use omnipack_archive::{PackageFormat, WriteOptions};
+use omnipack_spec::{PackageInfo, PackageSpec};
+
+pub use control::{ControlFields, control_file};
+pub use error::DebError;
+
+/// The .deb format.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Deb;
+
+impl PackageFormat for Deb {
+    type Error = DebError;
+
+    fn file_name(spec: &PackageSpec) -> String {
+        // dpkg-name's convention: the epoch is left out of the file name.
+        format!(
+            "{}_{}-{}_{}.deb",
+            spec.name,
+            spec.version,
+            spec.release,
+            spec.arch.deb_name()
+        )
+    }
+
+    fn write(
+        spec: &PackageSpec,
+        out: &mut dyn Write,
+        opts: &WriteOptions<'_>,
+    ) -> Result<(), DebError> {
+        write::write(spec, out, opts)
+    }
+
+    fn read(path: &Path) -> Result<PackageInfo, DebError> {
+        read::read(path)
+    }
+}

@@ -1,0 +1,236 @@
+//! Reads a .deb back: the control stanza, `md5sums`, `conffiles`, script names
+//! and the data.tar file list. Works on packages from dpkg-deb as well as ours
+//! (any of gzip/xz/zstd/uncompressed members, with or without `./` names).
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use fs_err as fs;
+use omnipack_archive::Decoder;
+use omnipack_spec::{Codec, Format, InfoFile, InfoFileKind, PackageInfo};
+
+use crate::{ControlFields, DebError};
+
+#[derive(Default)]
+struct Control {
+    fields: ControlFields,
+    md5sums: HashMap<String, String>,
+    conffiles: HashSet<String>,
+    scripts: Vec<String>,
+}
+
+fn normalise(raw: &[u8]) -> String {
+    let s = String::from_utf8_lossy(raw);
+    let s = s
+        .trim_start_matches("./")
+        .trim_start_matches('/')
+        .trim_end_matches('/');
+    format!("/{s}")
+}
+
+fn codec(path: &Path, member: &str) -> Result<Codec, DebError> {
+    Decoder::<&[u8]>::codec_for_name(member).ok_or_else(|| DebError::Corrupt {
+        path: path.to_path_buf(),
+        member: member.to_owned(),
+        reason: "unknown compression".into(),
+    })
+}
+
+fn read_control(path: &Path, member: &str, data: impl Read) -> Result<Control, DebError> {
+    let corrupt = |reason: String| DebError::Corrupt {
+        path: path.to_path_buf(),
+        member: member.to_owned(),
+        reason,
+    };
+    let dec = Decoder::new(BufReader::new(data), codec(path, member)?)
+        .map_err(|e| corrupt(e.to_string()))?;
+    let mut tar = tar::Archive::new(dec);
+    let mut c = Control::default();
+    let mut found = false;
+    for entry in tar.entries().map_err(|e| corrupt(e.to_string()))? {
+        let mut entry = entry.map_err(|e| corrupt(e.to_string()))?;
+        let name = normalise(&entry.path_bytes());
+        let mut text = String::new();
+        if entry.header().entry_type().is_file() {
+            entry
+                .read_to_string(&mut text)
+                .map_err(|e| corrupt(format!("{name}: {e}")))?;
+        }
+        match name.as_str() {
+            "/control" => {
+                c.fields =
+                    ControlFields::parse(&text).map_err(|e| corrupt(format!("control: {e}")))?;
+                found = true;
+            }
+            "/md5sums" => {
+                for line in text.lines() {
+                    if let Some((sum, p)) = line.split_once(char::is_whitespace) {
+                        c.md5sums
+                            .insert(format!("/{}", p.trim_start()), sum.to_owned());
+                    }
+                }
+            }
+            "/conffiles" => {
+                c.conffiles = text.lines().map(|l| l.trim().to_owned()).collect();
+            }
+            "/preinst" | "/postinst" | "/prerm" | "/postrm" | "/config" | "/triggers" => {
+                c.scripts.push(name[1..].to_owned());
+            }
+            _ => {}
+        }
+    }
+    if !found {
+        return Err(corrupt("no `control` file".into()));
+    }
+    Ok(c)
+}
+
+fn read_data(
+    path: &Path,
+    member: &str,
+    data: impl Read,
+    c: &Control,
+) -> Result<Vec<InfoFile>, DebError> {
+    let corrupt = |reason: String| DebError::Corrupt {
+        path: path.to_path_buf(),
+        member: member.to_owned(),
+        reason,
+    };
+    let dec = Decoder::new(BufReader::new(data), codec(path, member)?)
+        .map_err(|e| corrupt(e.to_string()))?;
+    let mut tar = tar::Archive::new(dec);
+    let mut files = Vec::new();
+    for entry in tar.entries().map_err(|e| corrupt(e.to_string()))? {
+        let entry = entry.map_err(|e| corrupt(e.to_string()))?;
+        let h = entry.header();
+        let p = normalise(&entry.path_bytes());
+        let kind = match h.entry_type() {
+            t if t.is_file() => InfoFileKind::File,
+            t if t.is_dir() => InfoFileKind::Dir,
+            t if t.is_symlink() => InfoFileKind::Symlink,
+            _ => InfoFileKind::Other,
+        };
+        let link_target = entry
+            .link_name_bytes()
+            .map(|b| String::from_utf8_lossy(&b).into_owned());
+        let user = h.username().ok().flatten().unwrap_or("").to_owned();
+        let group = h.groupname().ok().flatten().unwrap_or("").to_owned();
+        files.push(InfoFile {
+            digest: c.md5sums.get(&p).cloned(),
+            config: c.conffiles.contains(&p),
+            mode: h.mode().map_err(|e| corrupt(e.to_string()))? & 0o7777,
+            size: if kind == InfoFileKind::File {
+                entry.size()
+            } else {
+                0
+            },
+            path: p,
+            kind,
+            user,
+            group,
+            link_target,
+        });
+    }
+    Ok(files)
+}
+
+fn relations(f: &ControlFields, name: &str) -> Vec<String> {
+    f.get(name)
+        .map(|v| {
+            v.split(',')
+                .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Reads `path` as a .deb.
+pub(crate) fn read(path: &Path) -> Result<PackageInfo, DebError> {
+    let mut file = fs::File::open(path)?;
+    let mut head = [0u8; 8];
+    let n = file.read(&mut head)?;
+    if Format::sniff(&head[..n]) != Some(Format::Deb) {
+        return Err(DebError::NotDeb {
+            path: path.to_path_buf(),
+            reason: "it does not start with the `!<arch>` magic".into(),
+        });
+    }
+    drop(file);
+    let file = fs::File::open(path)?;
+    let mut ar = ar::Archive::new(BufReader::new(file));
+    let corrupt = |member: &str, reason: String| DebError::Corrupt {
+        path: path.to_path_buf(),
+        member: member.to_owned(),
+        reason,
+    };
+    let mut control: Option<Control> = None;
+    let mut files: Option<Vec<InfoFile>> = None;
+    let mut index = 0;
+    while let Some(entry) = ar.next_entry() {
+        let entry = entry.map_err(|e| corrupt("ar", e.to_string()))?;
+        let name = String::from_utf8_lossy(entry.header().identifier())
+            .trim_end_matches('/')
+            .to_owned();
+        if index == 0 && name != "debian-binary" {
+            return Err(DebError::NotDeb {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "an ar archive whose first member is `{name}`, not `debian-binary`"
+                ),
+            });
+        }
+        index += 1;
+        if name.starts_with("control.tar") {
+            control = Some(read_control(path, &name, entry)?);
+        } else if name.starts_with("data.tar") {
+            let c = control
+                .as_ref()
+                .ok_or_else(|| corrupt(&name, "data member comes before control".into()))?;
+            files = Some(read_data(path, &name, entry, c)?);
+        }
+    }
+    let c = control.ok_or_else(|| corrupt("control.tar", "missing (truncated file?)".into()))?;
+    let files = files.ok_or_else(|| corrupt("data.tar", "missing (truncated file?)".into()))?;
+    let f = &c.fields;
+    let full = f.get("Version").unwrap_or_default();
+    let (epoch, rest) = match full.split_once(':') {
+        Some((e, r)) => (e.parse().ok(), r),
+        None => (None, full),
+    };
+    let (version, release) = match rest.rsplit_once('-') {
+        Some((v, r)) => (v.to_owned(), r.to_owned()),
+        None => (rest.to_owned(), String::new()),
+    };
+    let desc = f.get("Description").unwrap_or_default();
+    let (summary, long) = desc.split_once('\n').unwrap_or((desc, ""));
+    let long: Vec<&str> = long
+        .lines()
+        .map(|l| {
+            let l = l.strip_prefix(' ').unwrap_or(l);
+            if l == "." { "" } else { l }
+        })
+        .collect();
+    Ok(PackageInfo {
+        format: Format::Deb,
+        name: f.get("Package").unwrap_or_default().to_owned(),
+        version,
+        release,
+        epoch,
+        arch: f.get("Architecture").unwrap_or_default().to_owned(),
+        summary: summary.to_owned(),
+        description: long.join("\n"),
+        depends: relations(f, "Depends"),
+        provides: relations(f, "Provides"),
+        conflicts: relations(f, "Conflicts"),
+        installed_size: f
+            .get("Installed-Size")
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(0)
+            * 1024,
+        scripts: c.scripts.clone(),
+        fields: c.fields.0.clone(),
+        files,
+    })
+}

@@ -1,0 +1,425 @@
+//! Writes a .deb (deb(5)) from a [`PackageSpec`], streaming every file once:
+//!
+//! 1. `data.tar.<codec>` goes through the compressor into a temporary file in
+//!    the scratch directory; each file's MD5 is taken as it streams.
+//! 2. `control.tar.gz` (control, md5sums, conffiles, scripts) is written next,
+//!    since `Installed-Size` and `md5sums` are known only after step 1.
+//! 3. The `ar` container is assembled: `debian-binary`, control, data.
+//!
+//! Like debhelper (dh_installdocs, dh_installchangelogs), a package without
+//! them gets `/usr/share/doc/<name>/copyright` and `changelog.Debian.gz`, which
+//! Debian policy §12.5 and §12.7 require (lintian: no-copyright-file, no-changelog).
+
+use std::collections::BTreeSet;
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+
+use fs_err as fs;
+use md5::{Digest, Md5};
+use omnipack_archive::ar::ArWriter;
+use omnipack_archive::tar::{Owner, TarWriter};
+use omnipack_archive::{Encoder, WriteOptions, hex};
+use omnipack_spec::{Codec, Compression, FileKind, FileSource, PackageSpec, validate_for_deb};
+
+use crate::{DebError, control_file};
+
+/// One entry of data.tar, in archive order.
+struct Planned<'a> {
+    path: String,
+    kind: Kind<'a>,
+    mode: u32,
+    user: &'a str,
+    group: &'a str,
+    config: bool,
+}
+
+enum Kind<'a> {
+    Dir,
+    Symlink(&'a str),
+    File(&'a FileSource),
+    Generated(Vec<u8>),
+}
+
+fn component_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.split('/').cmp(b.split('/'))
+}
+
+/// The days-since-epoch to civil date algorithm (H. Hinnant), for the
+/// changelog's RFC 2822 date without a calendar dependency.
+fn rfc2822(epoch: u64) -> String {
+    let days = (epoch / 86_400) as i64;
+    let secs = epoch % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    const WD: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MON: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} +0000",
+        WD[days.rem_euclid(7) as usize],
+        d,
+        MON[(m - 1) as usize],
+        y,
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// The calendar year of `epoch` (for the copyright line).
+fn year(epoch: u64) -> String {
+    rfc2822(epoch)
+        .split(' ')
+        .nth(3)
+        .unwrap_or("1970")
+        .to_owned()
+}
+
+fn gzip9(data: &[u8]) -> io::Result<Vec<u8>> {
+    let mut e = flate2::GzBuilder::new()
+        .mtime(0)
+        .operating_system(3)
+        .write(Vec::new(), flate2::Compression::best());
+    e.write_all(data)?;
+    e.finish()
+}
+
+/// `/usr/share/doc/<name>/copyright` in the machine-readable format (DEP-5).
+fn copyright(spec: &PackageSpec) -> Vec<u8> {
+    let holder = spec.vendor.as_deref().unwrap_or(&spec.maintainer);
+    let mut s = String::from(
+        "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n",
+    );
+    s.push_str(&format!("Upstream-Name: {}\n", spec.name));
+    if let Some(url) = &spec.url {
+        s.push_str(&format!("Source: {url}\n"));
+    }
+    s.push_str(&format!(
+        "\nFiles: *\nCopyright: Copyright {} {holder}\nLicense: {}\n",
+        year(spec.source_date_epoch),
+        spec.license
+    ));
+    s.into_bytes()
+}
+
+/// `/usr/share/doc/<name>/changelog.Debian.gz`: one entry for this build.
+fn changelog(spec: &PackageSpec) -> io::Result<Vec<u8>> {
+    let text = format!(
+        "{} ({}) unstable; urgency=medium\n\n  * Packaged by omnipack.\n\n -- {}  {}\n",
+        spec.name,
+        spec.full_version(),
+        spec.maintainer,
+        rfc2822(spec.source_date_epoch)
+    );
+    gzip9(text.as_bytes())
+}
+
+/// Every data.tar entry: the spec's files, generated docs, and the parent
+/// directories dpkg needs, sorted parents first.
+fn plan(spec: &PackageSpec) -> io::Result<Vec<Planned<'_>>> {
+    let mut out: Vec<Planned<'_>> = spec
+        .files
+        .iter()
+        .map(|f| Planned {
+            path: f.path.clone(),
+            kind: match &f.kind {
+                FileKind::Dir => Kind::Dir,
+                FileKind::Symlink(t) => Kind::Symlink(t),
+                FileKind::File(src) => Kind::File(src),
+            },
+            mode: f.mode,
+            user: &f.user,
+            group: &f.group,
+            config: f.config.is_some(),
+        })
+        .collect();
+    let doc = format!("/usr/share/doc/{}", spec.name);
+    let mut generated = vec![(format!("{doc}/copyright"), copyright(spec))];
+    generated.push((format!("{doc}/changelog.Debian.gz"), changelog(spec)?));
+    for (path, data) in generated {
+        if !out.iter().any(|p| p.path == path) {
+            out.push(Planned {
+                path,
+                kind: Kind::Generated(data),
+                mode: 0o644,
+                user: "root",
+                group: "root",
+                config: false,
+            });
+        }
+    }
+    let present: BTreeSet<String> = out.iter().map(|p| p.path.clone()).collect();
+    let mut parents = BTreeSet::new();
+    for p in &out {
+        let mut cur = p.path.as_str();
+        while let Some((parent, _)) = cur.rsplit_once('/') {
+            if parent.is_empty() {
+                break;
+            }
+            if !present.contains(parent) {
+                parents.insert(parent.to_owned());
+            }
+            cur = parent;
+        }
+    }
+    for path in parents {
+        out.push(Planned {
+            path,
+            kind: Kind::Dir,
+            mode: 0o755,
+            user: "root",
+            group: "root",
+            config: false,
+        });
+    }
+    out.sort_by(|a, b| component_order(&a.path, &b.path));
+    Ok(out)
+}
+
+/// Reads through, computing MD5 on the way.
+struct Md5Reader<R> {
+    inner: R,
+    md5: Md5,
+}
+
+impl<R: Read> Read for Md5Reader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.md5.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// A script as dpkg runs it: with an interpreter line, ending in a newline.
+fn script_text(body: &str) -> Vec<u8> {
+    let mut s = if body.starts_with("#!") {
+        String::new()
+    } else {
+        "#!/bin/sh\nset -e\n".to_owned()
+    };
+    s.push_str(body);
+    if !s.ends_with('\n') {
+        s.push('\n');
+    }
+    s.into_bytes()
+}
+
+struct DataResult {
+    md5sums: String,
+    conffiles: String,
+    installed_kib: u64,
+}
+
+fn write_data<W: Write>(
+    spec: &PackageSpec,
+    entries: &[Planned<'_>],
+    out: W,
+    compression: Compression,
+    opts: &WriteOptions<'_>,
+) -> Result<(W, DataResult), DebError> {
+    let enc = Encoder::new(out, compression, opts.threads).map_err(DebError::Write)?;
+    let mut tar = TarWriter::new(enc, spec.source_date_epoch);
+    let mut r = DataResult {
+        md5sums: String::new(),
+        conffiles: String::new(),
+        installed_kib: 0,
+    };
+    tar.dir("./", 0o755, Owner::ROOT).map_err(DebError::Write)?;
+    for e in entries {
+        let owner = Owner {
+            user: e.user,
+            group: e.group,
+        };
+        let name = format!(".{}", e.path);
+        match &e.kind {
+            Kind::Dir => {
+                tar.dir(&format!("{name}/"), e.mode, owner)
+                    .map_err(DebError::Write)?;
+                r.installed_kib += 1;
+            }
+            Kind::Symlink(target) => {
+                tar.symlink(&name, target, owner).map_err(DebError::Write)?;
+                r.installed_kib += 1;
+            }
+            Kind::File(FileSource::Inline(data)) => {
+                let mut rd = Md5Reader {
+                    inner: &data[..],
+                    md5: Md5::new(),
+                };
+                tar.file(&name, e.mode, owner, data.len() as u64, &mut rd)
+                    .map_err(DebError::Write)?;
+                finish_file(&mut r, e, rd.md5, data.len() as u64);
+                opts.progress.advance(data.len() as u64);
+            }
+            Kind::Generated(data) => {
+                let mut rd = Md5Reader {
+                    inner: &data[..],
+                    md5: Md5::new(),
+                };
+                tar.file(&name, e.mode, owner, data.len() as u64, &mut rd)
+                    .map_err(DebError::Write)?;
+                finish_file(&mut r, e, rd.md5, data.len() as u64);
+            }
+            Kind::File(FileSource::Path(src)) => {
+                let file = fs::File::open(src).map_err(|err| DebError::Source {
+                    path: src.clone(),
+                    source: err,
+                })?;
+                let size = file.metadata()?.len();
+                let mut rd = Md5Reader {
+                    inner: file,
+                    md5: Md5::new(),
+                };
+                tar.file(&name, e.mode, owner, size, &mut rd)
+                    .map_err(|err| DebError::Source {
+                        path: src.clone(),
+                        source: err,
+                    })?;
+                finish_file(&mut r, e, rd.md5, size);
+                opts.progress.advance(size);
+            }
+        }
+    }
+    let enc = tar.finish().map_err(DebError::Write)?;
+    let out = enc.finish().map_err(DebError::Write)?;
+    Ok((out, r))
+}
+
+fn finish_file(r: &mut DataResult, e: &Planned<'_>, md5: Md5, size: u64) {
+    let rel = e.path.trim_start_matches('/');
+    r.md5sums
+        .push_str(&format!("{}  {rel}\n", hex(&md5.finalize())));
+    r.installed_kib += size.div_ceil(1024);
+    if e.config {
+        r.conffiles.push_str(&format!("{}\n", e.path));
+    }
+}
+
+fn write_control<W: Write>(spec: &PackageSpec, data: &DataResult, out: W) -> Result<W, DebError> {
+    let enc = Encoder::new(
+        out,
+        Compression {
+            codec: Codec::Gzip,
+            level: Some(9),
+        },
+        1,
+    )
+    .map_err(DebError::Write)?;
+    let mut tar = TarWriter::new(enc, spec.source_date_epoch);
+    let control = control_file(spec, data.installed_kib.max(1));
+    let mut members: Vec<(&str, Vec<u8>, u32)> = vec![("control", control.into_bytes(), 0o644)];
+    if !data.conffiles.is_empty() {
+        members.push(("conffiles", data.conffiles.clone().into_bytes(), 0o644));
+    }
+    if !data.md5sums.is_empty() {
+        members.push(("md5sums", data.md5sums.clone().into_bytes(), 0o644));
+    }
+    let s = &spec.scripts;
+    for (name, body) in [
+        ("preinst", &s.pre_install),
+        ("postinst", &s.post_install),
+        ("prerm", &s.pre_remove),
+        ("postrm", &s.post_remove),
+    ] {
+        if let Some(body) = body {
+            members.push((name, script_text(body), 0o755));
+        }
+    }
+    members.sort_by(|a, b| a.0.cmp(b.0));
+    tar.dir("./", 0o755, Owner::ROOT).map_err(DebError::Write)?;
+    for (name, bytes, mode) in members {
+        tar.file(
+            &format!("./{name}"),
+            mode,
+            Owner::ROOT,
+            bytes.len() as u64,
+            &bytes[..],
+        )
+        .map_err(DebError::Write)?;
+    }
+    let enc = tar.finish().map_err(DebError::Write)?;
+    enc.finish().map_err(DebError::Write)
+}
+
+/// Writes `spec` as a .deb to `out`.
+pub(crate) fn write(
+    spec: &PackageSpec,
+    out: &mut dyn Write,
+    opts: &WriteOptions<'_>,
+) -> Result<(), DebError> {
+    validate_for_deb(spec)?;
+    let compression = spec.deb.compression.unwrap_or_default();
+    let entries = plan(spec).map_err(DebError::Write)?;
+    let total: u64 = spec
+        .files
+        .iter()
+        .map(|f| match &f.kind {
+            FileKind::File(FileSource::Path(p)) => fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+            FileKind::File(FileSource::Inline(d)) => d.len() as u64,
+            _ => 0,
+        })
+        .sum();
+    opts.progress.start(&format!("{}.deb", spec.name), total);
+
+    let data_tmp = tempfile::tempfile_in(opts.scratch_dir).map_err(|e| DebError::Source {
+        path: opts.scratch_dir.to_path_buf(),
+        source: e,
+    })?;
+    let (data_buf, result) = write_data(
+        spec,
+        &entries,
+        BufWriter::with_capacity(1 << 20, data_tmp),
+        compression,
+        opts,
+    )?;
+    let mut data_file = data_buf
+        .into_inner()
+        .map_err(|e| DebError::Write(e.into_error()))?;
+    let data_len = data_file.seek(SeekFrom::End(0))?;
+    data_file.seek(SeekFrom::Start(0))?;
+
+    let control = write_control(spec, &result, Vec::new())?;
+
+    let mut ar = ArWriter::new(out, spec.source_date_epoch);
+    ar.member("debian-binary", 4, &b"2.0\n"[..])
+        .map_err(DebError::Write)?;
+    ar.member("control.tar.gz", control.len() as u64, &control[..])
+        .map_err(DebError::Write)?;
+    ar.member(
+        &format!("data.tar{}", compression.extension()),
+        data_len,
+        io::BufReader::with_capacity(1 << 20, data_file),
+    )
+    .map_err(DebError::Write)?;
+    ar.finish().map_err(DebError::Write)?;
+    opts.progress.finish();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc2822_dates_match_known_instants() {
+        assert_eq!(rfc2822(0), "Thu, 01 Jan 1970 00:00:00 +0000");
+        assert_eq!(rfc2822(1_700_000_000), "Tue, 14 Nov 2023 22:13:20 +0000");
+        assert_eq!(rfc2822(951_782_400), "Tue, 29 Feb 2000 00:00:00 +0000");
+    }
+
+    #[test]
+    fn scripts_get_an_interpreter_line() {
+        assert_eq!(script_text("echo hi"), b"#!/bin/sh\nset -e\necho hi\n");
+        assert_eq!(
+            script_text("#!/bin/bash\necho hi\n"),
+            b"#!/bin/bash\necho hi\n"
+        );
+    }
+}
