@@ -12,7 +12,7 @@ mod depend;
 mod error;
 mod info;
 mod model;
-mod specfile;
+pub mod specfile;
 mod tree;
 mod validate;
 

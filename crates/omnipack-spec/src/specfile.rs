@@ -265,7 +265,25 @@ impl SpecFile {
             files: file.files,
             dirs: file.dirs,
             symlinks: file.symlinks,
-            scripts: file.scripts,
+            scripts: ScriptsDecl {
+                pre_install: pick(self.scripts.pre_install, file.scripts.pre_install),
+                post_install: pick(self.scripts.post_install, file.scripts.post_install),
+                pre_remove: pick(self.scripts.pre_remove, file.scripts.pre_remove),
+                post_remove: pick(self.scripts.post_remove, file.scripts.post_remove),
+                pre_install_file: pick(
+                    self.scripts.pre_install_file,
+                    file.scripts.pre_install_file,
+                ),
+                post_install_file: pick(
+                    self.scripts.post_install_file,
+                    file.scripts.post_install_file,
+                ),
+                pre_remove_file: pick(self.scripts.pre_remove_file, file.scripts.pre_remove_file),
+                post_remove_file: pick(
+                    self.scripts.post_remove_file,
+                    file.scripts.post_remove_file,
+                ),
+            },
             deb: FormatDecl {
                 compression: pick(self.deb.compression, file.deb.compression),
                 fields: file.deb.fields,
