@@ -1,0 +1,31 @@
+//! The build timestamp stamped into every package: `SOURCE_DATE_EPOCH`
+//! (reproducible-builds.org/specs/source-date-epoch), else the commit time of
+//! the git checkout holding the input, else now.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::BuildError;
+
+/// Resolves the timestamp for packaging the input at `dir`.
+pub fn source_date_epoch(dir: &Path) -> Result<u64, BuildError> {
+    if let Ok(v) = std::env::var("SOURCE_DATE_EPOCH") {
+        return v.trim().parse().map_err(|_| BuildError::BadEpoch(v));
+    }
+    let git = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["log", "-1", "--format=%ct"])
+        .output();
+    if let Ok(out) = git
+        && out.status.success()
+        && let Ok(t) = String::from_utf8_lossy(&out.stdout).trim().parse()
+    {
+        return Ok(t);
+    }
+    Ok(SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0))
+}

@@ -1,0 +1,92 @@
+//! `omnipack package`: write one spec in one or more formats into an output
+//! directory. Every package is written under a hidden temporary name in the
+//! output directory, synced, then renamed into place, so a failure or crash
+//! never leaves a half-written package under the real name.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use fs_err as fs;
+use omnipack_archive::{Progress, WriteOptions};
+use omnipack_spec::{Format, PackageSpec};
+
+use crate::{BuildError, file_name, validate, write};
+
+/// What to package and where.
+pub struct PackageRequest<'a> {
+    /// The package.
+    pub spec: &'a PackageSpec,
+    /// Formats to write, in order.
+    pub formats: &'a [Format],
+    /// Output directory (created if missing).
+    pub out_dir: &'a Path,
+    /// Compression threads.
+    pub threads: u32,
+    /// Progress reporter.
+    pub progress: &'a dyn Progress,
+}
+
+impl std::fmt::Debug for PackageRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PackageRequest")
+            .field("name", &self.spec.name)
+            .field("formats", &self.formats)
+            .field("out_dir", &self.out_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+fn output_err(path: &Path) -> impl FnOnce(std::io::Error) -> BuildError + '_ {
+    move |source| BuildError::Output {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes the package in every requested format; returns the paths written.
+/// Every format's rules are checked before the first byte is written.
+pub fn package(req: &PackageRequest<'_>) -> Result<Vec<PathBuf>, BuildError> {
+    for &format in req.formats {
+        validate(format, req.spec)?;
+    }
+    fs::create_dir_all(req.out_dir)?;
+    let mut written = Vec::new();
+    for &format in req.formats {
+        let name = file_name(format, req.spec);
+        let dest = req.out_dir.join(&name);
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".partial")
+            .tempfile_in(req.out_dir)
+            .map_err(output_err(req.out_dir))?;
+        let opts = WriteOptions {
+            scratch_dir: req.out_dir,
+            threads: req.threads,
+            progress: req.progress,
+        };
+        let mut out = BufWriter::with_capacity(1 << 20, tmp);
+        write(format, req.spec, &mut out, &opts)?;
+        out.flush().map_err(output_err(&dest))?;
+        let tmp = out.into_inner().map_err(|e| BuildError::Output {
+            path: dest.clone(),
+            source: e.into_error(),
+        })?;
+        let mut perms = tmp
+            .as_file()
+            .metadata()
+            .map_err(output_err(&dest))?
+            .permissions();
+        // Temporary files are created 0600; a package is world-readable like dpkg-deb's.
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o644);
+        tmp.as_file()
+            .set_permissions(perms)
+            .map_err(output_err(&dest))?;
+        tmp.as_file().sync_all().map_err(output_err(&dest))?;
+        tmp.persist(&dest).map_err(|e| BuildError::Output {
+            path: dest.clone(),
+            source: e.error,
+        })?;
+        written.push(dest);
+    }
+    Ok(written)
+}

@@ -1,0 +1,162 @@
+//! Command-line definitions (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// omnipack: from a source checkout to OS packages that real machines install
+/// from a real repository.
+#[derive(Debug, Parser)]
+#[command(name = "omnipack", version, about)]
+pub struct Cli {
+    /// No progress bars or status lines on stderr (errors still print).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Package a staged directory as .deb and/or .rpm (fpm -s dir style).
+    ///
+    /// The paths written go to stdout, one per line. Every timestamp in the
+    /// packages is SOURCE_DATE_EPOCH (else the git commit time, else now), so
+    /// the same input gives byte-identical packages.
+    Package(Box<PackageArgs>),
+    /// Show the metadata and file list of a .deb or .rpm.
+    Inspect(InspectArgs),
+}
+
+/// Output formats for `package`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// A Debian binary package.
+    Deb,
+    /// An RPM binary package.
+    Rpm,
+    /// Both.
+    All,
+}
+
+/// `omnipack package`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  omnipack package --from-dir stage/ --name hello --version 1.0 --summary 'Says hello' \\
+      --maintainer 'Ops <ops@example.org>' --depends 'libc6 (>= 2.31)' --format all
+  omnipack package --spec examples/hello/package.toml --out dist/")]
+pub struct PackageArgs {
+    /// Staged tree to package; its root is installed at `--prefix`.
+    #[arg(long, value_name = "DIR", required_unless_present = "spec")]
+    pub from_dir: Option<PathBuf>,
+    /// A package spec file (TOML, see docs/spec-file.md); flags override its fields.
+    #[arg(long, value_name = "FILE.toml")]
+    pub spec: Option<PathBuf>,
+    /// Which formats to write.
+    #[arg(long, short, value_enum, default_value_t = FormatArg::All)]
+    pub format: FormatArg,
+    /// Output directory.
+    #[arg(long, short, value_name = "DIR", default_value = "dist")]
+    pub out: PathBuf,
+    /// Package name.
+    #[arg(long, short = 'n')]
+    pub name: Option<String>,
+    /// Upstream version (no release, no epoch).
+    #[arg(long = "version", short = 'v', value_name = "VERSION")]
+    pub pkg_version: Option<String>,
+    /// Release / Debian revision (default 1).
+    #[arg(long)]
+    pub release: Option<String>,
+    /// Epoch.
+    #[arg(long)]
+    pub epoch: Option<u32>,
+    /// Architecture: native, all, amd64/x86_64, arm64/aarch64, ...
+    #[arg(long, short)]
+    pub arch: Option<String>,
+    /// One-line summary.
+    #[arg(long)]
+    pub summary: Option<String>,
+    /// Long description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// License (SPDX expression).
+    #[arg(long)]
+    pub license: Option<String>,
+    /// Home page URL.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Vendor.
+    #[arg(long)]
+    pub vendor: Option<String>,
+    /// Maintainer, `Name <email>`.
+    #[arg(long, short)]
+    pub maintainer: Option<String>,
+    /// Debian section / RPM group.
+    #[arg(long)]
+    pub section: Option<String>,
+    /// Debian priority.
+    #[arg(long)]
+    pub priority: Option<String>,
+    /// A dependency, e.g. `libc6 (>= 2.31)` or `python3 >= 3.6`; repeatable.
+    #[arg(long, short, value_name = "DEP")]
+    pub depends: Vec<String>,
+    /// A recommended package; repeatable.
+    #[arg(long, value_name = "DEP")]
+    pub recommends: Vec<String>,
+    /// A suggested package; repeatable.
+    #[arg(long, value_name = "DEP")]
+    pub suggests: Vec<String>,
+    /// A provided name; repeatable.
+    #[arg(long, value_name = "DEP")]
+    pub provides: Vec<String>,
+    /// A conflicting package; repeatable.
+    #[arg(long, value_name = "DEP")]
+    pub conflicts: Vec<String>,
+    /// A replaced package (Debian); repeatable.
+    #[arg(long, value_name = "DEP")]
+    pub replaces: Vec<String>,
+    /// An obsoleted package (RPM); repeatable.
+    #[arg(long, value_name = "DEP")]
+    pub obsoletes: Vec<String>,
+    /// Installed path of the staged tree's root.
+    #[arg(long, value_name = "PATH")]
+    pub prefix: Option<String>,
+    /// Mark an installed file as a configuration file; repeatable (files under /etc always are).
+    #[arg(long, value_name = "PATH")]
+    pub config_file: Vec<String>,
+    /// Keep symlinks that point to nothing inside the package.
+    #[arg(long)]
+    pub allow_dangling_symlinks: bool,
+    /// Script run before install (preinst / %pre).
+    #[arg(long, value_name = "FILE")]
+    pub pre_install: Option<PathBuf>,
+    /// Script run after install (postinst / %post).
+    #[arg(long, value_name = "FILE")]
+    pub post_install: Option<PathBuf>,
+    /// Script run before removal (prerm / %preun).
+    #[arg(long, value_name = "FILE")]
+    pub pre_remove: Option<PathBuf>,
+    /// Script run after removal (postrm / %postun).
+    #[arg(long, value_name = "FILE")]
+    pub post_remove: Option<PathBuf>,
+    /// .deb payload compression: gzip, xz, zstd or none, with `:LEVEL` (default xz:6).
+    #[arg(long, value_name = "CODEC[:LEVEL]")]
+    pub deb_compression: Option<String>,
+    /// .rpm payload compression: gzip, xz, zstd or none, with `:LEVEL` (default xz:6).
+    #[arg(long, value_name = "CODEC[:LEVEL]")]
+    pub rpm_compression: Option<String>,
+    /// Compression threads (default: every core); the output does not depend on it.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<u32>,
+}
+
+/// `omnipack inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// A .deb or .rpm file.
+    pub file: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,44 @@
+//! Draws library progress ([`omnipack_archive::Progress`]) with indicatif on
+//! stderr; hidden when stderr is not a terminal or with `--quiet`.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use omnipack_archive::Progress;
+
+/// A byte progress bar.
+pub struct Bar {
+    bar: ProgressBar,
+}
+
+impl Bar {
+    /// A bar that draws unless `quiet` (indicatif hides itself off a terminal).
+    pub fn new(quiet: bool) -> Self {
+        let bar = ProgressBar::hidden();
+        if !quiet {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+        let style = ProgressStyle::with_template(
+            "{msg:>24} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        bar.set_style(style);
+        Bar { bar }
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, what: &str, total: u64) {
+        self.bar.reset();
+        self.bar.set_length(total);
+        self.bar.set_position(0);
+        self.bar.set_message(what.to_owned());
+    }
+
+    fn advance(&self, bytes: u64) {
+        self.bar.inc(bytes);
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

@@ -1,0 +1,8 @@
+//! The `omnipack` binary end to end: packages it writes are checked with the
+//! real dpkg-deb/rpm, its errors with their exit codes and leftovers.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
+mod bad_input;
+mod inspect;
+mod package;
+mod support;
