@@ -5,11 +5,19 @@
 #
 #   benches/package.sh [MEGABYTES] [XZ_LEVEL] [ZSTD_LEVEL]    (default 500 6 19)
 #   BIG_MB=2048 benches/package.sh   # also the streaming check on a 2 GB tree
+#   SECTIONS="fast default" benches/package.sh   # only some sections
+#
+# Sections: `levels` (xz -6 and zstd -19: compression-bound, both tools use
+# every core), `fast` (zstd -3: packaging overhead shows), `default`
+# (rpmbuild with no payload macro, i.e. its built-in gzip -9, against omnipack
+# at gzip -9).
 #
 # Needs dpkg-deb, rpmbuild and GNU time (/usr/bin/time); results: BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MB=${1:-500}; XZ=${2:-6}; ZSTD=${3:-19}
+SECTIONS=${SECTIONS:-levels fast default}
+has() { [[ " $SECTIONS " == *" $1 "* ]]; }
 WORK=${WORK:-benches/work}
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
@@ -56,12 +64,15 @@ common=(--from-dir "$TREE" -n bench -v 1.0 --summary "benchmark tree" -m "Bench 
 
 echo "| build | reference | omnipack | speed-up |"
 echo "|---|---|---|---|"
-read -r ds dr < <(measure dpkg-xz dpkg-deb --root-owner-group -Zxz -z"$XZ" -b "$DEBTREE" "$OUT/ref-xz.deb")
-read -r os or < <(measure omni-deb-xz "$OMNI" package "${common[@]}" -f deb --deb-compression "xz:$XZ")
-row ".deb xz -$XZ (dpkg-deb -Zxz)" "$ds" "$dr" "$os" "$or"
-read -r ds dr < <(measure dpkg-zstd dpkg-deb --root-owner-group -Zzstd -z"$ZSTD" -b "$DEBTREE" "$OUT/ref-zstd.deb")
-read -r os or < <(measure omni-deb-zstd "$OMNI" package "${common[@]}" -f deb --deb-compression "zstd:$ZSTD")
-row ".deb zstd -$ZSTD (dpkg-deb -Zzstd)" "$ds" "$dr" "$os" "$or"
+# deb_pair CODEC LEVEL: dpkg-deb against omnipack.
+deb_pair() {
+  local c=$1 l=$2 ds dr os or
+  read -r ds dr < <(measure dpkg-$c$l dpkg-deb --root-owner-group -Z"$c" -z"$l" -b "$DEBTREE" "$OUT/ref-$c$l.deb")
+  read -r os or < <(measure omni-deb-$c$l "$OMNI" package "${common[@]}" -f deb --deb-compression "$c:$l")
+  row ".deb $c -$l (dpkg-deb -Z$c -z$l)" "$ds" "$dr" "$os" "$or"
+}
+if has levels; then deb_pair xz "$XZ"; deb_pair zstd "$ZSTD"; fi
+if has fast; then deb_pair zstd 3; fi
 
 TOP=$WORK/rpmbuild; rm -rf "$TOP"; mkdir -p "$TOP/SPECS"
 cat > "$TOP/SPECS/bench.spec" <<SPEC
@@ -82,14 +93,20 @@ cp -al $TREE/. %{buildroot}/
 /opt/bench
 /usr/bin/bench
 SPEC
-for codec in xz zstd; do
-  if [ $codec = xz ]; then lvl=$XZ; payload="w${XZ}T.xzdio"; else lvl=$ZSTD; payload="w${ZSTD}T.zstdio"; fi
-  read -r rs rr < <(measure rpmbuild-$codec rpmbuild --define "_topdir $TOP" --define "_binary_payload $payload" -bb "$TOP/SPECS/bench.spec")
-  read -r os or < <(measure omni-rpm-$codec "$OMNI" package "${common[@]}" -f rpm --rpm-compression "$codec:$lvl")
-  row ".rpm $codec -$lvl (rpmbuild -bb, $payload)" "$rs" "$rr" "$os" "$or"
-done
+# rpm_pair CODEC LEVEL PAYLOAD-MACRO: rpmbuild -bb against omnipack (an empty
+# macro leaves rpmbuild on its built-in default).
+rpm_pair() {
+  local c=$1 l=$2 payload=$3 rs rr os or def=()
+  [ -n "$payload" ] && def=(--define "_binary_payload $payload")
+  read -r rs rr < <(measure rpmbuild-$c$l rpmbuild --define "_topdir $TOP" "${def[@]}" -bb "$TOP/SPECS/bench.spec")
+  read -r os or < <(measure omni-rpm-$c$l "$OMNI" package "${common[@]}" -f rpm --rpm-compression "$c:$l")
+  row ".rpm $c -$l (rpmbuild -bb, ${payload:-its default})" "$rs" "$rr" "$os" "$or"
+}
+if has levels; then rpm_pair xz "$XZ" "w${XZ}T.xzdio"; rpm_pair zstd "$ZSTD" "w${ZSTD}T.zstdio"; fi
+if has fast; then rpm_pair zstd 3 "w3T.zstdio"; fi
+if has default; then rpm_pair gzip 9 ""; fi
 
-ls -l "$OUT" "$TOP/RPMS/x86_64" >&2
+ls -l "$OUT" "$TOP/RPMS/x86_64" >&2 || true
 
 if [ -n "${BIG_MB:-}" ]; then
   BIG=$WORK/tree-$BIG_MB
