@@ -9,12 +9,14 @@
 mod arch;
 mod compression;
 mod depend;
+pub mod distribution;
 mod error;
 mod info;
 mod model;
 pub mod specfile;
 mod tree;
 mod validate;
+pub mod version;
 
 pub use arch::Arch;
 pub use compression::{Codec, Compression};

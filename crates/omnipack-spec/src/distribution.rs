@@ -1,0 +1,1 @@
+//! The built-in distribution table (to be written).
