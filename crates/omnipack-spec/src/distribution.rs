@@ -1,1 +1,646 @@
-//! The built-in distribution table (to be written).
+//! The built-in distribution table: for each target, the package format, the
+//! payload compression its own dpkg/rpm can read, the RPM dist tag, the
+//! python3 the omnibus virtualenv runs on, and dependency-name renames.
+//! A manifest's `[distributions.NAME]` tables override fields or add targets.
+//!
+//! The idea and the renames come from Flocker's `admin/packaging.py`
+//! (`DEPENDENCIES`: `openssh-clients` on CentOS/Fedora, `openssh-client` on
+//! Ubuntu). Each compression and python fact cites its source on its line.
+//!
+//! Compression rule: the codec the distribution uses for its *own* packages.
+//! That codec is readable by the target's dpkg/rpm from its first release on,
+//! and by every tool around it (apt-ftparchive, reprepro, createrepo, mirrors,
+//! package registries), which a codec the tools merely *can* read is not.
+//! Where the distribution's own choice is not zstd we pick xz, never gzip.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+
+use crate::{Arch, Codec, Compression, Format, SpecError};
+
+/// One target distribution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Distribution {
+    /// `ubuntu-22.04`, `centos-7`, `rocky-9`, `debian-12`, `fedora-40`, ...
+    pub name: String,
+    /// The package format.
+    pub format: Format,
+    /// Default payload compression, readable by the target's own dpkg/rpm.
+    pub compression: Compression,
+    /// RPM `%{?dist}` without its leading dot (`el9`, `fc40`); `None` for deb.
+    pub dist_tag: Option<String>,
+    /// The distribution's python3 interpreter, for the omnibus virtualenv.
+    pub python: String,
+    /// The package that provides [`Distribution::python`].
+    pub python_package: String,
+    /// Dependency-name overrides: generic (Debian-style) name → this distribution's name.
+    pub renames: BTreeMap<String, String>,
+}
+
+impl Distribution {
+    /// The name of dependency `dep` on this distribution (itself unless renamed).
+    pub fn rename<'a>(&'a self, dep: &'a str) -> &'a str {
+        self.renames.get(dep).map_or(dep, String::as_str)
+    }
+
+    /// The architecture as this distribution's format spells it (`amd64` / `x86_64`).
+    pub fn arch_name(&self, arch: Arch) -> &'static str {
+        match self.format {
+            Format::Deb => arch.deb_name(),
+            Format::Rpm => arch.rpm_name(),
+        }
+    }
+
+    /// The header matching [`Distribution::describe`]'s columns.
+    pub fn table_header() -> String {
+        format!(
+            "{:<14} {:<6} {:<11} {:<8} PYTHON (PACKAGE)",
+            "NAME", "FORMAT", "COMPRESSION", "DIST TAG"
+        )
+    }
+
+    /// A one-line summary: name, format, compression, dist tag, python.
+    pub fn describe(&self) -> String {
+        format!(
+            "{:<14} {:<6} {:<11} {:<8} {} ({})",
+            self.name,
+            self.format.as_str(),
+            self.compression.to_string(),
+            self.dist_tag.as_deref().unwrap_or("-"),
+            self.python,
+            self.python_package
+        )
+    }
+}
+
+impl fmt::Display for Distribution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+/// A manifest's `[distributions.NAME]` table: overrides fields of a built-in
+/// distribution, or defines a new one (then `format` is required).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DistributionOverride {
+    /// `deb` or `rpm`.
+    pub format: Option<String>,
+    /// `xz`, `zstd:19`, `gzip`, ... (see [`Compression`]).
+    pub compression: Option<String>,
+    /// RPM dist tag, e.g. `el9` (a leading `.` is dropped; empty means none).
+    pub dist_tag: Option<String>,
+    /// Absolute path of the python3 interpreter.
+    pub python: Option<String>,
+    /// The package providing it.
+    pub python_package: Option<String>,
+    /// More renames, generic name → this distribution's name; they win over
+    /// the built-in ones.
+    #[serde(default)]
+    pub renames: BTreeMap<String, String>,
+}
+
+/// Debian-style generic names and their RPM names on EL and Fedora.
+// `openssh-client` → `openssh-clients`: Flocker admin/packaging.py DEPENDENCIES
+// (cli/node on centos/fedora vs ubuntu); the others are the same split in the
+// EL/Fedora package sets (iproute, bind-utils, xz, cronie).
+const RPM_RENAMES: &[(&str, &str)] = &[
+    ("openssh-client", "openssh-clients"),
+    ("iproute2", "iproute"),
+    ("dnsutils", "bind-utils"),
+    ("xz-utils", "xz"),
+    ("cron", "cronie"),
+];
+
+/// The reverse, so a manifest written with RPM names also works on deb targets.
+const DEB_RENAMES: &[(&str, &str)] = &[
+    ("openssh-clients", "openssh-client"),
+    ("iproute", "iproute2"),
+    ("bind-utils", "dnsutils"),
+    ("xz", "xz-utils"),
+];
+
+fn renames_for(format: Format) -> BTreeMap<String, String> {
+    let table = match format {
+        Format::Deb => DEB_RENAMES,
+        Format::Rpm => RPM_RENAMES,
+    };
+    table
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect()
+}
+
+fn dist(
+    name: &str,
+    format: Format,
+    codec: Codec,
+    dist_tag: Option<&str>,
+    python: &str,
+    python_package: &str,
+) -> Distribution {
+    Distribution {
+        name: name.to_owned(),
+        format,
+        compression: Compression::new(codec),
+        dist_tag: dist_tag.map(str::to_owned),
+        python: python.to_owned(),
+        python_package: python_package.to_owned(),
+        renames: renames_for(format),
+    }
+}
+
+/// The built-in table, in display order: rpm targets, then deb targets, oldest first.
+#[rustfmt::skip] // one row per line reads as the table it is
+pub fn builtin() -> Vec<Distribution> {
+    use Codec::{Xz, Zstd};
+    use Format::{Deb, Rpm};
+    vec![
+        // rpm 4.11.3 has no zstd ("rpmlib(PayloadIsZstd) is needed" with rpm-4.11.3-43.el7, SAP/SapMachine#670); EL7 ships xz.
+        // python3 3.6.8 in base since 7.7 (python3-3.6.8-18.el7 owns /usr/bin/python3.6; ceph commit "RHEL 7.7 support a native python3.6").
+        dist("centos-7", Rpm, Xz, Some("el7"), "/usr/bin/python3.6", "python3"),
+        // zstd readable only since rpm-4.14.2-26.el8 / RHEL 8.2 (RHBZ#1715799); RHEL 8 builds its own packages with xz, so xz.
+        // python36 owns /usr/bin/python3.6 (/usr/bin/python3 is an alternatives link a python38/39 install can move; RHEL 8 docs "Python versions").
+        dist("rocky-8", Rpm, Xz, Some("el8"), "/usr/bin/python3.6", "python36"),
+        // RHEL 9 builds its packages with zstd (RHEL 9 "Considerations in adopting RHEL 9", software management; zfsonlinux.github.com#69).
+        // python3 (3.9) is the default for the whole RHEL 9 life cycle (RHEL 9 docs "Introduction to Python").
+        dist("rocky-9", Rpm, Zstd, Some("el9"), "/usr/bin/python3", "python3"),
+        // Fedora 31+ builds with `w19.zstdio` (fedoraproject.org/wiki/Changes/Switch_RPMs_to_zstd_compression).
+        dist("fedora-40", Rpm, Zstd, Some("fc40"), "/usr/bin/python3", "python3"),
+        // bullseye's dpkg is 1.20.13 (packages.debian.org src:dpkg); zstd came in dpkg 1.21.18 (Debian #892664).
+        dist("debian-11", Deb, Xz, None, "/usr/bin/python3", "python3"),
+        // bookworm's dpkg 1.21.22 reads zstd (src:dpkg; zstd since 1.21.18), but Debian builds with xz, dpkg-deb's default, so xz.
+        dist("debian-12", Deb, Xz, None, "/usr/bin/python3", "python3"),
+        // xenial's dpkg got zstd *read* support only by a 2021 SRU (LP#1764220), so a stock 16.04 cannot read it.
+        dist("ubuntu-16.04", Deb, Xz, None, "/usr/bin/python3", "python3"),
+        // dpkg 1.19.0.5ubuntu2 (LP#1764220) reads zstd, but Ubuntu built with xz until 21.10, so xz.
+        dist("ubuntu-18.04", Deb, Xz, None, "/usr/bin/python3", "python3"),
+        // Ubuntu switched its own packages to zstd in 21.10, after focal (Ubuntu "Hello zstd-compressed .debs"), so xz.
+        dist("ubuntu-20.04", Deb, Xz, None, "/usr/bin/python3", "python3"),
+        // Ubuntu builds its packages with zstd since 21.10 (GitLab MR 129761 citing it; Ubuntu foundations post).
+        dist("ubuntu-22.04", Deb, Zstd, None, "/usr/bin/python3", "python3"),
+        // Same as 22.04: zstd since 21.10.
+        dist("ubuntu-24.04", Deb, Zstd, None, "/usr/bin/python3", "python3"),
+    ]
+}
+
+/// The distribution `name`: the built-in one with the manifest's overrides
+/// applied, or one the manifest defines. An unknown name is an error listing
+/// the known names.
+pub fn find(
+    name: &str,
+    overrides: &BTreeMap<String, DistributionOverride>,
+) -> Result<Distribution, SpecError> {
+    let base = builtin().into_iter().find(|d| d.name == name);
+    match (base, overrides.get(name)) {
+        (Some(d), None) => Ok(d),
+        (Some(d), Some(o)) => o.apply(d),
+        (None, Some(o)) => o.define(name),
+        (None, None) => Err(SpecError::UnknownDistribution {
+            name: name.to_owned(),
+            known: known_names(overrides).join(", "),
+        }),
+    }
+}
+
+/// Every distribution: the built-in table with overrides applied, then the
+/// manifest's new ones in name order. For `omnipack distributions`.
+pub fn all(
+    overrides: &BTreeMap<String, DistributionOverride>,
+) -> Result<Vec<Distribution>, SpecError> {
+    known_names(overrides)
+        .iter()
+        .map(|n| find(n, overrides))
+        .collect()
+}
+
+fn known_names(overrides: &BTreeMap<String, DistributionOverride>) -> Vec<String> {
+    let mut names: Vec<String> = builtin().into_iter().map(|d| d.name).collect();
+    for n in overrides.keys() {
+        if !names.contains(n) {
+            names.push(n.clone());
+        }
+    }
+    names
+}
+
+/// Whether distribution `name` matches `pattern`: exactly, or as a glob where
+/// `*` stands for any run of characters (`ubuntu-*`, `rocky-*`, `*`).
+pub fn matches(pattern: &str, name: &str) -> bool {
+    let (p, n) = (pattern.as_bytes(), name.as_bytes());
+    // Iterative wildcard match with one backtrack point (the last `*`).
+    let (mut i, mut j) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while j < n.len() {
+        if i < p.len() && p[i] == b'*' {
+            star = Some((i, j));
+            i += 1;
+        } else if i < p.len() && p[i] == n[j] {
+            i += 1;
+            j += 1;
+        } else if let Some((si, sj)) = star {
+            i = si + 1;
+            j = sj + 1;
+            star = Some((si, sj + 1));
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|&b| b == b'*')
+}
+
+impl DistributionOverride {
+    fn error(name: &str, reason: impl Into<String>) -> SpecError {
+        SpecError::Distribution {
+            name: name.to_owned(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Applies these fields over `d`.
+    fn apply(&self, mut d: Distribution) -> Result<Distribution, SpecError> {
+        let name = d.name.clone();
+        if let Some(f) = &self.format {
+            let format = parse_format(&name, f)?;
+            if format != d.format {
+                // A format change brings that format's renames and drops an rpm-only dist tag.
+                d.renames = renames_for(format);
+                if format == Format::Deb {
+                    d.dist_tag = None;
+                }
+                d.format = format;
+            }
+        }
+        if let Some(c) = &self.compression {
+            d.compression = c
+                .parse()
+                .map_err(|e: SpecError| Self::error(&name, format!("`compression`: {e}")))?;
+        }
+        if let Some(t) = &self.dist_tag {
+            d.dist_tag = parse_dist_tag(&name, t)?;
+        }
+        if d.format == Format::Deb && self.dist_tag.as_deref().is_some_and(|t| !t.is_empty()) {
+            return Err(Self::error(
+                &name,
+                "`dist-tag` applies to rpm distributions only; remove it or set `format = \"rpm\"`",
+            ));
+        }
+        if let Some(p) = &self.python {
+            if !p.starts_with('/') {
+                return Err(Self::error(
+                    &name,
+                    format!(
+                        "`python` must be an absolute path such as `/usr/bin/python3`, not `{p}`"
+                    ),
+                ));
+            }
+            d.python = p.clone();
+        }
+        if let Some(p) = &self.python_package {
+            d.python_package = p.clone();
+        }
+        for (from, to) in &self.renames {
+            d.renames.insert(from.clone(), to.clone());
+        }
+        Ok(d)
+    }
+
+    /// Defines a distribution that is not built in.
+    fn define(&self, name: &str) -> Result<Distribution, SpecError> {
+        let valid_name = name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+        if !valid_name {
+            return Err(Self::error(
+                name,
+                "a distribution name is lowercase letters, digits, `.`, `_` and `-` (it names directories in the repository), e.g. `almalinux-9`",
+            ));
+        }
+        let Some(f) = &self.format else {
+            return Err(Self::error(
+                name,
+                format!(
+                    "not a built-in distribution, so its `[distributions.{name}]` table must set `format = \"deb\"` or `format = \"rpm\"` (built-in: {})",
+                    known_names(&BTreeMap::new()).join(", ")
+                ),
+            ));
+        };
+        let format = parse_format(name, f)?;
+        // Defaults for a new target: xz is readable by every dpkg ≥ 1.15.6 and
+        // rpm ≥ 4.7 (see `Codec::Xz`), and python3 is where Debian, Ubuntu,
+        // Fedora and EL ≥ 9 put it.
+        self.apply(dist(
+            name,
+            format,
+            Codec::Xz,
+            None,
+            "/usr/bin/python3",
+            "python3",
+        ))
+    }
+}
+
+fn parse_format(name: &str, s: &str) -> Result<Format, SpecError> {
+    match s {
+        "deb" => Ok(Format::Deb),
+        "rpm" => Ok(Format::Rpm),
+        other => Err(DistributionOverride::error(
+            name,
+            format!("unknown `format` `{other}`: use `deb` or `rpm`"),
+        )),
+    }
+}
+
+fn parse_dist_tag(name: &str, s: &str) -> Result<Option<String>, SpecError> {
+    let tag = s.strip_prefix('.').unwrap_or(s);
+    if tag.is_empty() {
+        return Ok(None);
+    }
+    // It ends up in the RPM Release, so it takes Release's characters.
+    if !tag
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._+~^".contains(c))
+    {
+        return Err(DistributionOverride::error(
+            name,
+            format!(
+                "`dist-tag` `{s}` may hold only letters, digits and `._+~^` (it is appended to the RPM Release)"
+            ),
+        ));
+    }
+    Ok(Some(tag.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REQUIRED: &[&str] = &[
+        "centos-7",
+        "rocky-8",
+        "rocky-9",
+        "fedora-40",
+        "ubuntu-16.04",
+        "ubuntu-18.04",
+        "ubuntu-20.04",
+        "ubuntu-22.04",
+        "ubuntu-24.04",
+        "debian-11",
+        "debian-12",
+    ];
+
+    fn none() -> BTreeMap<String, DistributionOverride> {
+        BTreeMap::new()
+    }
+
+    fn overrides(toml_text: &str) -> BTreeMap<String, DistributionOverride> {
+        toml::from_str(toml_text).unwrap()
+    }
+
+    #[test]
+    fn every_required_distribution_is_built_in_and_complete() {
+        let all = builtin();
+        assert_eq!(all.len(), REQUIRED.len());
+        for name in REQUIRED {
+            let d = find(name, &none()).unwrap();
+            assert_eq!(&d.name, name);
+            let rpm = ["centos-", "rocky-", "fedora-"]
+                .iter()
+                .any(|p| name.starts_with(p));
+            assert_eq!(
+                d.format,
+                if rpm { Format::Rpm } else { Format::Deb },
+                "{name}"
+            );
+            assert_eq!(d.dist_tag.is_some(), rpm, "{name}");
+            assert!(d.python.starts_with("/usr/bin/python3"), "{name}");
+            assert!(d.python_package.starts_with("python3"), "{name}");
+            assert!(!d.renames.is_empty(), "{name}");
+            assert!(
+                matches!(d.compression.codec, Codec::Xz | Codec::Zstd),
+                "{name}"
+            );
+        }
+        let tags: Vec<_> = all.iter().filter_map(|d| d.dist_tag.as_deref()).collect();
+        assert_eq!(tags, ["el7", "el8", "el9", "fc40"]);
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut names: Vec<_> = builtin().into_iter().map(|d| d.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), REQUIRED.len());
+    }
+
+    /// Regression guard: these dpkg/rpm versions cannot read zstd.
+    #[test]
+    fn no_zstd_where_the_target_cannot_read_it() {
+        for name in ["centos-7", "debian-11", "ubuntu-16.04", "rocky-8"] {
+            let d = find(name, &none()).unwrap();
+            assert_ne!(d.compression.codec, Codec::Zstd, "{name}");
+        }
+        for name in ["rocky-9", "fedora-40", "ubuntu-22.04", "ubuntu-24.04"] {
+            assert_eq!(
+                find(name, &none()).unwrap().compression.codec,
+                Codec::Zstd,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn renames_follow_flocker() {
+        let centos = find("centos-7", &none()).unwrap();
+        let ubuntu = find("ubuntu-16.04", &none()).unwrap();
+        assert_eq!(centos.rename("openssh-client"), "openssh-clients");
+        assert_eq!(ubuntu.rename("openssh-client"), "openssh-client");
+        assert_eq!(ubuntu.rename("openssh-clients"), "openssh-client");
+        assert_eq!(centos.rename("iptables"), "iptables");
+        assert_eq!(centos.arch_name(Arch::X86_64), "x86_64");
+        assert_eq!(ubuntu.arch_name(Arch::X86_64), "amd64");
+        assert_eq!(ubuntu.arch_name(Arch::All), "all");
+        assert_eq!(centos.arch_name(Arch::All), "noarch");
+    }
+
+    #[test]
+    fn overrides_apply_to_a_built_in_distribution() {
+        let o = overrides(
+            r#"
+            [debian-12]
+            compression = "zstd:19"
+            python = "/opt/python/bin/python3.12"
+            python-package = "example-python"
+            renames = { lshw = "lshw-custom", openssh-clients = "ssh-client" }
+
+            [rocky-9]
+            dist-tag = ".el9_4"
+            "#,
+        );
+        let d = find("debian-12", &o).unwrap();
+        assert_eq!(d.compression.to_string(), "zstd:19");
+        assert_eq!(d.python, "/opt/python/bin/python3.12");
+        assert_eq!(d.python_package, "example-python");
+        assert_eq!(d.rename("lshw"), "lshw-custom");
+        assert_eq!(d.rename("openssh-clients"), "ssh-client");
+        assert_eq!(d.rename("iproute"), "iproute2");
+        assert_eq!(d.format, Format::Deb);
+        let r = find("rocky-9", &o).unwrap();
+        assert_eq!(r.dist_tag.as_deref(), Some("el9_4"));
+        assert_eq!(r.compression.codec, Codec::Zstd);
+        // Untouched distributions stay as built in.
+        assert_eq!(
+            find("debian-11", &o).unwrap(),
+            find("debian-11", &none()).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_manifest_can_define_a_new_distribution() {
+        let o = overrides(
+            r#"
+            [almalinux-9]
+            format = "rpm"
+            dist-tag = "el9"
+            compression = "zstd"
+            "#,
+        );
+        let d = find("almalinux-9", &o).unwrap();
+        assert_eq!(d.format, Format::Rpm);
+        assert_eq!(d.dist_tag.as_deref(), Some("el9"));
+        assert_eq!(d.compression.codec, Codec::Zstd);
+        assert_eq!(d.python, "/usr/bin/python3");
+        assert_eq!(d.rename("openssh-client"), "openssh-clients");
+        let names: Vec<_> = all(&o).unwrap().into_iter().map(|d| d.name).collect();
+        assert_eq!(names.last().map(String::as_str), Some("almalinux-9"));
+        assert_eq!(names.len(), REQUIRED.len() + 1);
+
+        let o = overrides("[devuan-5]\nformat = \"deb\"\n");
+        let d = find("devuan-5", &o).unwrap();
+        assert_eq!(d.compression.codec, Codec::Xz);
+        assert_eq!(d.dist_tag, None);
+    }
+
+    #[test]
+    fn a_new_distribution_without_format_is_an_error_naming_it() {
+        let o = overrides("[almalinux-9]\ndist-tag = \"el9\"\n");
+        let err = find("almalinux-9", &o).unwrap_err().to_string();
+        assert!(err.contains("distribution `almalinux-9`"), "{err}");
+        assert!(err.contains("[distributions.almalinux-9]"), "{err}");
+        assert!(err.contains("format = \"rpm\""), "{err}");
+    }
+
+    #[test]
+    fn bad_override_values_are_errors_naming_the_distribution() {
+        for (text, name, needle) in [
+            (
+                "[rocky-9]\nformat = \"tgz\"\n",
+                "rocky-9",
+                "use `deb` or `rpm`",
+            ),
+            (
+                "[rocky-9]\ncompression = \"bzip2\"\n",
+                "rocky-9",
+                "`compression`",
+            ),
+            (
+                "[rocky-9]\npython = \"python3\"\n",
+                "rocky-9",
+                "absolute path",
+            ),
+            ("[rocky-9]\ndist-tag = \"el-9\"\n", "rocky-9", "`dist-tag`"),
+            (
+                "[debian-12]\ndist-tag = \"el9\"\n",
+                "debian-12",
+                "rpm distributions only",
+            ),
+            (
+                "[\"Bad Name\"]\nformat = \"deb\"\n",
+                "Bad Name",
+                "lowercase letters",
+            ),
+        ] {
+            let err = find(name, &overrides(text)).unwrap_err().to_string();
+            assert!(err.contains(&format!("distribution `{name}`")), "{err}");
+            assert!(err.contains(needle), "{text}: {err}");
+        }
+        // Unknown keys are refused by serde (deny_unknown_fields), naming the key.
+        let err = toml::from_str::<BTreeMap<String, DistributionOverride>>(
+            "[rocky-9]\npython_package = \"x\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("python_package"), "{err}");
+    }
+
+    #[test]
+    fn changing_the_format_brings_that_formats_renames() {
+        let o = overrides("[rocky-9]\nformat = \"deb\"\n");
+        let d = find("rocky-9", &o).unwrap();
+        assert_eq!(d.format, Format::Deb);
+        assert_eq!(d.dist_tag, None);
+        assert_eq!(d.rename("openssh-clients"), "openssh-client");
+    }
+
+    #[test]
+    fn unknown_name_lists_the_known_ones() {
+        let o = overrides("[almalinux-9]\nformat = \"rpm\"\n");
+        let err = find("ubuntu-14.04", &o).unwrap_err().to_string();
+        assert!(err.contains("unknown distribution `ubuntu-14.04`"), "{err}");
+        for name in REQUIRED.iter().chain(&["almalinux-9"]) {
+            assert!(err.contains(name), "{name} missing from: {err}");
+        }
+        assert!(err.contains("[distributions.ubuntu-14.04]"), "{err}");
+    }
+
+    #[test]
+    fn glob_matching() {
+        assert!(matches("ubuntu-22.04", "ubuntu-22.04"));
+        assert!(!matches("ubuntu-22.04", "ubuntu-22.040"));
+        assert!(matches("ubuntu-*", "ubuntu-16.04"));
+        assert!(!matches("ubuntu-*", "debian-12"));
+        assert!(matches("rocky-*", "rocky-9"));
+        assert!(matches("*", "fedora-40"));
+        assert!(matches("*", ""));
+        assert!(matches("*-9", "rocky-9"));
+        assert!(!matches("*-9", "rocky-8"));
+        assert!(matches("*.04", "ubuntu-24.04"));
+        assert!(matches("u*-2*.04", "ubuntu-22.04"));
+        assert!(matches("**", "x"));
+        assert!(matches("a*b*c", "aXbYbZc"));
+        assert!(!matches("a*b*c", "aXbYbZ"));
+        assert!(!matches("", "x"));
+        assert!(!matches("ubuntu", "ubuntu-22.04"));
+        let rpm: Vec<_> = builtin()
+            .into_iter()
+            .filter(|d| matches("rocky-*", &d.name))
+            .map(|d| d.name)
+            .collect();
+        assert_eq!(rpm, ["rocky-8", "rocky-9"]);
+    }
+
+    #[test]
+    fn describe_is_one_aligned_line() {
+        let d = find("centos-7", &none()).unwrap();
+        let line = d.describe();
+        assert!(!line.contains('\n'));
+        assert_eq!(line, d.to_string());
+        assert_eq!(
+            line,
+            "centos-7       rpm    xz          el7      /usr/bin/python3.6 (python3)"
+        );
+        let u = find("ubuntu-24.04", &none()).unwrap().describe();
+        assert_eq!(
+            u,
+            "ubuntu-24.04   deb    zstd        -        /usr/bin/python3 (python3)"
+        );
+        let header = Distribution::table_header();
+        assert_eq!(header.find("FORMAT"), line.find("rpm"));
+        assert_eq!(header.find("COMPRESSION"), line.find("xz"));
+        assert_eq!(header.find("DIST TAG"), line.find("el7"));
+        assert_eq!(header.find("PYTHON"), line.find("/usr"));
+    }
+}

@@ -62,6 +62,35 @@ pub enum SpecError {
     /// Two entries claim the same installed path.
     #[error("`{0}` is listed twice: each installed path may appear once")]
     Duplicate(String),
+    /// A project version (from `git describe` or the manifest) that Flocker's
+    /// version rules cannot convert.
+    #[error(
+        "invalid version `{value}`: {reason}; expected `git describe --tags` output such as `1.2.0`, `v1.2.0`, `1.2.0rc1`, `1.2.0.dev3` or `1.2.0-4-g1a2b3c4-dirty`"
+    )]
+    Version {
+        /// The version as given.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A distribution name that is neither built in nor defined by the manifest.
+    #[error(
+        "unknown distribution `{name}`: known distributions are {known}; to define it, add a `[distributions.{name}]` table with at least `format = \"deb\"` or `format = \"rpm\"`"
+    )]
+    UnknownDistribution {
+        /// The name asked for.
+        name: String,
+        /// The known names, comma-separated.
+        known: String,
+    },
+    /// A distribution definition or override that cannot be used.
+    #[error("distribution `{name}`: {reason}")]
+    Distribution {
+        /// The distribution's name.
+        name: String,
+        /// What is wrong and what to write instead.
+        reason: String,
+    },
     /// A filesystem error, naming its path (from `fs-err`).
     #[error(transparent)]
     Io(#[from] std::io::Error),

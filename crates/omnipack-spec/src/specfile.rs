@@ -299,6 +299,17 @@ impl SpecFile {
     /// Resolves the file into a [`PackageSpec`]: scans `from-dir`, reads script
     /// files, parses relations and compression, applies attribute overrides.
     pub fn into_spec(self, source_date_epoch: u64) -> Result<PackageSpec, SpecError> {
+        self.into_spec_with(source_date_epoch, Vec::new())
+    }
+
+    /// Like [`SpecFile::into_spec`], starting from `initial` entries (a tree
+    /// staged elsewhere) to which `from-dir`, files, dirs, symlinks and
+    /// configuration marks are applied.
+    pub fn into_spec_with(
+        self,
+        source_date_epoch: u64,
+        initial: Vec<FileEntry>,
+    ) -> Result<PackageSpec, SpecError> {
         let base = self.base_dir.clone();
         let name = self.name.unwrap_or_default();
         let version = self.version.unwrap_or_default();
@@ -336,6 +347,9 @@ impl SpecFile {
                 ..ScanOptions::default()
             };
             spec.files = scan_tree(dir, &opts)?;
+        }
+        for e in initial {
+            upsert(&mut spec.files, e);
         }
         for f in self.files {
             let source = match (f.src, f.content) {

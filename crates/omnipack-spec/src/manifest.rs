@@ -1,0 +1,420 @@
+//! `omnipack.toml`: a project's omnibus build (documented in `docs/manifest.md`).
+//!
+//! One `[project]`, one `[build]` recipe that stages the application under its
+//! prefix (`/opt/<name>`), and `[[package]]` entries: the main package that
+//! owns the staged tree and any number of meta packages (symlinks, units,
+//! snippets, dependencies per distribution) pinned to the main package at
+//! exactly the same version. Unknown keys are errors naming the key, the file
+//! and the line; relative paths are relative to the manifest's directory.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use fs_err as fs;
+use serde::Deserialize;
+
+use crate::SpecError;
+use crate::distribution::DistributionOverride;
+use crate::specfile::{DirDecl, FileDecl, ScriptsDecl, SymlinkDecl};
+
+/// The whole manifest.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Manifest {
+    /// Project metadata shared by every package.
+    pub project: Project,
+    /// How the application is staged.
+    pub build: BuildDecl,
+    /// The packages: exactly one `main`, any number of meta packages.
+    #[serde(rename = "package")]
+    pub packages: Vec<PackageDecl>,
+    /// Added distributions or overrides of built-in ones (`[distributions.NAME]`).
+    #[serde(default)]
+    pub distributions: BTreeMap<String, DistributionOverride>,
+    /// The manifest's directory (the project root), filled by [`Manifest::load`].
+    #[serde(skip)]
+    pub root: PathBuf,
+    /// The manifest file, for error messages.
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+/// `[project]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Project {
+    /// Application name; the default prefix is `/opt/<name>`.
+    pub name: String,
+    /// A fixed version; otherwise `git describe` of the project.
+    pub version: Option<String>,
+    /// Default one-line summary for packages.
+    pub summary: String,
+    /// Default description.
+    #[serde(default)]
+    pub description: String,
+    /// License.
+    pub license: String,
+    /// Home page.
+    pub url: Option<String>,
+    /// Vendor.
+    pub vendor: Option<String>,
+    /// `Name <email>`.
+    pub maintainer: String,
+    /// Default Debian section / RPM group.
+    pub section: Option<String>,
+}
+
+/// The staging recipes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecipeKind {
+    /// A virtualenv at the prefix, `pip install` of requirements and the project.
+    Python,
+    /// `cargo install --root <prefix>` of the project.
+    Cargo,
+    /// A prebuilt tree copied under the prefix.
+    Dir,
+    /// Shell commands run with `DESTDIR` and `PREFIX` set.
+    Command,
+}
+
+/// `[build]` as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BuildDecl {
+    /// Which recipe.
+    pub recipe: RecipeKind,
+    /// Installed prefix (default `/opt/<project name>`).
+    pub prefix: Option<String>,
+    /// python: the project to `pip install` (default `.`); cargo: the crate
+    /// (default `.`); dir: the prebuilt tree (required); command: working directory (default `.`).
+    pub source: Option<PathBuf>,
+    /// python: a requirements file installed first.
+    pub requirements: Option<PathBuf>,
+    /// python: extra `pip install` arguments (e.g. `--no-index`, `--find-links`).
+    #[serde(default)]
+    pub pip_args: Vec<String>,
+    /// python: the interpreter for the virtualenv (default: the distribution's).
+    pub python: Option<String>,
+    /// cargo: extra `cargo install` arguments.
+    #[serde(default)]
+    pub cargo_args: Vec<String>,
+    /// command: shell commands, run in order with `sh -ec`.
+    #[serde(default)]
+    pub commands: Vec<String>,
+}
+
+/// A resolved recipe with absolute paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipe {
+    /// Python virtualenv.
+    Python {
+        /// The project to install.
+        project: PathBuf,
+        /// Requirements file.
+        requirements: Option<PathBuf>,
+        /// Extra pip arguments.
+        pip_args: Vec<String>,
+        /// Interpreter override.
+        python: Option<String>,
+    },
+    /// `cargo install`.
+    Cargo {
+        /// The crate.
+        path: PathBuf,
+        /// Extra arguments.
+        args: Vec<String>,
+    },
+    /// A prebuilt tree.
+    Dir {
+        /// The tree.
+        path: PathBuf,
+    },
+    /// Shell commands.
+    Command {
+        /// Commands.
+        commands: Vec<String>,
+        /// Working directory.
+        workdir: PathBuf,
+    },
+}
+
+/// `[[package]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PackageDecl {
+    /// Package name.
+    pub name: String,
+    /// The package that owns the staged tree (exactly one).
+    #[serde(default)]
+    pub main: bool,
+    /// `native` (default for main), `all` (default for meta packages), or a name.
+    pub arch: Option<String>,
+    /// Summary (default: the project's).
+    pub summary: Option<String>,
+    /// Description (default: the project's).
+    pub description: Option<String>,
+    /// Section / group (default: the project's).
+    pub section: Option<String>,
+    /// Dependencies on every distribution (generic names, renamed per distribution).
+    #[serde(default)]
+    pub depends: Vec<String>,
+    /// More dependencies for distributions matching a name or glob (`ubuntu-*`).
+    #[serde(default)]
+    pub depends_on: BTreeMap<String, Vec<String>>,
+    /// Recommends.
+    #[serde(default)]
+    pub recommends: Vec<String>,
+    /// Conflicts.
+    #[serde(default)]
+    pub conflicts: Vec<String>,
+    /// Provides.
+    #[serde(default)]
+    pub provides: Vec<String>,
+    /// Replaces (Debian).
+    #[serde(default)]
+    pub replaces: Vec<String>,
+    /// Obsoletes (RPM).
+    #[serde(default)]
+    pub obsoletes: Vec<String>,
+    /// Extra files (units, service files, snippets).
+    #[serde(default)]
+    pub files: Vec<FileDecl>,
+    /// Owned directories, possibly empty.
+    #[serde(default)]
+    pub dirs: Vec<DirDecl>,
+    /// Symlinks (e.g. `/usr/bin/x` → `/opt/x/bin/x`).
+    #[serde(default)]
+    pub symlinks: Vec<SymlinkDecl>,
+    /// Installed paths to mark as configuration files.
+    #[serde(default)]
+    pub config_files: Vec<String>,
+    /// Maintainer scripts.
+    #[serde(default)]
+    pub scripts: ScriptsDecl,
+}
+
+fn err(path: &Path, message: impl Into<String>) -> SpecError {
+    SpecError::SpecFile {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
+}
+
+impl Manifest {
+    /// Loads `omnipack.toml` from a project directory or a file path.
+    pub fn load(project_or_file: &Path) -> Result<Manifest, SpecError> {
+        let path = if project_or_file.is_dir() {
+            project_or_file.join("omnipack.toml")
+        } else {
+            project_or_file.to_path_buf()
+        };
+        let text = fs::read_to_string(&path)?;
+        let mut m: Manifest =
+            toml::from_str(&text).map_err(|e| err(&path, e.to_string().trim_end()))?;
+        m.root = path
+            .parent()
+            .map(Path::to_path_buf)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."));
+        m.path = path;
+        m.validate()?;
+        Ok(m)
+    }
+
+    fn validate(&self) -> Result<(), SpecError> {
+        let mains = self.packages.iter().filter(|p| p.main).count();
+        if mains != 1 {
+            return Err(err(
+                &self.path,
+                format!(
+                    "exactly one [[package]] must have `main = true` (found {mains}); the main package holds the staged tree"
+                ),
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for p in &self.packages {
+            if !seen.insert(p.name.as_str()) {
+                return Err(err(
+                    &self.path,
+                    format!("package `{}` is declared twice", p.name),
+                ));
+            }
+            for dep in p.depends.iter().chain(p.depends_on.values().flatten()) {
+                dep.parse::<crate::Dependency>()
+                    .map_err(|e| err(&self.path, format!("package `{}`: {e}", p.name)))?;
+            }
+        }
+        let b = &self.build;
+        let unused = |field: &str, set: bool| -> Result<(), SpecError> {
+            if set {
+                Err(err(
+                    &self.path,
+                    format!(
+                        "[build] `{field}` does not apply to the `{:?}` recipe",
+                        b.recipe
+                    )
+                    .to_lowercase(),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        let python = b.recipe == RecipeKind::Python;
+        unused("requirements", !python && b.requirements.is_some())?;
+        unused("pip-args", !python && !b.pip_args.is_empty())?;
+        unused("python", !python && b.python.is_some())?;
+        unused(
+            "cargo-args",
+            b.recipe != RecipeKind::Cargo && !b.cargo_args.is_empty(),
+        )?;
+        unused(
+            "commands",
+            b.recipe != RecipeKind::Command && !b.commands.is_empty(),
+        )?;
+        if b.recipe == RecipeKind::Dir && b.source.is_none() {
+            return Err(err(
+                &self.path,
+                "[build] recipe `dir` needs `source`, the prebuilt tree",
+            ));
+        }
+        if b.recipe == RecipeKind::Command && b.commands.is_empty() {
+            return Err(err(&self.path, "[build] recipe `command` needs `commands`"));
+        }
+        let prefix = self.prefix();
+        if !prefix.starts_with('/') || prefix.len() < 2 || prefix.split('/').any(|c| c == "..") {
+            return Err(err(
+                &self.path,
+                format!("[build] prefix `{prefix}` must be an absolute path such as `/opt/app`"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The installed prefix (`[build] prefix`, else `/opt/<project name>`).
+    pub fn prefix(&self) -> String {
+        self.build
+            .prefix
+            .clone()
+            .unwrap_or_else(|| format!("/opt/{}", self.project.name))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    /// The main package's declaration.
+    pub fn main_package(&self) -> &PackageDecl {
+        // `validate` guarantees exactly one.
+        self.packages
+            .iter()
+            .find(|p| p.main)
+            .unwrap_or(&self.packages[0])
+    }
+
+    /// The recipe with paths resolved against the project root.
+    pub fn recipe(&self) -> Recipe {
+        let b = &self.build;
+        let at = |p: &Option<PathBuf>| {
+            self.root
+                .join(p.clone().unwrap_or_else(|| PathBuf::from(".")))
+        };
+        match b.recipe {
+            RecipeKind::Python => Recipe::Python {
+                project: at(&b.source),
+                requirements: b.requirements.as_ref().map(|r| self.root.join(r)),
+                pip_args: b.pip_args.clone(),
+                python: b.python.clone(),
+            },
+            RecipeKind::Cargo => Recipe::Cargo {
+                path: at(&b.source),
+                args: b.cargo_args.clone(),
+            },
+            RecipeKind::Dir => Recipe::Dir {
+                path: at(&b.source),
+            },
+            RecipeKind::Command => Recipe::Command {
+                commands: b.commands.clone(),
+                workdir: at(&b.source),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Manifest, SpecError> {
+        let t = tempfile::tempdir().unwrap();
+        fs::write(t.path().join("omnipack.toml"), text).unwrap();
+        Manifest::load(t.path())
+    }
+
+    const BASE: &str = r#"
+[project]
+name = "app"
+summary = "An app"
+license = "MIT"
+maintainer = "A <a@example.org>"
+[build]
+recipe = "python"
+requirements = "requirements.txt"
+"#;
+
+    #[test]
+    fn a_manifest_with_main_and_meta_packages_loads() {
+        let m = load(&format!(
+            "{BASE}
+[[package]]
+name = \"app-python\"
+main = true
+[[package]]
+name = \"app-cli\"
+depends-on = {{ \"ubuntu-*\" = [\"openssh-client\"], \"rocky-*\" = [\"openssh-clients\"] }}
+[[package.symlinks]]
+path = \"/usr/bin/app\"
+target = \"/opt/app/bin/app\"
+"
+        ))
+        .unwrap();
+        assert_eq!(m.prefix(), "/opt/app");
+        assert_eq!(m.main_package().name, "app-python");
+        assert_eq!(m.packages[1].depends_on["ubuntu-*"], ["openssh-client"]);
+        assert!(matches!(
+            m.recipe(),
+            Recipe::Python {
+                requirements: Some(_),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn unknown_keys_name_the_key_file_and_line() {
+        let e = load(&format!(
+            "{BASE}\n[[package]]\nname = \"x\"\nmain = true\ndepend = []\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("omnipack.toml") && e.contains("depend") && e.contains("line 14"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn exactly_one_main_package() {
+        let e = load(&format!("{BASE}\n[[package]]\nname = \"x\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("exactly one"), "{e}");
+    }
+
+    #[test]
+    fn fields_of_another_recipe_are_refused() {
+        let text = BASE.replace("recipe = \"python\"", "recipe = \"cargo\"");
+        let e = load(&format!("{text}\n[[package]]\nname = \"x\"\nmain = true\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`requirements` does not apply"), "{e}");
+    }
+}
