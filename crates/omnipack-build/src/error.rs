@@ -35,6 +35,25 @@ pub enum BuildError {
         "SOURCE_DATE_EPOCH=`{0}` is not a number of seconds since 1970; unset it or give an integer"
     )]
     BadEpoch(String),
+    /// A staging recipe failed.
+    #[error(transparent)]
+    Recipe(#[from] crate::recipe::RecipeError),
+    /// The project's version could not be found or converted.
+    #[error("cannot determine the version of the project in `{dir}`: {reason}")]
+    Version {
+        /// The project directory.
+        dir: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// `--lint` found something not in the suppression list.
+    #[error("`{path}` does not pass lint; nothing was written to the output directory\n{report}")]
+    Lint {
+        /// The package.
+        path: PathBuf,
+        /// The linter's findings.
+        report: String,
+    },
     /// A filesystem error naming its path.
     #[error(transparent)]
     Io(#[from] std::io::Error),

@@ -2,14 +2,26 @@
 //! `enum` ([`omnipack_spec::Format`]), write packages atomically into an output
 //! directory, read any package back, and find the build timestamp.
 //!
+//! It also runs the omnibus build ([`build`]): stage with a recipe, plan the
+//! main and meta packages per distribution ([`plan`]), write, lint, publish
+//! into the output directory.
+//!
 //! The CLI's commands are thin wrappers around these functions.
 
 mod epoch;
 mod error;
 mod formats;
+mod git;
+mod host;
+mod lint;
+mod omnibus;
 mod package;
+pub mod plan;
+pub mod recipe;
 
 pub use epoch::source_date_epoch;
 pub use error::BuildError;
 pub use formats::{file_name, inspect, validate, write};
+pub use host::host_distribution;
+pub use omnibus::{BuildRequest, Built, build, describe_version, project_version};
 pub use package::{PackageRequest, package};

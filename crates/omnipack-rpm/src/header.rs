@@ -22,8 +22,31 @@ use crate::deps::{self, RpmDep};
 use crate::fields::Extra;
 use crate::payload::{Payload, st_mode};
 
+/// Where rpmbuild marks files as documentation on its own (`%__docdir_path`
+/// in rpm's `macros.in`): regular files under these directories get
+/// `RPMFILE_DOC`, so `rpm --excludedocs` leaves them out.
+const DOCDIR_PATH: &[&str] = &[
+    "/usr/share/doc/",
+    "/usr/share/man/",
+    "/usr/share/info/",
+    "/usr/share/gtk-doc/html/",
+    "/usr/share/gnome/help/",
+    "/usr/share/javadoc/",
+    "/usr/doc/",
+    "/usr/man/",
+    "/usr/info/",
+    "/usr/X11R6/man/",
+];
+
+/// Whether `e` is documentation by its path, as rpmbuild decides.
+fn is_doc(e: &omnipack_spec::FileEntry) -> bool {
+    matches!(e.kind, FileKind::File(_)) && DOCDIR_PATH.iter().any(|d| e.path.starts_with(d))
+}
+
 /// `RPMFILE_CONFIG`.
 pub(crate) const RPMFILE_CONFIG: u32 = 1;
+/// `RPMFILE_DOC`.
+pub(crate) const RPMFILE_DOC: u32 = 1 << 1;
 /// `RPMFILE_NOREPLACE`.
 pub(crate) const RPMFILE_NOREPLACE: u32 = 1 << 4;
 /// `PGPHASHALGO_SHA256`, for `RPMTAG_FILEDIGESTALGO` and `RPMTAG_PAYLOADDIGESTALGO`.
@@ -453,6 +476,7 @@ fn put_files(h: &mut Vec<HeaderEntry>, contents: &Contents<'_>, time: u32) {
         flags.push(match e.config {
             Some(c) if c.noreplace => RPMFILE_CONFIG | RPMFILE_NOREPLACE,
             Some(_) => RPMFILE_CONFIG,
+            None if is_doc(e) => RPMFILE_DOC,
             None => 0,
         });
         users.push(e.user.clone());

@@ -27,6 +27,59 @@ pub enum Command {
     Package(Box<PackageArgs>),
     /// Show the metadata and file list of a .deb or .rpm.
     Inspect(InspectArgs),
+    /// Omnibus build: stage the project from its omnipack.toml, then write the
+    /// main package and every meta package for each distribution.
+    ///
+    /// Packages go to OUT/<distribution>/ and their paths to stdout. Nothing is
+    /// moved into OUT unless every package of every distribution was written
+    /// (and, with --lint, passed lintian/rpmlint).
+    Build(BuildArgs),
+    /// The built-in distribution table (format, compression, dist tag, python).
+    Distributions(DistributionsArgs),
+    /// The project's version from git (or omnipack.toml) in upstream, rpm and deb forms.
+    Version(VersionArgs),
+}
+
+/// `omnipack build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The project directory (holding omnipack.toml) or the manifest file.
+    #[arg(default_value = ".")]
+    pub project: PathBuf,
+    /// Target distribution; repeatable (default: this machine's, if known). See the table below.
+    #[arg(long, short, value_name = "NAME")]
+    pub distribution: Vec<String>,
+    /// Output directory; packages go to OUT/<distribution>/.
+    #[arg(long, short, value_name = "DIR", default_value = "dist")]
+    pub out: PathBuf,
+    /// Run lintian (.deb) / rpmlint (.rpm) on every package; fail on anything not suppressed.
+    #[arg(long)]
+    pub lint: bool,
+    /// Compression threads (default: every core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<u32>,
+}
+
+/// `omnipack distributions`.
+#[derive(Debug, Args)]
+pub struct DistributionsArgs {
+    /// A project whose omnipack.toml adds or overrides distributions.
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `omnipack version`.
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// The project directory (a git checkout, or holding omnipack.toml with a version).
+    #[arg(default_value = ".")]
+    pub project: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Output formats for `package`.

@@ -11,13 +11,25 @@ mod progress;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    // `build --help` lists the distribution table, which is data, not a literal.
+    let table = commands::distributions::table_text(&omnipack_spec::distribution::builtin());
+    let command = cli::Cli::command().mut_subcommand("build", |c| {
+        c.after_long_help(format!("Distributions:\n{table}"))
+            .after_help(format!("Distributions:\n{table}"))
+    });
+    let cli = match cli::Cli::from_arg_matches(&command.get_matches()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
         cli::Command::Package(args) => commands::package::run(*args, cli.quiet),
         cli::Command::Inspect(args) => commands::inspect::run(args),
+        cli::Command::Build(args) => commands::build::run(args, cli.quiet),
+        cli::Command::Distributions(args) => commands::distributions::run(args),
+        cli::Command::Version(args) => commands::version::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod bad_input;
+mod build;
 mod inspect;
 mod package;
 mod support;

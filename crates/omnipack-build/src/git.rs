@@ -1,0 +1,30 @@
+//! The project version from git, as versioneer (and so Flocker) computed it:
+//! `git describe --tags --dirty --always`, e.g. `0.3.0dev1-307-gb6d6e9f-dirty`.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::BuildError;
+
+/// `git describe --tags --dirty --always` of the checkout at `dir`.
+pub fn describe(dir: &Path) -> Result<String, BuildError> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["describe", "--tags", "--dirty", "--always"])
+        .output()
+        .map_err(|e| BuildError::Version {
+            dir: dir.to_path_buf(),
+            reason: format!("cannot run `git`: {e}"),
+        })?;
+    if !out.status.success() {
+        return Err(BuildError::Version {
+            dir: dir.to_path_buf(),
+            reason: format!(
+                "`git describe` failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+        });
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}

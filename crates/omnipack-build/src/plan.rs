@@ -1,0 +1,168 @@
+//! The package plan of an omnibus build (Flocker's `admin/packaging.py`): for
+//! one distribution, the main package owning the staged tree and every meta
+//! package, each a [`PackageSpec`] with the distribution's dependency names,
+//! compression and the project's version. Meta packages depend on the main
+//! package at exactly the same `V-R`.
+
+use std::path::{Path, PathBuf};
+
+use omnipack_spec::distribution::Distribution;
+use omnipack_spec::manifest::{Manifest, PackageDecl, RecipeKind};
+use omnipack_spec::specfile::FormatDecl;
+use omnipack_spec::version::ProjectVersion;
+use omnipack_spec::{Dependency, PackageSpec, ScanOptions, SpecFile, scan_tree};
+
+use crate::BuildError;
+
+/// Inputs of the plan for one distribution.
+#[derive(Debug)]
+pub struct PlanInput<'a> {
+    /// The manifest.
+    pub manifest: &'a Manifest,
+    /// The target distribution.
+    pub distribution: &'a Distribution,
+    /// The project's version.
+    pub version: &'a ProjectVersion,
+    /// The staging root (DESTDIR) holding the application under its prefix.
+    pub staged: &'a Path,
+    /// Timestamp for every entry.
+    pub source_date_epoch: u64,
+}
+
+/// Renames each alternative of a dependency to the distribution's name.
+fn rename(dep: &str, dist: &Distribution) -> Result<String, BuildError> {
+    let mut d: Dependency = dep.parse()?;
+    for alt in &mut d.alternatives {
+        alt.name = dist.rename(&alt.name).to_owned();
+    }
+    Ok(d.to_deb())
+}
+
+/// The dependencies of `decl` on `dist`: the common ones, then those whose
+/// pattern matches the distribution, in the manifest's order of patterns.
+fn depends(decl: &PackageDecl, dist: &Distribution) -> Result<Vec<String>, BuildError> {
+    let mut out = Vec::new();
+    let matching = decl
+        .depends_on
+        .iter()
+        .filter(|(pattern, _)| omnipack_spec::distribution::matches(pattern, &dist.name))
+        .flat_map(|(_, deps)| deps);
+    for dep in decl.depends.iter().chain(matching) {
+        let d = rename(dep, dist)?;
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    Ok(out)
+}
+
+/// Entries of the staged tree: the prefix subtree scanned with the prefix (so
+/// links out of it, such as the venv's `bin/python` → `/usr/bin/python3`, are
+/// kept as they are), plus anything a recipe installed outside the prefix.
+fn staged_files(input: &PlanInput<'_>) -> Result<Vec<omnipack_spec::FileEntry>, BuildError> {
+    let prefix = input.manifest.prefix();
+    let under = input.staged.join(prefix.trim_start_matches('/'));
+    let mut files = scan_tree(
+        &under,
+        &ScanOptions {
+            prefix: prefix.clone(),
+            ..ScanOptions::default()
+        },
+    )?;
+    let everything = scan_tree(
+        input.staged,
+        &ScanOptions {
+            allow_dangling_symlinks: true,
+            ..ScanOptions::default()
+        },
+    )?;
+    let inside = |p: &str| p == prefix || p.starts_with(&format!("{prefix}/"));
+    let is_parent = |p: &str| prefix.starts_with(&format!("{p}/"));
+    files.extend(
+        everything
+            .into_iter()
+            .filter(|e| !inside(&e.path) && !is_parent(&e.path)),
+    );
+    Ok(files)
+}
+
+/// The packages for one distribution, main package first.
+pub fn plan(input: &PlanInput<'_>) -> Result<Vec<PackageSpec>, BuildError> {
+    let m = input.manifest;
+    let dist = input.distribution;
+    let main = m.main_package();
+    let v = input.version;
+    let pinned = format!("{} (= {}-{})", main.name, v.rpm_version, v.rpm_release);
+    let mut out = Vec::new();
+    let ordered = std::iter::once(main).chain(m.packages.iter().filter(|p| !p.main));
+    for decl in ordered {
+        let mut deps = depends(decl, dist)?;
+        if decl.main {
+            if m.build.recipe == RecipeKind::Python && !dist.python_package.is_empty() {
+                deps.insert(0, dist.python_package.clone());
+            }
+        } else {
+            deps.insert(0, pinned.clone());
+        }
+        let file = SpecFile {
+            name: Some(decl.name.clone()),
+            version: Some(v.rpm_version.clone()),
+            release: Some(v.rpm_release.clone()),
+            arch: Some(
+                decl.arch
+                    .clone()
+                    .unwrap_or_else(|| if decl.main { "native" } else { "all" }.to_owned()),
+            ),
+            summary: Some(
+                decl.summary
+                    .clone()
+                    .unwrap_or_else(|| m.project.summary.clone()),
+            ),
+            description: Some(
+                decl.description
+                    .clone()
+                    .unwrap_or_else(|| m.project.description.clone()),
+            ),
+            license: Some(m.project.license.clone()),
+            url: m.project.url.clone(),
+            vendor: m.project.vendor.clone(),
+            maintainer: Some(m.project.maintainer.clone()),
+            section: decl.section.clone().or_else(|| m.project.section.clone()),
+            depends: deps,
+            recommends: decl.recommends.clone(),
+            provides: decl.provides.clone(),
+            conflicts: decl.conflicts.clone(),
+            replaces: decl.replaces.clone(),
+            obsoletes: decl.obsoletes.clone(),
+            config_files: decl.config_files.clone(),
+            files: decl.files.clone(),
+            dirs: decl.dirs.clone(),
+            symlinks: decl.symlinks.clone(),
+            scripts: decl.scripts.clone(),
+            deb: FormatDecl {
+                compression: Some(dist.compression.to_string()),
+                ..FormatDecl::default()
+            },
+            rpm: FormatDecl {
+                compression: Some(dist.compression.to_string()),
+                ..FormatDecl::default()
+            },
+            base_dir: m.root.clone(),
+            ..SpecFile::default()
+        };
+        let staged = if decl.main {
+            staged_files(input)?
+        } else {
+            Vec::new()
+        };
+        let mut spec = file.into_spec_with(input.source_date_epoch, staged)?;
+        spec.sort_files();
+        out.push(spec);
+    }
+    Ok(out)
+}
+
+/// Where a distribution's packages go: `<out>/<distribution>/`.
+pub fn distribution_dir(out: &Path, dist: &Distribution) -> PathBuf {
+    out.join(&dist.name)
+}

@@ -1,0 +1,271 @@
+//! The python recipe, Flocker's `admin/build-package` way: a virtualenv created
+//! directly at its final prefix inside the staging root, `pip install` of the
+//! requirements file and then of the project, relocation so that nothing
+//! refers to the staging root, and byte-compilation that names the final paths.
+//!
+//! * `python -m venv --without-pip`: Debian's interpreter has no `ensurepip`
+//!   unless `python3-venv` is installed, and pip has no business in the shipped
+//!   tree. The venv's `bin/python` stays a symlink to the interpreter, which is
+//!   why the main package depends on the distribution's python.
+//! * pip comes from outside the venv and installs into it with
+//!   `pip --python <venv>/bin/python` (pip 22.3+): the interpreter's own pip if
+//!   it has one, else `python3 -m pip` from `PATH`.
+//! * pip runs in the project directory (relative paths in `pip-args`, such as
+//!   `--find-links vendor`, mean the project's), with `--no-compile`,
+//!   `SOURCE_DATE_EPOCH`, no bytecode writing and no version check.
+//! * `.pyc` files are compiled afterwards by the venv's interpreter with
+//!   `compileall` (`ddir` = the final prefix, so tracebacks name installed
+//!   paths) in `checked-hash` mode (PEP 552): they hold a hash of their source,
+//!   not its mtime, so they are reproducible and stay valid whatever mtimes the
+//!   package gives the sources. Before Python 3.7 (no PEP 552) they are
+//!   timestamp pycs of sources whose mtime was set to `SOURCE_DATE_EPOCH`, the
+//!   mtime the packages give them.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use fs_err as fs;
+
+use super::{RecipeError, StageContext, Step, fresh_prefix, program_exists, relocate};
+
+/// Environment that would redirect the interpreter or pip away from the venv.
+const ENV_REMOVE: &[&str] = &[
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONSTARTUP",
+    "PYTHONUSERBASE",
+    "PYTHONEXECUTABLE",
+    "VIRTUAL_ENV",
+    "PIP_PYTHON",
+    "PIP_USER",
+    "PIP_TARGET",
+    "PIP_PREFIX",
+    "PIP_ROOT",
+    "PIP_EDITABLE",
+];
+
+/// The oldest pip with `--python`.
+const MIN_PIP: (u32, u32) = (22, 3);
+
+/// Byte-compiles a tree for its final location: `argv[1]` is the staged
+/// directory, `argv[2]` the path it will have once installed.
+const COMPILE: &str = r#"
+import compileall, py_compile, sys
+kw = {}
+mode = getattr(py_compile, "PycInvalidationMode", None)
+if mode is not None:
+    kw["invalidation_mode"] = mode.CHECKED_HASH
+# Files that do not compile (e.g. Python 2 only test data in some packages)
+# are skipped, as pip does.
+compileall.compile_dir(sys.argv[1], maxlevels=1000, ddir=sys.argv[2], force=True, quiet=2, **kw)
+"#;
+
+/// The python recipe's inputs, paths resolved.
+#[derive(Debug)]
+pub(super) struct PythonRecipe<'a> {
+    pub project: &'a Path,
+    pub requirements: Option<&'a Path>,
+    pub pip_args: &'a [String],
+    pub python: &'a str,
+}
+
+fn python_step<'a>(
+    what: impl Into<String>,
+    program: impl Into<std::ffi::OsString>,
+    hint: impl Into<String>,
+    ctx: &StageContext<'_>,
+) -> Step<'a> {
+    Step::new(what, program, hint)
+        .env_remove(ENV_REMOVE)
+        .env("SOURCE_DATE_EPOCH", ctx.source_date_epoch.to_string())
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env("PYTHONNOUSERSITE", "1")
+        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        .env("PIP_NO_INPUT", "1")
+        .env("PIP_NO_COLOR", "1")
+        .env("PIP_PROGRESS_BAR", "off")
+}
+
+pub(super) fn stage(recipe: &PythonRecipe<'_>, ctx: &StageContext<'_>) -> Result<(), RecipeError> {
+    let project = std::path::absolute(recipe.project)?;
+    if !project.is_dir() {
+        return Err(RecipeError::MissingInput {
+            what: "python project",
+            path: project,
+            kind: "directory",
+            hint: "set `[build] source` to the directory holding pyproject.toml or setup.py",
+        });
+    }
+    let requirements = match recipe.requirements {
+        Some(r) => {
+            let r = std::path::absolute(r)?;
+            if !r.is_file() {
+                return Err(RecipeError::MissingInput {
+                    what: "requirements file",
+                    path: r,
+                    kind: "file",
+                    hint: "fix `[build] requirements` (relative to omnipack.toml) or remove it",
+                });
+            }
+            Some(r)
+        }
+        None => None,
+    };
+    let python = recipe.python;
+    if !program_exists(python) {
+        return Err(RecipeError::InterpreterNotFound(python.to_owned()));
+    }
+
+    let venv = fresh_prefix(ctx)?;
+    python_step(
+        "creating the virtualenv",
+        python,
+        format!(
+            "`{python}` must be Python 3 with the `venv` module (Debian/Ubuntu: `apt-get install python3-venv`)"
+        ),
+        ctx,
+    )
+    .args(["-m", "venv", "--without-pip"])
+    .arg(&venv)
+    .run()?;
+    // Python 3.13+ writes a `.gitignore` (`*`) into every venv: no use in a package.
+    let gitignore = venv.join(".gitignore");
+    if fs::read(&gitignore).is_ok_and(|d| d.starts_with(b"# Created by venv")) {
+        fs::remove_file(&gitignore)?;
+    }
+    let venv_python = venv.join("bin/python");
+
+    let pip = find_pip(python, &venv_python, ctx)?;
+    if let Some(req) = &requirements {
+        python_step(
+            "installing the requirements",
+            &pip[0],
+            "fix the requirements file or `[build] pip-args`; an offline build needs `--no-index --find-links DIR` with a wheel for every requirement",
+            ctx,
+        )
+        .args(&pip[1..])
+        .args(["install", "--no-compile"])
+        .args(recipe.pip_args)
+        .arg("--requirement")
+        .arg(req)
+        .cwd(&project)
+        .run()?;
+    }
+    python_step(
+        "installing the project",
+        &pip[0],
+        "check that the project builds with `pip install`; with `--no-index`, `--find-links` needs a wheel of the build backend named in pyproject.toml `[build-system] requires` too",
+        ctx,
+    )
+    .args(&pip[1..])
+    .args(["install", "--no-compile"])
+    .args(recipe.pip_args)
+    .arg(&project)
+    .cwd(&project)
+    .run()?;
+
+    relocate::relocate_venv(&venv, ctx.staging_root)?;
+
+    // Sources get the packages' mtime, so that timestamp pycs (Python < 3.7)
+    // match them once installed.
+    let epoch = SystemTime::UNIX_EPOCH + Duration::from_secs(ctx.source_date_epoch);
+    for path in relocate::walk(&venv)? {
+        if path.extension().is_some_and(|e| e == "py") && fs::symlink_metadata(&path)?.is_file() {
+            fs::File::open(&path)?.set_modified(epoch)?;
+        }
+    }
+    python_step(
+        "byte-compiling the virtualenv",
+        &venv_python,
+        "the virtualenv's interpreter could not run `compileall`; check that it works",
+        ctx,
+    )
+    .args(["-c", COMPILE])
+    .arg(&venv)
+    .arg(ctx.prefix)
+    .run()?;
+    Ok(())
+}
+
+/// The command prefix that runs pip against the venv:
+/// `[<python>, -m, pip, --python, <venv python>]`.
+fn find_pip(
+    python: &str,
+    venv_python: &Path,
+    ctx: &StageContext<'_>,
+) -> Result<Vec<std::ffi::OsString>, RecipeError> {
+    let mut tried = Vec::new();
+    let mut candidates = vec![python];
+    if python != "python3" {
+        candidates.push("python3");
+    }
+    for candidate in candidates {
+        if !program_exists(candidate) {
+            tried.push(format!("  `{candidate} -m pip`: `{candidate}` not found"));
+            continue;
+        }
+        let probe = python_step("", candidate, "", ctx)
+            .args(["-m", "pip", "--version"])
+            .run();
+        match probe.as_deref().map(pip_version) {
+            Ok(Some(v)) if v >= MIN_PIP => {
+                return Ok(vec![
+                    candidate.into(),
+                    "-m".into(),
+                    "pip".into(),
+                    "--python".into(),
+                    venv_python.into(),
+                ]);
+            }
+            Ok(Some((major, minor))) => tried.push(format!(
+                "  `{candidate} -m pip`: pip {major}.{minor} is too old"
+            )),
+            Ok(None) => tried.push(format!(
+                "  `{candidate} -m pip`: cannot read the version from `pip --version`"
+            )),
+            Err(_) => tried.push(format!("  `{candidate} -m pip`: no pip module")),
+        }
+    }
+    Err(RecipeError::NoPip {
+        python: python.to_owned(),
+        tried: tried.join("\n"),
+    })
+}
+
+/// `(major, minor)` from `pip 23.0.1 from /usr/lib/python3/dist-packages/pip (python 3.11)`.
+fn pip_version(output: &str) -> Option<(u32, u32)> {
+    let line = output.lines().find(|l| l.starts_with("pip "))?;
+    let version = line.split_whitespace().nth(1)?;
+    let mut parts = version.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts
+        .next()
+        .map(|m| {
+            m.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    Some((major, minor))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pip_versions_are_read_from_pip_version_output() {
+        assert_eq!(
+            pip_version("pip 23.0.1 from /usr/lib/python3/dist-packages/pip (python 3.11)\n"),
+            Some((23, 0))
+        );
+        assert_eq!(pip_version("pip 9.0.3 from /x (python 3.6)"), Some((9, 0)));
+        assert_eq!(
+            pip_version("pip 24.1b1 from /x (python 3.12)"),
+            Some((24, 1))
+        );
+        assert_eq!(pip_version("nonsense"), None);
+        assert!(pip_version("pip 22.2.2 from /x").is_some_and(|v| v < MIN_PIP));
+    }
+}

@@ -1,0 +1,51 @@
+//! `omnipack build`: manifest + distributions → `omnipack_build::build`.
+
+use anyhow::{Result, bail};
+use omnipack_build::{BuildRequest, build};
+use omnipack_spec::Manifest;
+use omnipack_spec::distribution::find;
+
+use crate::cli::BuildArgs;
+use crate::progress::Bar;
+
+/// Runs the command.
+pub fn run(args: BuildArgs, quiet: bool) -> Result<()> {
+    let manifest = Manifest::load(&args.project)?;
+    let names = if args.distribution.is_empty() {
+        match omnipack_build::host_distribution() {
+            Some(name) => vec![name],
+            None => bail!(
+                "this machine's distribution is not in the table; name one with `--distribution` (see `omnipack distributions`)"
+            ),
+        }
+    } else {
+        args.distribution
+    };
+    let dists = names
+        .iter()
+        .map(|n| find(n, &manifest.distributions))
+        .collect::<Result<Vec<_>, _>>()?;
+    let bar = Bar::new(quiet);
+    let built = build(&BuildRequest {
+        manifest: &manifest,
+        distributions: &dists,
+        out_dir: &args.out,
+        threads: args
+            .threads
+            .unwrap_or_else(omnipack_archive::default_threads),
+        lint: args.lint,
+        progress: &bar,
+    })?;
+    for b in &built {
+        println!("{}", b.path.display());
+    }
+    if !quiet {
+        eprintln!(
+            "built {} packages of {} for {}",
+            built.len(),
+            manifest.project.name,
+            names.join(", ")
+        );
+    }
+    Ok(())
+}

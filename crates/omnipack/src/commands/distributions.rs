@@ -1,0 +1,59 @@
+//! `omnipack distributions`: the built-in table, with a project's additions.
+
+use anyhow::Result;
+use omnipack_spec::Manifest;
+use omnipack_spec::distribution::{Distribution, builtin, find};
+
+use crate::cli::DistributionsArgs;
+
+/// One line per distribution, aligned.
+pub fn table_text(dists: &[Distribution]) -> String {
+    let mut out = String::from("  NAME            FORMAT  COMPRESSION  DIST TAG  PYTHON\n");
+    for d in dists {
+        out.push_str(&format!(
+            "  {:<15} {:<7} {:<12} {:<9} {} ({})\n",
+            d.name,
+            d.format.as_str(),
+            d.compression.to_string(),
+            d.dist_tag.as_deref().unwrap_or("-"),
+            d.python,
+            d.python_package
+        ));
+    }
+    out
+}
+
+/// Runs the command.
+pub fn run(args: DistributionsArgs) -> Result<()> {
+    let mut dists = builtin();
+    if let Some(project) = &args.project {
+        let m = Manifest::load(project)?;
+        for name in m.distributions.keys() {
+            let d = find(name, &m.distributions)?;
+            match dists.iter_mut().find(|x| x.name == d.name) {
+                Some(x) => *x = d,
+                None => dists.push(d),
+            }
+        }
+    }
+    if args.json {
+        let v: Vec<serde_json::Value> = dists
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "name": d.name,
+                    "format": d.format.as_str(),
+                    "compression": d.compression.to_string(),
+                    "dist_tag": d.dist_tag,
+                    "python": d.python,
+                    "python_package": d.python_package,
+                    "renames": d.renames,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        print!("{}", table_text(&dists));
+    }
+    Ok(())
+}

@@ -1,0 +1,347 @@
+//! `omnipack build`, `distributions` and `version`, checked with dpkg, rpm,
+//! lintian/rpmlint, and by running the installed application.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use fs_err as fs;
+use omnipack_test_support::{require_tools, run_ok, stdout_of};
+
+use crate::support::{copy_tree, omnipack, repo_root, sha256, text};
+
+/// A copy of the example in `dir`, so builds never write into the repository.
+fn example_copy(dir: &Path) -> PathBuf {
+    let p = dir.join("greet");
+    fs::create_dir_all(dir).unwrap();
+    copy_tree(&repo_root().join("examples/greet"), &p);
+    p
+}
+
+/// Runs `omnipack build` with TMPDIR set to `tmp` (so the staging root's
+/// path is known) and returns the package paths printed.
+fn build(project: &Path, out: &Path, tmp: &Path, dists: &[&str], extra: &[&str]) -> Vec<PathBuf> {
+    fs::create_dir_all(tmp).unwrap();
+    let mut c = omnipack();
+    c.arg("build")
+        .arg(project)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .env("TMPDIR", tmp);
+    for d in dists {
+        c.args(["--distribution", d]);
+    }
+    c.args(extra);
+    let o = c.output().unwrap();
+    assert!(o.status.success(), "build failed:\n{}", text(&o).1);
+    text(&o).0.lines().map(PathBuf::from).collect()
+}
+
+fn names(paths: &[PathBuf]) -> Vec<String> {
+    paths
+        .iter()
+        .map(|p| {
+            let dist = p.parent().unwrap().file_name().unwrap().to_string_lossy();
+            format!("{dist}/{}", p.file_name().unwrap().to_string_lossy())
+        })
+        .collect()
+}
+
+/// Runs `/opt/greet/bin/greet` from an installed root: the root's /opt/greet
+/// is bind-mounted at /opt/greet in a private mount namespace (tmpfs on /opt,
+/// so the host's /opt is untouched), then the /usr/bin symlink's target runs.
+fn run_installed(root: &Path, link: &str) -> String {
+    let target = fs::read_link(root.join(link.trim_start_matches('/'))).unwrap();
+    assert_eq!(target, Path::new("/opt/greet/bin/greet"));
+    let script = format!(
+        "mount -t tmpfs none /opt && mkdir /opt/greet && mount --bind {}/opt/greet /opt/greet && {} Ada",
+        root.display(),
+        target.display()
+    );
+    stdout_of(Command::new("unshare").args(["-m", "sh", "-ec", &script]))
+}
+
+fn grep_staging(root: &Path, staging: &Path) {
+    let o = Command::new("grep")
+        .arg("-rl")
+        .arg(staging)
+        .arg(root)
+        .output()
+        .unwrap();
+    assert!(
+        o.stdout.is_empty(),
+        "files still mention the staging root:\n{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
+
+#[test]
+fn distributions_are_listed_and_in_build_help() {
+    let o = omnipack().arg("distributions").output().unwrap();
+    let table = text(&o).0;
+    for d in [
+        "centos-7",
+        "rocky-8",
+        "rocky-9",
+        "fedora-40",
+        "ubuntu-16.04",
+        "ubuntu-24.04",
+        "debian-11",
+        "debian-12",
+    ] {
+        assert!(table.contains(d), "{d} missing:\n{table}");
+    }
+    let help = text(&omnipack().args(["build", "--help"]).output().unwrap()).0;
+    assert!(
+        help.contains("rocky-9") && help.contains("ubuntu-16.04"),
+        "{help}"
+    );
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    run_ok(
+        Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.org"])
+            .args(args),
+    );
+}
+
+#[test]
+fn version_follows_git_describe_and_flockers_rules() {
+    if !require_tools(&["git"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    git(d, &["init", "-q"]);
+    fs::write(d.join("a"), "1").unwrap();
+    git(d, &["add", "a"]);
+    git(d, &["commit", "-qm", "one"]);
+    git(d, &["tag", "0.1.0"]);
+    let v = |d: &Path| text(&omnipack().arg("version").arg(d).output().unwrap()).0;
+    assert_eq!(
+        v(d),
+        "upstream:    0.1.0\nrpm-version: 0.1.0\nrpm-release: 1\ndeb:         0.1.0-1\n"
+    );
+    git(d, &["commit", "-q", "--allow-empty", "-m", "two"]);
+    let out = v(d);
+    assert!(out.contains("rpm-release: 1.1.g"), "{out}");
+    fs::write(d.join("a"), "dirty").unwrap();
+    let j: serde_json::Value = serde_json::from_str(
+        &text(
+            &omnipack()
+                .arg("version")
+                .arg(d)
+                .arg("--json")
+                .output()
+                .unwrap(),
+        )
+        .0,
+    )
+    .unwrap();
+    assert!(
+        j["rpm_release"].as_str().unwrap().ends_with(".dirty"),
+        "{j}"
+    );
+    git(d, &["tag", "not-a-version"]);
+    git(d, &["commit", "-qam", "three"]);
+    git(d, &["tag", "-d", "0.1.0"]);
+    let o = omnipack().arg("version").arg(d).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("not-a-version"), "{}", text(&o).1);
+}
+
+#[test]
+fn example_for_debian_12_installs_and_runs() {
+    if !require_tools(&["dpkg", "unshare", "/usr/bin/python3"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let project = example_copy(t.path());
+    let tmp = t.path().join("tmp");
+    let paths = build(&project, &t.path().join("out"), &tmp, &["debian-12"], &[]);
+    assert_eq!(
+        names(&paths),
+        [
+            "debian-12/greet-python_1.0.0-1_amd64.deb",
+            "debian-12/greet-cli_1.0.0-1_all.deb",
+            "debian-12/greet-node_1.0.0-1_all.deb"
+        ]
+    );
+    for meta in &paths[1..] {
+        let dep = stdout_of(
+            Command::new("dpkg-deb")
+                .arg("--field")
+                .arg(meta)
+                .arg("Depends"),
+        );
+        assert!(dep.starts_with("greet-python (= 1.0.0-1)"), "{dep}");
+    }
+    let root = t.path().join("root");
+    for d in ["var/lib/dpkg/info", "var/lib/dpkg/updates"] {
+        fs::create_dir_all(root.join(d)).unwrap();
+    }
+    fs::write(root.join("var/lib/dpkg/status"), "").unwrap();
+    let mut dpkg = Command::new("dpkg");
+    dpkg.arg(format!("--root={}", root.display()))
+        .args(["--force-script-chrootless", "--force-depends", "-i"])
+        .args(&paths)
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+    run_ok(&mut dpkg);
+    let out = run_installed(&root, "/usr/bin/greet");
+    assert!(out.contains("Ada"), "{out}");
+    assert!(
+        root.join("lib/systemd/system/greet-agent.service")
+            .is_file()
+    );
+    assert_eq!(
+        fs::read_link(root.join("usr/sbin/greet-agent")).unwrap(),
+        Path::new("/opt/greet/bin/greet")
+    );
+    grep_staging(&root, &tmp);
+}
+
+#[test]
+fn example_for_rocky_9_pins_the_main_package_and_runs() {
+    if !require_tools(&["rpm", "unshare", "/usr/bin/python3"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let project = example_copy(t.path());
+    let tmp = t.path().join("tmp");
+    let paths = build(&project, &t.path().join("out"), &tmp, &["rocky-9"], &[]);
+    assert_eq!(
+        names(&paths),
+        [
+            "rocky-9/greet-python-1.0.0-1.x86_64.rpm",
+            "rocky-9/greet-cli-1.0.0-1.noarch.rpm",
+            "rocky-9/greet-node-1.0.0-1.noarch.rpm"
+        ]
+    );
+    let cli_requires = stdout_of(
+        Command::new("rpm")
+            .args(["-qp", "--requires"])
+            .arg(&paths[1]),
+    );
+    assert!(
+        cli_requires.contains("greet-python = 1.0.0-1"),
+        "{cli_requires}"
+    );
+    assert!(cli_requires.contains("openssh-clients"), "{cli_requires}");
+    let node_requires = stdout_of(
+        Command::new("rpm")
+            .args(["-qp", "--requires"])
+            .arg(&paths[2]),
+    );
+    assert!(
+        node_requires.contains("greet-python = 1.0.0-1") && node_requires.contains("lshw"),
+        "{node_requires}"
+    );
+    let root = t.path().join("root");
+    fs::create_dir_all(&root).unwrap();
+    run_ok(
+        Command::new("rpm")
+            .arg("--root")
+            .arg(&root)
+            .args(["--nodeps", "--noscripts", "-i"])
+            .args(&paths),
+    );
+    let out = run_installed(&root, "/usr/bin/greet");
+    assert!(out.contains("Ada"), "{out}");
+    grep_staging(&root, &tmp);
+}
+
+// Guards reproducibility of the whole build: two git checkouts in different
+// directories, same SOURCE_DATE_EPOCH, give identical packages.
+#[test]
+fn two_checkouts_build_identical_packages() {
+    if !require_tools(&["git", "/usr/bin/python3"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let a = example_copy(&t.path().join("a"));
+    let mut hashes = Vec::new();
+    let b_parent = t.path().join("somewhere/else/b");
+    fs::create_dir_all(&b_parent).unwrap();
+    git(&a, &["init", "-q"]);
+    git(&a, &["add", "-A"]);
+    git(&a, &["commit", "-qm", "example"]);
+    run_ok(
+        Command::new("git")
+            .arg("clone")
+            .arg("-q")
+            .arg(&a)
+            .arg(b_parent.join("greet")),
+    );
+    for (i, project) in [a.clone(), b_parent.join("greet")].iter().enumerate() {
+        let paths = build(
+            project,
+            &t.path().join(format!("out{i}")),
+            &t.path().join(format!("tmp{i}")),
+            &["debian-12", "rocky-9"],
+            &[],
+        );
+        hashes.push(paths.iter().map(|p| sha256(p)).collect::<Vec<_>>());
+    }
+    assert_eq!(hashes[0].len(), 6);
+    assert_eq!(hashes[0], hashes[1]);
+}
+
+#[test]
+fn lint_passes_for_the_example() {
+    if !require_tools(&["lintian", "rpmlint", "/usr/bin/python3"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let project = example_copy(t.path());
+    let paths = build(
+        &project,
+        &t.path().join("out"),
+        &t.path().join("tmp"),
+        &["debian-12", "rocky-9"],
+        &["--lint"],
+    );
+    assert_eq!(paths.len(), 6);
+}
+
+#[test]
+fn a_failed_build_leaves_nothing_in_out() {
+    let t = tempfile::tempdir().unwrap();
+    let project = example_copy(t.path());
+    let manifest = project.join("omnipack.toml");
+    let text_ = fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("name = \"greet-node\"", "name = \"Greet_Node\"");
+    fs::write(&manifest, text_).unwrap();
+    let out = t.path().join("out");
+    let o = omnipack()
+        .arg("build")
+        .arg(&project)
+        .args(["-d", "debian-12", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("Greet_Node"), "{}", text(&o).1);
+    let left: Vec<_> = fs::read_dir(&out)
+        .map(|r| r.collect::<Vec<_>>())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "left in out: {left:?}");
+}
+
+#[test]
+fn an_unknown_distribution_lists_the_known_ones() {
+    let t = tempfile::tempdir().unwrap();
+    let project = example_copy(t.path());
+    let o = omnipack()
+        .arg("build")
+        .arg(&project)
+        .args(["-d", "plan9-4"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o).1;
+    assert!(err.contains("plan9-4") && err.contains("rocky-9"), "{err}");
+}
