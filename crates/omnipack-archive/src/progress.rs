@@ -9,6 +9,8 @@ pub trait Progress: Send + Sync {
     fn advance(&self, bytes: u64);
     /// The current piece of work is done.
     fn finish(&self);
+    /// A line of status for people (e.g. a phase and its duration).
+    fn note(&self, _message: &str) {}
 }
 
 /// A [`Progress`] that ignores everything (tests, `--quiet`).

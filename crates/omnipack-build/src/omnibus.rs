@@ -91,6 +91,7 @@ pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
     let sde = source_date_epoch(&m.root)?;
     let prefix = m.prefix();
 
+    let started = std::time::Instant::now();
     // Stage once per interpreter (python) or once (other recipes).
     let mut staged: BTreeMap<String, tempfile::TempDir> = BTreeMap::new();
     for dist in req.distributions {
@@ -129,6 +130,13 @@ pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
         staged.insert(key, root);
     }
 
+    req.progress.note(&format!(
+        "staged {} ({:?} recipe) in {:.2} s",
+        m.project.name,
+        m.build.recipe,
+        started.elapsed().as_secs_f64()
+    ));
+    let packaging = std::time::Instant::now();
     // Plan and check every package before writing any.
     let mut plans = Vec::new();
     for dist in req.distributions {
@@ -182,6 +190,12 @@ pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
         }
     }
 
+    req.progress.note(&format!(
+        "wrote {} packages in {:.2} s{}",
+        written.len(),
+        packaging.elapsed().as_secs_f64(),
+        if req.lint { " (linted)" } else { "" }
+    ));
     // Everything is written (and linted): move it into place.
     let mut built = Vec::new();
     for (dist_name, tmp) in written {
