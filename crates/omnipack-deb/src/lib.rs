@@ -19,6 +19,11 @@ use omnipack_spec::{PackageInfo, PackageSpec};
 pub use control::{ControlFields, control_file};
 pub use error::DebError;
 
+/// Reads a .deb's control information only (no file list): fast, for indexes.
+pub fn read_control(path: &Path) -> Result<PackageInfo, DebError> {
+    read::read_with(path, false)
+}
+
 /// The .deb format.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Deb;

@@ -146,8 +146,56 @@ fn relations(f: &ControlFields, name: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Walks the ar member headers (deb(5), ar(5): 60-byte headers, sizes in
+/// decimal, data padded to even length) without reading the data, and checks
+/// that the last member ends exactly where the file does: a truncated package
+/// is caught without decompressing its payload.
+fn check_complete(path: &Path) -> Result<(), DebError> {
+    use std::io::{Seek, SeekFrom};
+    let corrupt = |reason: String| DebError::Corrupt {
+        path: path.to_path_buf(),
+        member: "ar".into(),
+        reason,
+    };
+    let mut f = fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    let mut pos = 8u64;
+    let mut members = 0;
+    while pos < len {
+        let mut h = [0u8; 60];
+        f.seek(SeekFrom::Start(pos))?;
+        f.read_exact(&mut h)
+            .map_err(|_| corrupt(format!("member header at byte {pos} is cut short (truncated file?)")))?;
+        if &h[58..60] != b"`\n" {
+            return Err(corrupt(format!("bad member header at byte {pos}")));
+        }
+        let size: u64 = String::from_utf8_lossy(&h[48..58])
+            .trim()
+            .parse()
+            .map_err(|_| corrupt(format!("bad member size at byte {pos}")))?;
+        pos += 60 + size + (size % 2);
+        members += 1;
+    }
+    // The last member's padding byte may be missing in some writers.
+    if pos != len && pos != len + 1 {
+        return Err(corrupt(format!(
+            "the members need {pos} bytes but the file has {len} (truncated file?)"
+        )));
+    }
+    if members < 3 {
+        return Err(corrupt(format!("{members} members; a .deb has at least 3")));
+    }
+    Ok(())
+}
+
 /// Reads `path` as a .deb.
 pub(crate) fn read(path: &Path) -> Result<PackageInfo, DebError> {
+    read_with(path, true)
+}
+
+/// Reads `path` as a .deb; without `files`, stops after the control member
+/// (what a repository index needs), leaving the file list empty.
+pub(crate) fn read_with(path: &Path, with_files: bool) -> Result<PackageInfo, DebError> {
     let mut file = fs::File::open(path)?;
     let mut head = [0u8; 8];
     let n = file.read(&mut head)?;
@@ -184,6 +232,11 @@ pub(crate) fn read(path: &Path) -> Result<PackageInfo, DebError> {
         index += 1;
         if name.starts_with("control.tar") {
             control = Some(read_control(path, &name, entry)?);
+            if !with_files {
+                check_complete(path)?;
+                files = Some(Vec::new());
+                break;
+            }
         } else if name.starts_with("data.tar") {
             let c = control
                 .as_ref()

@@ -1,10 +1,10 @@
 //! [`PackageInfo`]: what a reader gives back from a package on disk, the same
 //! model for both formats (for `omnipack inspect`, and later repository indexes).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A package format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// Debian binary package.
@@ -36,7 +36,7 @@ impl Format {
 }
 
 /// Metadata and file list read back from a package.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PackageInfo {
     /// The format read.
     pub format: Format,
@@ -71,7 +71,7 @@ pub struct PackageInfo {
 }
 
 /// One path in a package.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InfoFile {
     /// Absolute installed path (no trailing `/`, `/` itself for the root entry).
     pub path: String,
@@ -94,7 +94,7 @@ pub struct InfoFile {
 }
 
 /// Kind of an [`InfoFile`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum InfoFileKind {
     /// Regular file.

@@ -1,0 +1,130 @@
+//! Two-phase writing of an index: every file goes to a hidden temporary name
+//! beside its destination, synced; [`Staging::commit`] then renames them into
+//! place, ordinary (hashed) metadata first and the top indexes
+//! (`InRelease`/`Release`, `repomd.xml`) last, in the order they were added.
+//! A crash at any moment leaves the previous complete index or the new one;
+//! an uncommitted staging removes its temporary files when dropped.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use fs_err as fs;
+
+struct Pending {
+    tmp: tempfile::TempPath,
+    dest: PathBuf,
+}
+
+/// Files waiting to be renamed into place under one root.
+pub struct Staging {
+    root: PathBuf,
+    files: Vec<Pending>,
+    top: Vec<Pending>,
+}
+
+impl std::fmt::Debug for Staging {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Staging")
+            .field("root", &self.root)
+            .field("files", &self.files.len())
+            .field("top", &self.top.len())
+            .finish()
+    }
+}
+
+impl Staging {
+    /// Stages files under `root` (the leaf or repository directory).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Staging {
+            root: root.into(),
+            files: Vec::new(),
+            top: Vec::new(),
+        }
+    }
+
+    /// The directory relative paths are resolved against.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn stage(&self, rel: &str, bytes: &[u8]) -> std::io::Result<Pending> {
+        let dest = self.root.join(rel);
+        let parent = dest.parent().unwrap_or(&self.root).to_path_buf();
+        fs::create_dir_all(&parent)?;
+        let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(&parent)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot create a temporary file in `{}`: {e}", parent.display())))?;
+        tmp.write_all(bytes)?;
+        let mut perms = tmp.as_file().metadata()?.permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o644);
+        tmp.as_file().set_permissions(perms)?;
+        tmp.as_file().sync_all()?;
+        Ok(Pending {
+            tmp: tmp.into_temp_path(),
+            dest,
+        })
+    }
+
+    /// Stages an ordinary metadata file (`Packages.xz`, `by-hash/...`, `repodata/<sum>-primary.xml.gz`).
+    pub fn write(&mut self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let p = self.stage(rel, bytes)?;
+        self.files.push(p);
+        Ok(())
+    }
+
+    /// Stages a top index (`Release`, `InRelease`, `repomd.xml`), renamed after
+    /// every ordinary file, in the order added.
+    pub fn write_top(&mut self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let p = self.stage(rel, bytes)?;
+        self.top.push(p);
+        Ok(())
+    }
+
+    /// Renames everything into place; returns the destinations in rename order.
+    pub fn commit(self) -> std::io::Result<Vec<PathBuf>> {
+        let mut done = Vec::new();
+        for p in self.files.into_iter().chain(self.top) {
+            p.tmp.persist(&p.dest).map_err(|e| {
+                std::io::Error::new(e.error.kind(), format!("cannot rename into `{}`: {}", p.dest.display(), e.error))
+            })?;
+            done.push(p.dest);
+        }
+        // Make the renames durable.
+        if let Ok(d) = std::fs::File::open(&self.root) {
+            let _ = d.sync_all();
+        }
+        Ok(done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_is_visible_until_commit_and_top_comes_last() {
+        let t = tempfile::tempdir().unwrap();
+        let mut s = Staging::new(t.path());
+        s.write_top("Release", b"top").unwrap();
+        s.write("by-hash/SHA256/abc", b"x").unwrap();
+        s.write("Packages", b"p").unwrap();
+        assert!(!t.path().join("Packages").exists());
+        let order = s.commit().unwrap();
+        let names: Vec<_> = order.iter().map(|p| p.strip_prefix(t.path()).unwrap().to_path_buf()).collect();
+        assert_eq!(names, [Path::new("by-hash/SHA256/abc"), Path::new("Packages"), Path::new("Release")]);
+        assert_eq!(fs::read(t.path().join("Release")).unwrap(), b"top");
+    }
+
+    #[test]
+    fn a_dropped_staging_leaves_no_temporary_files() {
+        let t = tempfile::tempdir().unwrap();
+        {
+            let mut s = Staging::new(t.path());
+            s.write("Packages", b"p").unwrap();
+        }
+        assert_eq!(fs::read_dir(t.path()).unwrap().count(), 0);
+    }
+}

@@ -1,0 +1,1 @@
+//! Incremental cache of package records (to be written).

@@ -1,0 +1,25 @@
+//! Repository indexes: apt (`Packages`, `Release`, `InRelease`, by-hash) and
+//! yum (`repodata/`), signed in-process with OpenPGP, for a flat directory of
+//! packages or a whole tree `<dist>[-testing]/<version>/<arch>/`.
+//!
+//! * [`scan`] finds the packages of a leaf and reads and hashes them on all
+//!   cores, through an incremental cache keyed by path, size, mtime and inode.
+//! * [`apt`] and [`yum`] render the metadata of one leaf into a [`Staging`].
+//! * [`Staging`] writes every file under a temporary name and renames them
+//!   into place at the end, top index (`InRelease`/`Release`, `repomd.xml`)
+//!   last, so a crash leaves the previous complete index or the new one.
+//! * [`sign`] signs with OpenPGP keys (the `pgp` crate, as the `rpm` crate uses).
+
+pub mod apt;
+pub mod atomic;
+pub mod cache;
+mod error;
+pub mod index;
+pub mod scan;
+pub mod sign;
+pub mod yum;
+
+pub use atomic::Staging;
+pub use error::RepoError;
+pub use index::{IndexKind, IndexOptions, IndexReport, index};
+pub use scan::Record;
