@@ -164,8 +164,11 @@ fn check_complete(path: &Path) -> Result<(), DebError> {
     while pos < len {
         let mut h = [0u8; 60];
         f.seek(SeekFrom::Start(pos))?;
-        f.read_exact(&mut h)
-            .map_err(|_| corrupt(format!("member header at byte {pos} is cut short (truncated file?)")))?;
+        f.read_exact(&mut h).map_err(|_| {
+            corrupt(format!(
+                "member header at byte {pos} is cut short (truncated file?)"
+            ))
+        })?;
         if &h[58..60] != b"`\n" {
             return Err(corrupt(format!("bad member header at byte {pos}")));
         }

@@ -1,14 +1,66 @@
-//! apt repository metadata (to be written by the apt engineer).
+//! apt metadata for a flat repository (Flocker's layout, clients use
+//! `deb URL /`): `Packages` (+ `.gz`, `.xz`), their by-hash copies, `Release`
+//! and, with a key, `InRelease` and `Release.gpg`.
+//!
+//! Formats, from <https://wiki.debian.org/DebianRepository/Format>:
+//! * "Flat Repository Format": indexes sit beside the packages, `Filename` is
+//!   resolved against the `deb URL /` base.
+//! * `Packages` stanzas carry exactly what `dpkg-scanpackages .` (dpkg-dev
+//!   1.21) writes: the control fields of the package, plus `Filename`, `Size`,
+//!   `MD5sum`, `SHA1`, `SHA256`, ordered as Dpkg::Control's `CTRL_INDEX_PKG`
+//!   output order (fields it does not know come last, sorted by name), and
+//!   stanzas sorted by package name, then version (a plain string order, as
+//!   dpkg-scanpackages sorts), then architecture. `Filename` is `./<rel>`,
+//!   as `dpkg-scanpackages .` prints it.
+//! * `Release`: `Origin`, `Label`, `Suite`, `Codename`, `Date` (RFC 2822,
+//!   UTC), `Acquire-By-Hash`, `Architectures`, then the `MD5Sum`, `SHA1`,
+//!   `SHA256`, `SHA512` sections of ` <digest> <size> <path>` lines, in the
+//!   order apt-ftparchive writes them (apt ignores an index whose lines are
+//!   malformed without an error, so the order and format are tested).
+//! * "Acquire-By-Hash": every index is also stored as
+//!   `by-hash/<MD5Sum|SHA1|SHA256|SHA512>/<digest>`, so a client holding an
+//!   older `Release` still finds the files it names while a publish is under way.
 
-use crate::sign::Signer;
+use std::cmp::Ordering;
+use std::io::Write;
+
+use md5::Digest;
+
+use crate::sign::{SignError, Signer};
 use crate::{Record, Staging};
 
 /// Errors of the apt index.
 #[derive(Debug, thiserror::Error)]
 pub enum AptError {
-    /// Placeholder.
-    #[error("apt: {0}")]
-    Other(String),
+    /// Writing a staged file failed.
+    #[error("cannot write `{file}` under `{root}`: {source}")]
+    Write {
+        /// The index directory.
+        root: std::path::PathBuf,
+        /// The file, relative to it.
+        file: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Compressing `Packages` failed.
+    #[error("cannot compress `{file}`: {source}")]
+    Compress {
+        /// `Packages.gz` or `Packages.xz`.
+        file: &'static str,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A package's metadata cannot go into a `Packages` stanza.
+    #[error("`{path}`: {reason}; rebuild the package with a valid control file")]
+    BadPackage {
+        /// The package file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Signing `Release` failed.
+    #[error("cannot sign `Release`: {0}")]
+    Sign(#[from] SignError),
 }
 
 /// `Release` fields and choices.
@@ -26,12 +78,556 @@ pub struct AptOptions {
     pub date: u64,
 }
 
-/// Writes a flat repository's index for `records` into `out` (the leaf).
+/// Dpkg::Control::FieldsCore's output order for `CTRL_INDEX_PKG` (dpkg 1.21),
+/// lower-cased; what `dpkg-scanpackages` prints.
+const INDEX_PKG_ORDER: &[&str] = &[
+    "package",
+    "package-type",
+    "source",
+    "version",
+    "kernel-version",
+    "built-for-profiles",
+    "auto-built-package",
+    "architecture",
+    "subarchitecture",
+    "installer-menu-item",
+    "build-essential",
+    "essential",
+    "protected",
+    "origin",
+    "bugs",
+    "maintainer",
+    "installed-size",
+    "pre-depends",
+    "depends",
+    "recommends",
+    "suggests",
+    "enhances",
+    "conflicts",
+    "breaks",
+    "replaces",
+    "provides",
+    "built-using",
+    "static-built-using",
+    "filename",
+    "size",
+    "md5sum",
+    "sha1",
+    "sha256",
+    "section",
+    "priority",
+    "multi-arch",
+    "homepage",
+    "description",
+    "tag",
+    "task",
+];
+
+/// Fields of the index that the package itself must not carry.
+const INDEX_ONLY: &[&str] = &["filename", "size", "md5sum", "sha1", "sha256", "sha512"];
+
+fn field<'a>(r: &'a Record, name: &str) -> Option<&'a str> {
+    r.info
+        .fields
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// The full Debian version as the stanza prints it (for sorting).
+fn version_of(r: &Record) -> String {
+    field(r, "Version").map(str::to_owned).unwrap_or_else(|| {
+        let mut v = String::new();
+        if let Some(e) = r.info.epoch {
+            v.push_str(&format!("{e}:"));
+        }
+        v.push_str(&r.info.version);
+        if !r.info.release.is_empty() {
+            v.push('-');
+            v.push_str(&r.info.release);
+        }
+        v
+    })
+}
+
+fn name_of(r: &Record) -> &str {
+    field(r, "Package").unwrap_or(&r.info.name)
+}
+
+fn arch_of(r: &Record) -> &str {
+    field(r, "Architecture").unwrap_or(&r.info.arch)
+}
+
+/// dpkg-scanpackages' order (name, then version as a string), then
+/// architecture and path so the output never depends on the input order.
+fn stanza_order(a: &Record, b: &Record) -> Ordering {
+    name_of(a)
+        .cmp(name_of(b))
+        .then_with(|| version_of(a).cmp(&version_of(b)))
+        .then_with(|| arch_of(a).cmp(arch_of(b)))
+        .then_with(|| a.rel.cmp(&b.rel))
+}
+
+/// One `Field: value` line plus continuation lines, as Dpkg::Control writes
+/// them: continuation lines start with one space, trailing blanks are
+/// dropped, an empty line is written ` .` (Debian Policy §5.1, §5.6.13).
+fn push_field(out: &mut String, name: &str, value: &str) {
+    let mut lines = value.split('\n');
+    let first = lines.next().unwrap_or("").trim();
+    out.push_str(name);
+    out.push(':');
+    if !first.is_empty() {
+        out.push(' ');
+        out.push_str(first);
+    }
+    out.push('\n');
+    for line in lines {
+        let body = line.strip_prefix([' ', '\t']).unwrap_or(line).trim_end();
+        // The value is already in control-file form (` .` for an empty
+        // line); a blank continuation line would end the stanza.
+        out.push(' ');
+        out.push_str(if body.is_empty() { "." } else { body });
+        out.push('\n');
+    }
+}
+
+fn stanza(r: &Record) -> String {
+    let rank = |name: &str| {
+        let lower = name.to_ascii_lowercase();
+        INDEX_PKG_ORDER.iter().position(|f| *f == lower)
+    };
+    let mut fields: Vec<(String, String)> = r
+        .info
+        .fields
+        .iter()
+        .filter(|(k, v)| {
+            !INDEX_ONLY.contains(&k.to_ascii_lowercase().as_str()) && !v.trim().is_empty()
+        })
+        .cloned()
+        .collect();
+    fields.push((
+        "Filename".into(),
+        format!("./{}", r.rel.trim_start_matches("./")),
+    ));
+    fields.push(("Size".into(), r.size.to_string()));
+    fields.push(("MD5sum".into(), r.md5.clone()));
+    fields.push(("SHA1".into(), r.sha1.clone()));
+    fields.push(("SHA256".into(), r.sha256.clone()));
+    // Known fields in dpkg's order, then unknown ones sorted by name (a
+    // stable sort keeps the package's own order among equals).
+    fields.sort_by(|(a, _), (b, _)| match (rank(a), rank(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => a.cmp(b),
+    });
+    let mut out = String::new();
+    for (k, v) in &fields {
+        push_field(&mut out, k, v);
+    }
+    out
+}
+
+/// The `Packages` text for `records`: one stanza each, separated by blank
+/// lines, sorted by package name, version, architecture.
+pub fn packages_text(records: &[Record]) -> String {
+    let mut sorted: Vec<&Record> = records.iter().collect();
+    sorted.sort_by(|a, b| stanza_order(a, b));
+    let mut out = String::new();
+    for (i, r) in sorted.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&stanza(r));
+    }
+    out
+}
+
+/// `Date:` in RFC 2822 form, UTC, as apt-ftparchive writes it
+/// (`Tue, 14 Nov 2023 22:13:20 UTC`).
+pub fn rfc2822(secs: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil_from_days, for days since 1970-01-01 (unsigned).
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + u64::from(m <= 2);
+    format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} UTC",
+        DAYS[(days % 7) as usize],
+        d,
+        MONTHS[(m - 1) as usize],
+        y,
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// The hashes of one index file.
+struct Hashed {
+    name: &'static str,
+    bytes: Vec<u8>,
+    md5: String,
+    sha1: String,
+    sha256: String,
+    sha512: String,
+}
+
+impl Hashed {
+    fn new(name: &'static str, bytes: Vec<u8>) -> Hashed {
+        Hashed {
+            name,
+            md5: hex::encode(md5::Md5::digest(&bytes)),
+            sha1: hex::encode(sha1::Sha1::digest(&bytes)),
+            sha256: hex::encode(sha2::Sha256::digest(&bytes)),
+            sha512: hex::encode(sha2::Sha512::digest(&bytes)),
+            bytes,
+        }
+    }
+
+    /// `(Release section, by-hash directory, digest)` in apt-ftparchive's order.
+    fn sums(&self) -> [(&'static str, &str); 4] {
+        [
+            ("MD5Sum", &self.md5),
+            ("SHA1", &self.sha1),
+            ("SHA256", &self.sha256),
+            ("SHA512", &self.sha512),
+        ]
+    }
+}
+
+fn gzip(data: &[u8]) -> std::io::Result<Vec<u8>> {
+    // No name and mtime 0 in the header: the same input gives the same bytes.
+    let mut e = flate2::GzBuilder::new().write(Vec::new(), flate2::Compression::best());
+    e.write_all(data)?;
+    e.finish()
+}
+
+fn xz(data: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut e = liblzma::write::XzEncoder::new(Vec::new(), 6);
+    e.write_all(data)?;
+    e.finish()
+}
+
+/// The `Release` text for the given index files.
+fn release_text(records: &[Record], opts: &AptOptions, files: &[Hashed]) -> String {
+    let mut out = String::new();
+    for (name, value) in [
+        ("Origin", &opts.origin),
+        ("Label", &opts.label),
+        ("Suite", &opts.suite),
+        ("Codename", &opts.codename),
+    ] {
+        if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            out.push_str(&format!("{name}: {v}\n"));
+        }
+    }
+    out.push_str(&format!("Date: {}\n", rfc2822(opts.date)));
+    out.push_str("Acquire-By-Hash: yes\n");
+    let mut archs: Vec<&str> = records.iter().map(arch_of).collect();
+    archs.sort_unstable();
+    archs.dedup();
+    if !archs.is_empty() {
+        out.push_str(&format!("Architectures: {}\n", archs.join(" ")));
+    }
+    for section in 0..4 {
+        let title = files.first().map(|f| f.sums()[section].0).unwrap_or("");
+        out.push_str(title);
+        out.push_str(":\n");
+        for f in files {
+            let (_, digest) = f.sums()[section];
+            out.push_str(&format!(" {digest} {} {}\n", f.bytes.len(), f.name));
+        }
+    }
+    out
+}
+
+/// Writes a flat repository's index for `records` into `out` (rooted at the
+/// leaf): `Packages`, `Packages.gz`, `Packages.xz` and their by-hash copies via
+/// [`Staging::write`]; `Release` and, with a signer, `Release.gpg` and
+/// `InRelease` via [`Staging::write_top`], so they appear last.
 pub fn write_flat(
-    _records: &[Record],
-    _opts: &AptOptions,
-    _signer: Option<&Signer>,
-    _out: &mut Staging,
+    records: &[Record],
+    opts: &AptOptions,
+    signer: Option<&Signer>,
+    out: &mut Staging,
 ) -> Result<(), AptError> {
-    Err(AptError::Other("not written yet".into()))
+    for r in records {
+        if r.rel.is_empty() || r.rel.contains('\n') || r.rel.contains(' ') {
+            return Err(AptError::BadPackage {
+                path: r.path.clone(),
+                reason: format!("its path `{}` cannot be an apt `Filename`", r.rel),
+            });
+        }
+        for (k, v) in &r.info.fields {
+            if k.is_empty()
+                || k.contains([':', ' ', '\n'])
+                || v.split('\n').skip(1).any(|l| !l.starts_with([' ', '\t']))
+            {
+                return Err(AptError::BadPackage {
+                    path: r.path.clone(),
+                    reason: format!("control field `{k}` is malformed"),
+                });
+            }
+        }
+    }
+    let packages = packages_text(records).into_bytes();
+    let gz = gzip(&packages).map_err(|source| AptError::Compress {
+        file: "Packages.gz",
+        source,
+    })?;
+    let xz = xz(&packages).map_err(|source| AptError::Compress {
+        file: "Packages.xz",
+        source,
+    })?;
+    let files = [
+        Hashed::new("Packages", packages),
+        Hashed::new("Packages.gz", gz),
+        Hashed::new("Packages.xz", xz),
+    ];
+    let root = out.root().to_path_buf();
+    let mut write = |rel: String, bytes: &[u8], top: bool| {
+        let r = if top {
+            out.write_top(&rel, bytes)
+        } else {
+            out.write(&rel, bytes)
+        };
+        r.map_err(|source| AptError::Write {
+            root: root.clone(),
+            file: rel,
+            source,
+        })
+    };
+    for f in &files {
+        for (dir, digest) in f.sums() {
+            write(format!("by-hash/{dir}/{digest}"), &f.bytes, false)?;
+        }
+    }
+    for f in &files {
+        write(f.name.to_owned(), &f.bytes, false)?;
+    }
+    let release = release_text(records, opts, &files);
+    // Signatures before the files they sign are renamed in would briefly
+    // pair a new signature with an old Release; `Release` goes first, then
+    // `Release.gpg`, then `InRelease` (what apt fetches first) last.
+    let detached = signer.map(|s| s.detach(release.as_bytes())).transpose()?;
+    let inrelease = signer.map(|s| s.clearsign(&release)).transpose()?;
+    write("Release".into(), release.as_bytes(), true)?;
+    if let Some(sig) = detached {
+        write("Release.gpg".into(), &sig, true)?;
+    }
+    if let Some(text) = inrelease {
+        write("InRelease".into(), text.as_bytes(), true)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use omnipack_spec::PackageInfo;
+
+    fn record(fields: &[(&str, &str)], rel: &str) -> Record {
+        let info = PackageInfo {
+            format: omnipack_spec::Format::Deb,
+            name: String::new(),
+            version: String::new(),
+            release: String::new(),
+            epoch: None,
+            arch: String::new(),
+            summary: String::new(),
+            description: String::new(),
+            fields: fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            depends: Vec::new(),
+            provides: Vec::new(),
+            conflicts: Vec::new(),
+            installed_size: 0,
+            scripts: Vec::new(),
+            files: Vec::new(),
+        };
+        Record {
+            path: rel.into(),
+            rel: rel.into(),
+            size: 1234,
+            mtime: 0,
+            md5: "m".into(),
+            sha1: "s1".into(),
+            sha256: "s256".into(),
+            sha512: "s512".into(),
+            info,
+            yum: None,
+        }
+    }
+
+    #[test]
+    fn dates_are_rfc2822_utc() {
+        assert_eq!(rfc2822(0), "Thu, 01 Jan 1970 00:00:00 UTC");
+        assert_eq!(rfc2822(1_700_000_000), "Tue, 14 Nov 2023 22:13:20 UTC");
+        assert_eq!(rfc2822(951_782_400), "Tue, 29 Feb 2000 00:00:00 UTC");
+        assert_eq!(rfc2822(4_102_444_799), "Thu, 31 Dec 2099 23:59:59 UTC");
+    }
+
+    #[test]
+    fn stanza_follows_dpkg_scanpackages_order() {
+        let r = record(
+            &[
+                ("Package", "hello"),
+                ("Version", "1.0-1"),
+                ("Architecture", "amd64"),
+                ("Maintainer", "M <m@example.org>"),
+                ("Installed-Size", "12"),
+                ("Section", "misc"),
+                ("Priority", "optional"),
+                ("Homepage", "https://example.org"),
+                ("Vendor", "V"),
+                ("Provides", "hi"),
+                ("Depends", "libc6"),
+                ("Description", "short\n long line  \n .\n more"),
+                ("License", "MIT"),
+            ],
+            "hello_1.0-1_amd64.deb",
+        );
+        let text = stanza(&r);
+        let names: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with(' '))
+            .map(|l| l.split(':').next().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Package",
+                "Version",
+                "Architecture",
+                "Maintainer",
+                "Installed-Size",
+                "Depends",
+                "Provides",
+                "Filename",
+                "Size",
+                "MD5sum",
+                "SHA1",
+                "SHA256",
+                "Section",
+                "Priority",
+                "Homepage",
+                "Description",
+                "License",
+                "Vendor"
+            ]
+        );
+        assert!(
+            text.contains("Filename: ./hello_1.0-1_amd64.deb\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Description: short\n long line\n .\n more\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn stanzas_are_sorted_by_name_version_arch() {
+        let rs = [
+            record(
+                &[
+                    ("Package", "b"),
+                    ("Version", "1"),
+                    ("Architecture", "amd64"),
+                ],
+                "b1.deb",
+            ),
+            record(
+                &[("Package", "a"), ("Version", "2"), ("Architecture", "i386")],
+                "a2i.deb",
+            ),
+            record(
+                &[
+                    ("Package", "a"),
+                    ("Version", "2"),
+                    ("Architecture", "amd64"),
+                ],
+                "a2a.deb",
+            ),
+            record(
+                &[
+                    ("Package", "a"),
+                    ("Version", "10"),
+                    ("Architecture", "amd64"),
+                ],
+                "a10.deb",
+            ),
+        ];
+        let text = packages_text(&rs);
+        let files: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("Filename: ./"))
+            .collect();
+        // Versions compare as strings, as dpkg-scanpackages sorts them.
+        assert_eq!(files, ["a10.deb", "a2a.deb", "a2i.deb", "b1.deb"]);
+        assert!(text.contains("\n\nPackage: a\n"), "{text}");
+        assert!(!text.ends_with("\n\n"));
+    }
+
+    #[test]
+    fn release_lists_every_index_in_every_hash_section() {
+        let t = tempfile::tempdir().unwrap();
+        let rs = [
+            record(
+                &[
+                    ("Package", "a"),
+                    ("Version", "1"),
+                    ("Architecture", "amd64"),
+                ],
+                "a.deb",
+            ),
+            record(
+                &[("Package", "b"), ("Version", "1"), ("Architecture", "all")],
+                "b.deb",
+            ),
+        ];
+        let opts = AptOptions {
+            origin: Some("Omnipack".into()),
+            suite: Some("stable".into()),
+            date: 1_700_000_000,
+            ..AptOptions::default()
+        };
+        let mut s = Staging::new(t.path());
+        write_flat(&rs, &opts, None, &mut s).unwrap();
+        let order = s.commit().unwrap();
+        assert_eq!(order.last().unwrap().file_name().unwrap(), "Release");
+        let release = fs_err::read_to_string(t.path().join("Release")).unwrap();
+        assert!(
+            release.starts_with(
+                "Origin: Omnipack\nSuite: stable\nDate: Tue, 14 Nov 2023 22:13:20 UTC\nAcquire-By-Hash: yes\nArchitectures: all amd64\nMD5Sum:\n"
+            ),
+            "{release}"
+        );
+        let sections: Vec<&str> = release.lines().filter(|l| l.ends_with(':')).collect();
+        assert_eq!(sections, ["MD5Sum:", "SHA1:", "SHA256:", "SHA512:"]);
+        for line in release.lines().filter(|l| l.starts_with(' ')) {
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            let bytes = fs_err::read(t.path().join(parts[2])).unwrap();
+            assert_eq!(parts[1], bytes.len().to_string(), "{line}");
+        }
+        let sha256 = hex::encode(sha2::Sha256::digest(
+            fs_err::read(t.path().join("Packages.xz")).unwrap(),
+        ));
+        assert!(t.path().join("by-hash/SHA256").join(&sha256).is_file());
+        assert!(!t.path().join("InRelease").exists());
+    }
 }

@@ -51,12 +51,23 @@ impl Staging {
         let dest = self.root.join(rel);
         let parent = dest.parent().unwrap_or(&self.root).to_path_buf();
         fs::create_dir_all(&parent)?;
-        let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let mut tmp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
             .suffix(".tmp")
             .tempfile_in(&parent)
-            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot create a temporary file in `{}`: {e}", parent.display())))?;
+            .map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!(
+                        "cannot create a temporary file in `{}`: {e}",
+                        parent.display()
+                    ),
+                )
+            })?;
         tmp.write_all(bytes)?;
         let mut perms = tmp.as_file().metadata()?.permissions();
         std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o644);
@@ -88,12 +99,15 @@ impl Staging {
         let mut done = Vec::new();
         for p in self.files.into_iter().chain(self.top) {
             p.tmp.persist(&p.dest).map_err(|e| {
-                std::io::Error::new(e.error.kind(), format!("cannot rename into `{}`: {}", p.dest.display(), e.error))
+                std::io::Error::new(
+                    e.error.kind(),
+                    format!("cannot rename into `{}`: {}", p.dest.display(), e.error),
+                )
             })?;
             done.push(p.dest);
         }
         // Make the renames durable.
-        if let Ok(d) = std::fs::File::open(&self.root) {
+        if let Ok(d) = fs::File::open(&self.root) {
             let _ = d.sync_all();
         }
         Ok(done)
@@ -113,8 +127,18 @@ mod tests {
         s.write("Packages", b"p").unwrap();
         assert!(!t.path().join("Packages").exists());
         let order = s.commit().unwrap();
-        let names: Vec<_> = order.iter().map(|p| p.strip_prefix(t.path()).unwrap().to_path_buf()).collect();
-        assert_eq!(names, [Path::new("by-hash/SHA256/abc"), Path::new("Packages"), Path::new("Release")]);
+        let names: Vec<_> = order
+            .iter()
+            .map(|p| p.strip_prefix(t.path()).unwrap().to_path_buf())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                Path::new("by-hash/SHA256/abc"),
+                Path::new("Packages"),
+                Path::new("Release")
+            ]
+        );
         assert_eq!(fs::read(t.path().join("Release")).unwrap(), b"top");
     }
 

@@ -33,7 +33,9 @@ pub enum RepoError {
         nva: String,
     },
     /// The directory holds no packages of the requested kind.
-    #[error("`{0}` holds no .deb or .rpm packages; give a directory of packages or a repository tree")]
+    #[error(
+        "`{0}` holds no .deb or .rpm packages; give a directory of packages or a repository tree"
+    )]
     Empty(PathBuf),
     /// Bad input found with `--strict`: nothing was written.
     #[error("{count} problem(s) in `{root}` (first: {first}); with --strict nothing was written")]

@@ -31,3 +31,242 @@ pub struct Record {
     /// For .rpm: what the yum metadata needs.
     pub yum: Option<crate::yum::YumPackage>,
 }
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+use fs_err as fs;
+use md5::Digest as _;
+use omnipack_spec::Format;
+use rayon::prelude::*;
+
+use crate::cache::{Cache, Stamp};
+
+/// A package that could not be indexed, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file.
+    pub path: PathBuf,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+/// The result of scanning one leaf.
+#[derive(Debug, Default)]
+pub struct LeafScan {
+    /// Indexable packages, sorted by `rel`.
+    pub records: Vec<Record>,
+    /// Files left out, with the reason.
+    pub problems: Vec<Problem>,
+    /// Packages read this run (not from the cache).
+    pub read: usize,
+    /// Packages taken from the cache.
+    pub cached: usize,
+}
+
+fn is_package(p: &Path) -> Option<Format> {
+    match p.extension()?.to_str()? {
+        "deb" => Some(Format::Deb),
+        "rpm" => Some(Format::Rpm),
+        _ => None,
+    }
+}
+
+/// Directories under `root` (itself included) that directly hold .deb or .rpm
+/// files: one flat repository, or each `<dist>/<version>/<arch>/` of a tree.
+/// Hidden directories, `repodata` and `by-hash` are skipped.
+pub fn find_leaves(root: &Path) -> Result<Vec<PathBuf>, crate::RepoError> {
+    let mut leaves = Vec::new();
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            e.depth() == 0 || !(name.starts_with('.') || name == "repodata" || name == "by-hash")
+        });
+    for entry in walker {
+        let entry = entry.map_err(|e| crate::RepoError::Package {
+            path: e
+                .path()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| root.to_path_buf()),
+            reason: format!("cannot read: {e}"),
+        })?;
+        if entry.file_type().is_file()
+            && is_package(entry.path()).is_some()
+            && let Some(parent) = entry.path().parent()
+            && leaves.last().map(|l: &PathBuf| l.as_path()) != Some(parent)
+        {
+            leaves.push(parent.to_path_buf());
+        }
+    }
+    leaves.sort();
+    leaves.dedup();
+    Ok(leaves)
+}
+
+/// MD5, SHA-1, SHA-256 and SHA-512 of a file in one read.
+fn digests(path: &Path) -> std::io::Result<(String, String, String, String)> {
+    let mut f = fs::File::open(path)?;
+    let mut md5 = md5::Md5::new();
+    let mut sha1 = sha1::Sha1::new();
+    let mut sha256 = sha2::Sha256::new();
+    let mut sha512 = sha2::Sha512::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        md5.update(&buf[..n]);
+        sha1.update(&buf[..n]);
+        sha256.update(&buf[..n]);
+        sha512.update(&buf[..n]);
+    }
+    Ok((
+        hex::encode(md5.finalize()),
+        hex::encode(sha1.finalize()),
+        hex::encode(sha256.finalize()),
+        hex::encode(sha512.finalize()),
+    ))
+}
+
+/// Reads and hashes one package.
+fn read_record(path: &Path, rel: String, stamp: Stamp, mtime: i64) -> Result<Record, Problem> {
+    let problem = |message: String| Problem {
+        path: path.to_path_buf(),
+        message,
+    };
+    let format = {
+        let mut head = [0u8; 8];
+        let mut f = fs::File::open(path).map_err(|e| problem(e.to_string()))?;
+        let n = f.read(&mut head).map_err(|e| problem(e.to_string()))?;
+        Format::sniff(&head[..n]).ok_or_else(|| {
+            problem(
+                "not a package (neither the .deb ar magic nor the .rpm lead); remove or rename it"
+                    .into(),
+            )
+        })?
+    };
+    let (info, yum) = match format {
+        Format::Deb => (
+            omnipack_deb::read_control(path).map_err(|e| problem(e.to_string()))?,
+            None,
+        ),
+        Format::Rpm => {
+            let info = omnipack_build::inspect(path).map_err(|e| problem(e.to_string()))?;
+            let yum = crate::yum::read_package(path).map_err(|e| problem(e.to_string()))?;
+            (info, Some(yum))
+        }
+    };
+    let (md5, sha1, sha256, sha512) = digests(path).map_err(|e| problem(e.to_string()))?;
+    Ok(Record {
+        path: path.to_path_buf(),
+        rel,
+        size: stamp.size,
+        mtime,
+        md5,
+        sha1,
+        sha256,
+        sha512,
+        info,
+        yum,
+    })
+}
+
+/// Scans the packages directly in `leaf`, reading only those the cache does
+/// not vouch for, on all cores. Unreadable or conflicting packages become
+/// [`Problem`]s and are left out; everything else is indexed.
+pub fn scan_leaf(leaf: &Path, cache: &mut Cache) -> Result<LeafScan, crate::RepoError> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(leaf)? {
+        let entry = entry?;
+        let path = entry.path();
+        if is_package(&path).is_none() {
+            continue;
+        }
+        let meta = fs::metadata(&path)?;
+        if !meta.is_file() {
+            continue;
+        }
+        let rel = entry.file_name().to_string_lossy().into_owned();
+        files.push((
+            path,
+            rel,
+            Stamp::of(&meta),
+            std::os::unix::fs::MetadataExt::mtime(&meta),
+        ));
+    }
+    files.sort_by(|a, b| a.1.cmp(&b.1));
+
+    let mut scan = LeafScan::default();
+    let mut fresh = Vec::new();
+    let mut records = Vec::new();
+    for (path, rel, stamp, mtime) in files {
+        match cache.get(&path, stamp) {
+            Some(r) => {
+                scan.cached += 1;
+                records.push(r.clone());
+            }
+            None => fresh.push((path, rel, stamp, mtime)),
+        }
+    }
+    let read: Vec<(Stamp, Result<Record, Problem>)> = fresh
+        .into_par_iter()
+        .map(|(path, rel, stamp, mtime)| (stamp, read_record(&path, rel, stamp, mtime)))
+        .collect();
+    scan.read = read.len();
+    for (stamp, r) in read {
+        match r {
+            Ok(record) => {
+                cache.put(stamp, record.clone());
+                records.push(record);
+            }
+            Err(p) => scan.problems.push(p),
+        }
+    }
+    records.sort_by(|a, b| a.rel.cmp(&b.rel));
+
+    // Two different files for one name + version + arch: which one a client
+    // would get is undefined, so neither is indexed.
+    let mut by_nva: BTreeMap<(String, String, String, &str), Vec<usize>> = BTreeMap::new();
+    for (i, r) in records.iter().enumerate() {
+        let i_ = &r.info;
+        let v = format!("{}:{}-{}", i_.epoch.unwrap_or(0), i_.version, i_.release);
+        by_nva
+            .entry((i_.name.clone(), v, i_.arch.clone(), i_.format.as_str()))
+            .or_default()
+            .push(i);
+    }
+    let mut drop = std::collections::BTreeSet::new();
+    for ((name, v, arch, _), idx) in &by_nva {
+        let distinct: std::collections::BTreeSet<&str> =
+            idx.iter().map(|&i| records[i].sha256.as_str()).collect();
+        if idx.len() > 1 && distinct.len() > 1 {
+            let paths: Vec<String> = idx
+                .iter()
+                .map(|&i| format!("`{}`", records[i].path.display()))
+                .collect();
+            for &i in idx {
+                drop.insert(i);
+                scan.problems.push(Problem {
+                    path: records[i].path.clone(),
+                    message: format!(
+                        "{name} {v} {arch} is also in {} with different contents; neither is indexed until one is removed",
+                        paths.iter().filter(|p| !p.contains(&records[i].path.display().to_string())).cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                });
+            }
+        }
+    }
+    scan.records = records
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !drop.contains(i))
+        .map(|(_, r)| r)
+        .collect();
+    scan.problems.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(scan)
+}

@@ -38,6 +38,94 @@ pub enum Command {
     Distributions(DistributionsArgs),
     /// The project's version from git (or omnipack.toml) in upstream, rpm and deb forms.
     Version(VersionArgs),
+    /// Manage a repository tree.
+    #[command(subcommand)]
+    Repo(RepoCommand),
+    /// OpenPGP keys for signing repositories and packages.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+/// `omnipack repo ...`.
+#[derive(Debug, Subcommand)]
+pub enum RepoCommand {
+    /// Write apt (Packages, Release, InRelease, by-hash) and yum (repodata/)
+    /// indexes for a directory of packages or every leaf of a repository tree.
+    ///
+    /// Packages are read and hashed on all cores; unchanged packages come from
+    /// a cache (path, size, mtime, inode). Every file is written under a
+    /// temporary name and renamed into place, top index last.
+    Index(RepoIndexArgs),
+}
+
+/// Index kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    /// apt indexes for .deb packages.
+    Apt,
+    /// yum repodata for .rpm packages.
+    Yum,
+    /// By what each leaf holds.
+    Auto,
+}
+
+/// `omnipack repo index`.
+#[derive(Debug, Args)]
+pub struct RepoIndexArgs {
+    /// A flat directory of packages or a repository tree `<dist>[-testing]/<version>/<arch>/`.
+    pub path: PathBuf,
+    /// Which indexes to write.
+    #[arg(long, value_enum, default_value_t = KindArg::Auto)]
+    pub kind: KindArg,
+    /// Armored OpenPGP secret key to sign with (InRelease, Release.gpg, repomd.xml.asc).
+    #[arg(long, value_name = "FILE")]
+    pub sign_key: Option<PathBuf>,
+    /// Fingerprint of the signing subkey to use.
+    #[arg(long, value_name = "FPR", requires = "sign_key")]
+    pub sign_subkey: Option<String>,
+    /// Fail, changing nothing, if any package is unreadable or conflicting.
+    #[arg(long)]
+    pub strict: bool,
+    /// Superseded metadata generations to keep for clients mid-update.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub keep: usize,
+    /// apt `Origin`.
+    #[arg(long)]
+    pub origin: Option<String>,
+    /// apt `Label`.
+    #[arg(long)]
+    pub label: Option<String>,
+    /// apt `Suite`.
+    #[arg(long)]
+    pub suite: Option<String>,
+    /// apt `Codename`.
+    #[arg(long)]
+    pub codename: Option<String>,
+    /// Compress yum metadata with zstd instead of gzip (not readable by EL7).
+    #[arg(long)]
+    pub yum_zstd: bool,
+}
+
+/// `omnipack key ...`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// A new OpenPGP key pair: `<stem>.secret.asc` (0600), `<stem>.public.asc`
+    /// (for rpm/dnf) and `<stem>.gpg` (a binary keyring for apt's signed-by).
+    Generate(KeyGenerateArgs),
+}
+
+/// `omnipack key generate`.
+#[derive(Debug, Args)]
+pub struct KeyGenerateArgs {
+    /// User id, `Name <email>`.
+    #[arg(long)]
+    pub name: String,
+    /// Directory to write the files into.
+    #[arg(long, short, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+    /// File name stem.
+    #[arg(long, default_value = "repo-key")]
+    pub stem: String,
 }
 
 /// `omnipack build`.

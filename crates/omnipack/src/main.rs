@@ -30,6 +30,8 @@ fn main() -> ExitCode {
         cli::Command::Build(args) => commands::build::run(args, cli.quiet),
         cli::Command::Distributions(args) => commands::distributions::run(args),
         cli::Command::Version(args) => commands::version::run(args),
+        cli::Command::Repo(cli::RepoCommand::Index(args)) => commands::repo::index(args, cli.quiet),
+        cli::Command::Key(cli::KeyCommand::Generate(args)) => commands::key::generate(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

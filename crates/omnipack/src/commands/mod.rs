@@ -3,5 +3,7 @@
 pub mod build;
 pub mod distributions;
 pub mod inspect;
+pub mod key;
 pub mod package;
+pub mod repo;
 pub mod version;

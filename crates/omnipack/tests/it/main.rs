@@ -6,4 +6,5 @@ mod bad_input;
 mod build;
 mod inspect;
 mod package;
+mod repo;
 mod support;

@@ -1,0 +1,265 @@
+//! `omnipack repo index` end to end: incremental runs, bad input, --strict,
+//! repository trees, pruning. The indexes' contents are checked against the
+//! real consumers in omnipack-repo's own tests (apt-get, dnf, gpgv).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use fs_err as fs;
+
+use crate::support::{omnipack, text};
+
+/// Writes `name` 1.0 as .deb and .rpm (`formats`: "deb", "rpm" or "all") into `dir`.
+fn make_package(dir: &Path, name: &str, version: &str, formats: &str) {
+    let stage = dir.join(format!(".stage-{name}-{version}"));
+    fs::create_dir_all(stage.join("opt").join(name)).unwrap();
+    fs::write(
+        stage.join("opt").join(name).join("README"),
+        format!("{name} {version}\n"),
+    )
+    .unwrap();
+    let o = omnipack()
+        .args([
+            "package",
+            "--quiet",
+            "-n",
+            name,
+            "-v",
+            version,
+            "--summary",
+            "test package",
+        ])
+        .args([
+            "-m",
+            "T <t@example.org>",
+            "-a",
+            "all",
+            "--format",
+            formats,
+            "--from-dir",
+        ])
+        .arg(&stage)
+        .arg("--out")
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o).1);
+    fs::remove_dir_all(&stage).unwrap();
+}
+
+fn index(dir: &Path, cache: &Path, extra: &[&str]) -> (i32, String, String) {
+    let o = omnipack()
+        .args(["repo", "index"])
+        .arg(dir)
+        .args(extra)
+        .env("OMNIPACK_CACHE_DIR", cache)
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    (o.status.code().unwrap(), out, err)
+}
+
+/// Every metadata file (not packages) under `dir`, with its bytes.
+fn metadata(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut m = BTreeMap::new();
+    for e in walk(dir) {
+        let ext = e.extension().and_then(|x| x.to_str()).unwrap_or("");
+        if ext != "deb" && ext != "rpm" {
+            m.insert(
+                e.strip_prefix(dir).unwrap().to_path_buf(),
+                fs::read(&e).unwrap(),
+            );
+        }
+    }
+    m
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+// Guards the incremental cache: adding one package reads one package, and the
+// result is byte-identical to a cold run over the same packages.
+#[test]
+fn incremental_runs_read_only_new_packages_and_match_a_cold_run() {
+    let t = tempfile::tempdir().unwrap();
+    let repo = t.path().join("repo");
+    fs::create_dir_all(&repo).unwrap();
+    for i in 0..5 {
+        make_package(&repo, &format!("pkg{i}"), "1.0", "all");
+    }
+    let cache = t.path().join("cache");
+    let (code, out, err) = index(&repo, &cache, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("5 .deb, 5 .rpm (10 read, 0 cached"), "{err}");
+    assert!(
+        out.contains("Release") && out.contains("repomd.xml"),
+        "{out}"
+    );
+    make_package(&repo, "pkg9", "1.0", "all");
+    let (code, _, err) = index(&repo, &cache, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("6 .deb, 6 .rpm (2 read, 10 cached"), "{err}");
+    let warm = metadata(&repo);
+
+    // Cold: a copy of the packages only (mtimes kept: yum records them), a fresh cache.
+    let cold = t.path().join("cold");
+    fs::create_dir_all(&cold).unwrap();
+    for p in walk(&repo) {
+        let ext = p.extension().and_then(|x| x.to_str()).unwrap_or("");
+        if ext == "deb" || ext == "rpm" {
+            omnipack_test_support::run_ok(
+                std::process::Command::new("cp")
+                    .arg("-p")
+                    .arg(&p)
+                    .arg(&cold),
+            );
+        }
+    }
+    let (code, _, err) = index(&cold, &t.path().join("cache2"), &[]);
+    assert_eq!(code, 0, "{err}");
+    let cold_meta = metadata(&cold);
+    // The warm repository keeps the previous generation's hashed files for
+    // clients mid-update; every file of the cold index is identical in it.
+    for (path, bytes) in &cold_meta {
+        assert_eq!(
+            warm.get(path),
+            Some(bytes),
+            "{} differs from a cold run",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn bad_packages_are_named_and_the_rest_is_indexed() {
+    let t = tempfile::tempdir().unwrap();
+    let repo = t.path().join("repo");
+    fs::create_dir_all(&repo).unwrap();
+    make_package(&repo, "good", "1.0", "deb");
+    make_package(&repo, "cut", "1.0", "deb");
+    let cut = repo.join("cut_1.0-1_all.deb");
+    let bytes = fs::read(&cut).unwrap();
+    fs::write(&cut, &bytes[..bytes.len() - 100]).unwrap();
+    fs::write(repo.join("notes.deb"), "not a package").unwrap();
+    // The same name, version and arch with different contents.
+    let other = t.path().join("other");
+    fs::create_dir_all(&other).unwrap();
+    make_package(&other, "twin", "1.0", "deb");
+    fs::rename(
+        other.join("twin_1.0-1_all.deb"),
+        repo.join("twin_1.0-1_all.deb"),
+    )
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(10));
+    let stage = other.join("s");
+    fs::create_dir_all(stage.join("opt/twin")).unwrap();
+    fs::write(stage.join("opt/twin/DIFFERENT"), "x").unwrap();
+    let o = omnipack()
+        .args([
+            "package",
+            "--quiet",
+            "-n",
+            "twin",
+            "-v",
+            "1.0",
+            "--summary",
+            "s",
+            "-m",
+            "T <t@example.org>",
+            "-a",
+            "all",
+            "-f",
+            "deb",
+            "--from-dir",
+        ])
+        .arg(&stage)
+        .arg("--out")
+        .arg(&other)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    fs::rename(other.join("twin_1.0-1_all.deb"), repo.join("twin-copy.deb")).unwrap();
+
+    let cache = t.path().join("cache");
+    let (code, _, err) = index(&repo, &cache, &[]);
+    assert_eq!(code, 0, "{err}");
+    for name in [
+        "cut_1.0-1_all.deb",
+        "notes.deb",
+        "twin_1.0-1_all.deb",
+        "twin-copy.deb",
+    ] {
+        assert!(err.contains(name), "{name} not reported:\n{err}");
+    }
+    let packages = fs::read_to_string(repo.join("Packages")).unwrap();
+    assert!(packages.contains("Package: good\n"), "{packages}");
+    assert!(
+        !packages.contains("Package: cut") && !packages.contains("Package: twin"),
+        "{packages}"
+    );
+
+    // --strict: fails and leaves the previous index untouched.
+    let before = metadata(&repo);
+    make_package(&repo, "late", "1.0", "deb");
+    let (code, _, err) = index(&repo, &cache, &["--strict"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--strict"), "{err}");
+    assert_eq!(metadata(&repo), before, "the old index must stay as it was");
+}
+
+#[test]
+fn every_leaf_of_a_tree_is_indexed_by_its_kind() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("repo");
+    let ubuntu = root.join("ubuntu-testing/24.04/amd64");
+    let rocky = root.join("rocky/9/x86_64");
+    fs::create_dir_all(&ubuntu).unwrap();
+    fs::create_dir_all(&rocky).unwrap();
+    make_package(&ubuntu, "app-a", "1.0", "deb");
+    make_package(&rocky, "app-b", "1.0", "rpm");
+    let (code, _, err) = index(&root, &t.path().join("cache"), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(ubuntu.join("Release").is_file() && !ubuntu.join("repodata").exists());
+    assert!(rocky.join("repodata/repomd.xml").is_file() && !rocky.join("Release").exists());
+}
+
+#[test]
+fn superseded_metadata_is_kept_for_n_generations_then_pruned() {
+    let t = tempfile::tempdir().unwrap();
+    let repo = t.path().join("repo");
+    fs::create_dir_all(&repo).unwrap();
+    let cache = t.path().join("cache");
+    let primary = |repo: &Path| -> Vec<String> {
+        fs::read_dir(repo.join("repodata"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("-primary.xml"))
+            .collect()
+    };
+    for i in 0..4 {
+        make_package(&repo, &format!("p{i}"), "1.0", "rpm");
+        let (code, _, err) = index(&repo, &cache, &["--keep", "1"]);
+        assert_eq!(code, 0, "{err}");
+    }
+    // The current generation plus one superseded one.
+    assert_eq!(primary(&repo).len(), 2, "{:?}", primary(&repo));
+}
+
+#[test]
+fn a_directory_without_packages_is_an_error() {
+    let t = tempfile::tempdir().unwrap();
+    let (code, _, err) = index(t.path(), &t.path().join("cache"), &[]);
+    assert_eq!(code, 1);
+    assert!(err.contains("holds no .deb or .rpm packages"), "{err}");
+}
