@@ -15,6 +15,7 @@ pub mod atomic;
 pub mod cache;
 mod error;
 pub mod index;
+pub mod rpmsign;
 pub mod scan;
 pub mod sign;
 pub mod yum;

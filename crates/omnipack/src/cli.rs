@@ -44,6 +44,23 @@ pub enum Command {
     /// OpenPGP keys for signing repositories and packages.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Sign .rpm packages in place (a header signature, as `rpmsign --addsign`);
+    /// check with `rpm -K` after `rpmkeys --import KEY.public.asc`.
+    Sign(SignArgs),
+}
+
+/// `omnipack sign`.
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The .rpm files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Armored OpenPGP secret key.
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// Fingerprint of the signing subkey to use.
+    #[arg(long, value_name = "FPR")]
+    pub subkey: Option<String>,
 }
 
 /// `omnipack repo ...`.

@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         cli::Command::Version(args) => commands::version::run(args),
         cli::Command::Repo(cli::RepoCommand::Index(args)) => commands::repo::index(args, cli.quiet),
         cli::Command::Key(cli::KeyCommand::Generate(args)) => commands::key::generate(args),
+        cli::Command::Sign(args) => commands::key::sign(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,4 +7,5 @@ mod build;
 mod inspect;
 mod package;
 mod repo;
+mod sign;
 mod support;
