@@ -51,12 +51,12 @@ echo "|---|---|---|---|"
 clean_rpm
 read -r rw rc rr < <(measure cr-cold createrepo_c --workers 2 --no-database -q "$R/rpm")
 clean_rpm
-read -r ow oc or < <(env OMNIPACK_CACHE_DIR="$WORK/cache-rpm-cold" measure om-rpm-cold "$OMNI" repo index --quiet "$R/rpm")
+read -r ow oc or < <(measure om-rpm-cold env OMNIPACK_CACHE_DIR="$WORK/cache-rpm-cold" "$OMNI" repo index --quiet "$R/rpm")
 row "cold yum (createrepo_c --workers 2 --no-database)" "$rw" "$rc" "$rr" "$ow" "$oc" "$or"
 clean_deb
 read -r rw rc rr < <(cd "$R/deb" && measure dsp-cold sh -c 'dpkg-scanpackages . > /dev/null 2>&1')
 read -r aw ac ar < <(cd "$R/deb" && rm -f "$WORK/aftp.db" && measure aftp-cold apt-ftparchive packages --db "$WORK/aftp.db" .)
-read -r ow oc or < <(env OMNIPACK_CACHE_DIR="$WORK/cache-deb-cold" measure om-deb-cold "$OMNI" repo index --quiet "$R/deb")
+read -r ow oc or < <(measure om-deb-cold env OMNIPACK_CACHE_DIR="$WORK/cache-deb-cold" "$OMNI" repo index --quiet "$R/deb")
 row "cold apt (dpkg-scanpackages)" "$rw" "$rc" "$rr" "$ow" "$oc" "$or"
 row "cold apt (apt-ftparchive packages --db)" "$aw" "$ac" "$ar" "$ow" "$oc" "$or"
 
@@ -65,7 +65,7 @@ make_pkgs "$R/rpm" $((N + 1)) $((N + 10)) rpm
 cp -a "$R/rpm/repodata" "$WORK/repodata-before"
 read -r rw rc rr < <(measure cr-update createrepo_c --workers 2 --no-database --update -q "$R/rpm")
 rm -rf "$R/rpm/repodata"; cp -a "$WORK/repodata-before" "$R/rpm/repodata"; rm -rf "$WORK/repodata-before"
-read -r ow oc or < <(env OMNIPACK_CACHE_DIR="$WORK/cache-rpm-cold" measure om-rpm-inc "$OMNI" repo index --quiet "$R/rpm")
+read -r ow oc or < <(measure om-rpm-inc env OMNIPACK_CACHE_DIR="$WORK/cache-rpm-cold" "$OMNI" repo index --quiet "$R/rpm")
 row "add 10, re-index yum (createrepo_c --update)" "$rw" "$rc" "$rr" "$ow" "$oc" "$or"
 # Leave the tree as it was for the next run.
 for i in $(seq $((N + 1)) $((N + 10))); do rm -f "$R/rpm/pkg$i-"*.rpm; done

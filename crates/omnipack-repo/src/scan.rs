@@ -18,13 +18,13 @@ pub struct Record {
     pub size: u64,
     /// Modification time (seconds).
     pub mtime: i64,
-    /// Hex MD5 of the file.
+    /// Hex MD5 of the file (.deb only; empty for .rpm, which yum doesn't need).
     pub md5: String,
-    /// Hex SHA-1.
+    /// Hex SHA-1 (.deb only).
     pub sha1: String,
     /// Hex SHA-256.
     pub sha256: String,
-    /// Hex SHA-512.
+    /// Hex SHA-512 (not computed by the scan: no index uses it per package).
     pub sha512: String,
     /// Metadata (for .deb: every control field in `info.fields`, no file list).
     pub info: PackageInfo,
@@ -107,30 +107,33 @@ pub fn find_leaves(root: &Path) -> Result<Vec<PathBuf>, crate::RepoError> {
     Ok(leaves)
 }
 
-/// MD5, SHA-1, SHA-256 and SHA-512 of a file in one read.
-fn digests(path: &Path) -> std::io::Result<(String, String, String, String)> {
+/// The digests a format's index needs, in one read: MD5, SHA-1 and SHA-256
+/// for a .deb (the `Packages` stanza); SHA-256 only for an .rpm (repodata).
+/// Unused digests are left empty rather than computed.
+fn digests(path: &Path, format: Format) -> std::io::Result<(String, String, String)> {
     let mut f = fs::File::open(path)?;
+    let deb = format == Format::Deb;
     let mut md5 = md5::Md5::new();
     let mut sha1 = sha1::Sha1::new();
     let mut sha256 = sha2::Sha256::new();
-    let mut sha512 = sha2::Sha512::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
         let n = f.read(&mut buf)?;
         if n == 0 {
             break;
         }
-        md5.update(&buf[..n]);
-        sha1.update(&buf[..n]);
+        if deb {
+            md5.update(&buf[..n]);
+            sha1.update(&buf[..n]);
+        }
         sha256.update(&buf[..n]);
-        sha512.update(&buf[..n]);
     }
-    Ok((
-        hex::encode(md5.finalize()),
-        hex::encode(sha1.finalize()),
-        hex::encode(sha256.finalize()),
-        hex::encode(sha512.finalize()),
-    ))
+    let (m, s1) = if deb {
+        (hex::encode(md5.finalize()), hex::encode(sha1.finalize()))
+    } else {
+        (String::new(), String::new())
+    };
+    Ok((m, s1, hex::encode(sha256.finalize())))
 }
 
 /// Reads and hashes one package.
@@ -161,7 +164,7 @@ fn read_record(path: &Path, rel: String, stamp: Stamp, mtime: i64) -> Result<Rec
             (info, Some(yum))
         }
     };
-    let (md5, sha1, sha256, sha512) = digests(path).map_err(|e| problem(e.to_string()))?;
+    let (md5, sha1, sha256) = digests(path, format).map_err(|e| problem(e.to_string()))?;
     Ok(Record {
         path: path.to_path_buf(),
         rel,
@@ -170,7 +173,7 @@ fn read_record(path: &Path, rel: String, stamp: Stamp, mtime: i64) -> Result<Rec
         md5,
         sha1,
         sha256,
-        sha512,
+        sha512: String::new(),
         info,
         yum,
     })
