@@ -12,6 +12,7 @@ pub mod format;
 pub mod hash;
 pub mod progress;
 pub mod tar;
+pub mod time;
 
 pub use compress::{Decoder, Encoder, default_threads};
 pub use format::{PackageFormat, WriteOptions};

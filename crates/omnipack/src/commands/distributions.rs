@@ -6,19 +6,11 @@ use omnipack_spec::distribution::{Distribution, builtin, find};
 
 use crate::cli::DistributionsArgs;
 
-/// One line per distribution, aligned.
+/// One line per distribution, aligned (the library's own rendering).
 pub fn table_text(dists: &[Distribution]) -> String {
-    let mut out = String::from("  NAME            FORMAT  COMPRESSION  DIST TAG  PYTHON\n");
+    let mut out = format!("  {}\n", Distribution::table_header());
     for d in dists {
-        out.push_str(&format!(
-            "  {:<15} {:<7} {:<12} {:<9} {} ({})\n",
-            d.name,
-            d.format.as_str(),
-            d.compression.to_string(),
-            d.dist_tag.as_deref().unwrap_or("-"),
-            d.python,
-            d.python_package
-        ));
+        out.push_str(&format!("  {}\n", d.describe()));
     }
     out
 }

@@ -1,0 +1,51 @@
+//! RFC 2822 dates from seconds since the epoch, without a calendar crate:
+//! the Debian changelog's trailer line and apt's `Release` `Date` field.
+//! Days to civil date by Howard Hinnant's `civil_from_days`.
+
+/// `Tue, 14 Nov 2023 22:13:20 <zone>` for `secs` since 1970 (UTC); `zone` is
+/// written as given (`+0000` for changelogs, `UTC` for `Release`).
+pub fn rfc2822(secs: u64, zone: &str) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + u64::from(m <= 2);
+    format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} {zone}",
+        DAYS[(days % 7) as usize],
+        d,
+        MONTHS[(m - 1) as usize],
+        y,
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_instants() {
+        assert_eq!(rfc2822(0, "+0000"), "Thu, 01 Jan 1970 00:00:00 +0000");
+        assert_eq!(
+            rfc2822(1_700_000_000, "UTC"),
+            "Tue, 14 Nov 2023 22:13:20 UTC"
+        );
+        assert_eq!(
+            rfc2822(951_782_400, "+0000"),
+            "Tue, 29 Feb 2000 00:00:00 +0000"
+        );
+    }
+}
