@@ -159,8 +159,11 @@ fn read_record(path: &Path, rel: String, stamp: Stamp, mtime: i64) -> Result<Rec
             None,
         ),
         Format::Rpm => {
-            let info = omnipack_build::inspect(path).map_err(|e| problem(e.to_string()))?;
-            let yum = crate::yum::read_package(path).map_err(|e| problem(e.to_string()))?;
+            // One parse of the headers serves both the info and the yum data.
+            let (info, meta) =
+                omnipack_rpm::read_with_metadata(path).map_err(|e| problem(e.to_string()))?;
+            let yum = crate::yum::from_package_metadata(&meta, path)
+                .map_err(|e| problem(e.to_string()))?;
             (info, Some(yum))
         }
     };

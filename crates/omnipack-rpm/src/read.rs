@@ -113,6 +113,13 @@ fn corrupt(path: &Path) -> impl Fn(rpm::Error) -> RpmError + '_ {
 
 /// Reads `path`'s metadata and file list.
 pub(crate) fn read(path: &Path) -> Result<PackageInfo, RpmError> {
+    read_with_metadata(path).map(|(info, _)| info)
+}
+
+/// Reads `path` once, checking its structure (lead, headers, payload length),
+/// and returns both the [`PackageInfo`] and the parsed headers, for callers
+/// that need more of the header than `PackageInfo` holds (repository indexes).
+pub fn read_with_metadata(path: &Path) -> Result<(PackageInfo, PackageMetadata), RpmError> {
     let mut file = fs::File::open(path).map_err(read_err(path))?;
     let layout = layout(&mut file, path)?;
     file.rewind().map_err(read_err(path))?;
@@ -137,7 +144,8 @@ pub(crate) fn read(path: &Path) -> Result<PackageInfo, RpmError> {
             });
         }
     }
-    info(&meta, path)
+    let info = info(&meta, path)?;
+    Ok((info, meta))
 }
 
 fn opt_str(r: Result<&str, rpm::Error>) -> Option<String> {

@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::sign::{SignError, Signer};
 use crate::{Record, Staging};
 
-pub use read::read_package;
+pub use read::{from_package_metadata, read_package};
 
 /// Errors of the yum index, each naming the file concerned.
 #[derive(Debug, thiserror::Error)]

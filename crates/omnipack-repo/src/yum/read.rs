@@ -25,10 +25,9 @@
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
-use std::io::{BufReader, Read};
 use std::path::Path;
 
-use fs_err as fs;
+use omnipack_rpm::RpmError;
 use rpm::{
     Dependency, DependencyFlags, FileFlags, FileType, IndexSignatureTag, IndexTag, PackageMetadata,
 };
@@ -38,55 +37,27 @@ use super::{
     is_primary,
 };
 
-const LEAD_MAGIC: [u8; 4] = [0xed, 0xab, 0xee, 0xdb];
-
-/// Reads what the metadata needs from an RPM's headers.
+/// Reads what the metadata needs from an RPM's headers. The file's structure
+/// (lead magic, headers, payload length from `RPMSIGTAG_SIZE`/`LONGSIZE`) is
+/// checked by the RPM reader, [`omnipack_rpm::read_with_metadata`].
 pub fn read_package(path: &Path) -> Result<YumPackage, YumError> {
-    let io = |source| YumError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut file = fs::File::open(path).map_err(io)?;
-    let len = file.metadata().map_err(io)?.len();
-    let mut magic = [0u8; 4];
-    if len < 4 || {
-        file.read_exact(&mut magic).map_err(io)?;
-        magic != LEAD_MAGIC
-    } {
-        return Err(YumError::NotRpm {
+    let (_, meta) = omnipack_rpm::read_with_metadata(path).map_err(|e| match e {
+        RpmError::NotRpm { path } => YumError::NotRpm { path },
+        RpmError::Truncated { path, detail } => YumError::Truncated { path, detail },
+        RpmError::Read { path, source } => YumError::Io { path, source },
+        other => YumError::Corrupt {
             path: path.to_path_buf(),
-        });
-    }
-    let mut reader = BufReader::with_capacity(64 * 1024, magic.chain(file));
-    let meta = PackageMetadata::parse(&mut reader).map_err(|e| match e {
-        rpm::Error::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => YumError::Truncated {
-            path: path.to_path_buf(),
-            detail: format!("the file ends ({len} bytes) inside its headers"),
-        },
-        e => YumError::Corrupt {
-            path: path.to_path_buf(),
-            message: e.to_string(),
+            message: other.to_string(),
         },
     })?;
+    from_package_metadata(&meta, path)
+}
+
+/// The yum data of an RPM whose headers are already parsed (the index scan
+/// parses each package once, for both its [`omnipack_spec::PackageInfo`] and this).
+pub fn from_package_metadata(meta: &PackageMetadata, path: &Path) -> Result<YumPackage, YumError> {
     let offsets = meta.get_package_segment_offsets();
-    let recorded = meta
-        .signature
-        .get_entry_data_as_u32(IndexSignatureTag::RPMSIGTAG_SIZE)
-        .map(u64::from)
-        .or_else(|_| {
-            meta.signature
-                .get_entry_data_as_u64(IndexSignatureTag::RPMSIGTAG_LONGSIZE)
-        });
-    if let Ok(size) = recorded {
-        let expected = offsets.header + size;
-        if len < expected {
-            return Err(YumError::Truncated {
-                path: path.to_path_buf(),
-                detail: format!("the payload is cut short: {len} of {expected} bytes"),
-            });
-        }
-    }
-    from_metadata(&meta, offsets.header, offsets.payload).map_err(|e| YumError::Corrupt {
+    from_metadata(meta, offsets.header, offsets.payload).map_err(|e| YumError::Corrupt {
         path: path.to_path_buf(),
         message: e.to_string(),
     })
