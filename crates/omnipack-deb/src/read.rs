@@ -37,15 +37,29 @@ fn codec(path: &Path, member: &str) -> Result<Codec, DebError> {
     })
 }
 
-fn read_control(path: &Path, member: &str, data: impl Read) -> Result<Control, DebError> {
-    let corrupt = |reason: String| DebError::Corrupt {
+/// The "damaged member" error for `member` of `path`.
+fn corrupt_in<'a>(path: &'a Path, member: &'a str) -> impl Fn(String) -> DebError + 'a {
+    move |reason| DebError::Corrupt {
         path: path.to_path_buf(),
         member: member.to_owned(),
         reason,
-    };
+    }
+}
+
+/// A tar reader over a compressed member, its codec taken from the member's name.
+fn open_tar<R: Read>(
+    path: &Path,
+    member: &str,
+    data: R,
+) -> Result<tar::Archive<Decoder<BufReader<R>>>, DebError> {
     let dec = Decoder::new(BufReader::new(data), codec(path, member)?)
-        .map_err(|e| corrupt(e.to_string()))?;
-    let mut tar = tar::Archive::new(dec);
+        .map_err(|e| corrupt_in(path, member)(e.to_string()))?;
+    Ok(tar::Archive::new(dec))
+}
+
+fn read_control(path: &Path, member: &str, data: impl Read) -> Result<Control, DebError> {
+    let corrupt = corrupt_in(path, member);
+    let mut tar = open_tar(path, member, data)?;
     let mut c = Control::default();
     let mut found = false;
     for entry in tar.entries().map_err(|e| corrupt(e.to_string()))? {
@@ -92,14 +106,8 @@ fn read_data(
     data: impl Read,
     c: &Control,
 ) -> Result<Vec<InfoFile>, DebError> {
-    let corrupt = |reason: String| DebError::Corrupt {
-        path: path.to_path_buf(),
-        member: member.to_owned(),
-        reason,
-    };
-    let dec = Decoder::new(BufReader::new(data), codec(path, member)?)
-        .map_err(|e| corrupt(e.to_string()))?;
-    let mut tar = tar::Archive::new(dec);
+    let corrupt = corrupt_in(path, member);
+    let mut tar = open_tar(path, member, data)?;
     let mut files = Vec::new();
     for entry in tar.entries().map_err(|e| corrupt(e.to_string()))? {
         let entry = entry.map_err(|e| corrupt(e.to_string()))?;
