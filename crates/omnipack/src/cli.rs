@@ -53,6 +53,23 @@ pub enum Command {
     /// (`<os>[-testing]/<version>/<arch>/`) served at --base-url; the stable
     /// channel is enabled and testing present but disabled.
     ReleasePackage(ReleasePackageArgs),
+    /// Publish an indexed repository to a directory or S3-compatible storage,
+    /// incrementally and in a client-safe order.
+    ///
+    /// Only objects whose SHA-256 changed are uploaded: packages first, then
+    /// hashed metadata (by-hash/, repodata/<digest>-*), other metadata, and per
+    /// directory each signature right before its top index (InRelease,
+    /// Release, repomd.xml) last. Superseded objects stay for --keep-publishes
+    /// publishes. A lock object (.omnipack/lock, taken with a create-only put)
+    /// keeps two publishers apart. S3 credentials come from AWS_ACCESS_KEY_ID /
+    /// AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN or AWS_PROFILE and the
+    /// ~/.aws/credentials and ~/.aws/config files.
+    #[command(after_help = "Examples:
+  omnipack publish repo/ /srv/www/repo
+  omnipack publish repo/ s3://my-bucket/packages --region eu-west-1 --acl public-read
+  omnipack publish repo/ s3://repo/apt --endpoint http://127.0.0.1:3900 --region garage --path-style
+  omnipack publish --print-policy repo/ s3://my-bucket/packages")]
+    Publish(Box<PublishArgs>),
     /// Sign .rpm packages in place (a header signature, as `rpmsign --addsign`);
     /// check with `rpm -K` after `rpmkeys --import KEY.public.asc`.
     Sign(SignArgs),
@@ -122,6 +139,54 @@ pub struct ReleasePackageArgs {
     /// Run lintian (.deb) / rpmlint (.rpm) on the package; fail on anything not suppressed.
     #[arg(long)]
     pub lint: bool,
+}
+
+/// `omnipack publish`.
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The repository directory, indexed by `omnipack repo index`.
+    pub repo: PathBuf,
+    /// Where to publish: a directory, `file:///path` or `s3://bucket/prefix`.
+    pub dest: String,
+    /// S3 endpoint URL (default: AWS_ENDPOINT_URL, the profile's endpoint_url, else AWS).
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// S3 region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's, else us-east-1).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Path-style requests (ENDPOINT/BUCKET/KEY) instead of virtual-hosted (BUCKET.ENDPOINT/KEY).
+    #[arg(long)]
+    pub path_style: bool,
+    /// Canned ACL for every uploaded object, e.g. `public-read` (sent as x-amz-acl).
+    #[arg(long, value_name = "ACL")]
+    pub acl: Option<String>,
+    /// Print the public-read bucket policy for DEST's bucket and prefix, and exit.
+    #[arg(long)]
+    pub print_policy: bool,
+    /// Keep an object that left the repository for this many publishes.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub keep_publishes: u64,
+    /// ...and for at least this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    pub grace: u64,
+    /// Remove the lock a killed publisher left (check that none is running first).
+    #[arg(long)]
+    pub break_lock: bool,
+    /// Upload every file, whatever the destination's manifest says.
+    #[arg(long)]
+    pub force: bool,
+    /// Files of at least this many MiB go up in parts.
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    pub multipart_threshold: u64,
+    /// Concurrent uploads.
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 8)]
+    pub jobs: usize,
+    /// Retries of a failed request, with exponential backoff.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub retries: usize,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `omnipack sign`.

@@ -43,6 +43,7 @@ fn main() -> ExitCode {
         cli::Command::Sign(args) => commands::key::sign(args),
         cli::Command::ReleasePackage(args) => commands::release::run(args, cli.quiet),
         cli::Command::Serve(args) => commands::serve::run(args, cli.quiet),
+        cli::Command::Publish(args) => commands::publish::run(*args, cli.quiet),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

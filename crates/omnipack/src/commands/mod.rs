@@ -6,6 +6,7 @@ pub mod inspect;
 pub mod key;
 pub mod package;
 pub mod release;
+pub mod publish;
 pub mod repo;
 pub mod serve;
 pub mod version;

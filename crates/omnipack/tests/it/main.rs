@@ -8,6 +8,7 @@ mod channels;
 mod e2e;
 mod inspect;
 mod package;
+mod publish;
 mod repo;
 mod serve;
 mod sign;
