@@ -326,29 +326,50 @@ impl Publisher<'_> {
             ));
             report.broke_lock = Some(held.holder());
         }
-        let old = self.read_manifest().await?;
+        let first = self.read_manifest().await?;
         let now = now();
         let present: BTreeMap<String, LocalFile> =
             files.iter().map(|f| (f.key.clone(), f.clone())).collect();
-        let plan = plan::plan(
-            files,
-            &old,
-            self.opts.force,
-            self.opts.keep_publishes,
-            self.opts.grace_secs,
-            now,
-        );
-        report.unchanged = plan.unchanged;
-        report.kept_superseded = plan.kept;
-        report.generation = old.generation;
+        let make_plan = |manifest: &Manifest| {
+            plan::plan(
+                files.clone(),
+                manifest,
+                self.opts.force,
+                self.opts.keep_publishes,
+                self.opts.grace_secs,
+                now,
+            )
+        };
+        let mut plan = make_plan(&first);
+        report.generation = first.generation;
         if plan.uploads.is_empty() && plan.deletions.is_empty() {
             // Nothing to write, so no lock either: a no-op is read-only.
+            report.unchanged = plan.unchanged;
+            report.kept_superseded = plan.kept;
             self.reporter.note("up to date: nothing to upload");
             return Ok(report);
         }
 
         let me = LockInfo::here(now);
         let conditional = lock::acquire(store, self.dest(), &me).await?;
+        // Another publisher may have finished between our first read and the
+        // lock: plan again against the manifest it left, so its objects are
+        // tracked (and later deleted) and nothing it uploaded is trusted blindly.
+        let old = match self.read_manifest().await {
+            Ok(m) => m,
+            Err(e) => {
+                let _ = lock::release(store, self.dest(), &me).await;
+                return Err(e);
+            }
+        };
+        if old != first {
+            self.reporter
+                .note("the destination changed since it was read: planning again");
+            plan = make_plan(&old);
+        }
+        report.unchanged = plan.unchanged;
+        report.kept_superseded = plan.kept;
+        report.generation = old.generation;
         report.lock = if conditional {
             "conditional"
         } else {

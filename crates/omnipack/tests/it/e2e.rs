@@ -85,7 +85,14 @@ fn a_debian_root_installs_greet_from_the_served_repository_and_runs_it() {
         .arg(&secret)
         .env("OMNIPACK_CACHE_DIR", &cache));
 
-    let served = Served::start(&repo, &[]);
+    // Clients read the published copy, as they would a bucket: the
+    // repository is published to a directory and that directory is served.
+    let published = t.path().join("published");
+    run(omnipack()
+        .args(["publish", "--quiet"])
+        .arg(&repo)
+        .arg(&published));
+    let served = Served::start(&published, &[]);
     let url = served.url.trim_end_matches('/').to_owned();
     let release = run(omnipack()
         .args(["release-package", "--quiet", "-d", "debian-12", "--lint"])
