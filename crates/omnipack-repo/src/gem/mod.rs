@@ -407,6 +407,7 @@ pub fn index_dir(dir: &Path, opts: &GemOptions) -> Result<GemReport, RepoError> 
     }
     report.removed.sort();
     // A cache that cannot be saved only costs speed next time.
+    cache.version = CACHE_VERSION;
     let _ = save_cache(&cache_path, &cache);
     Ok(report)
 }

@@ -62,7 +62,7 @@ const GEMS: &[G] = &[
 ];
 
 /// An environment for `gem`/`bundle` that touches nothing of the machine's.
-fn ruby_env(cmd: &mut Command, home: &Path) -> &mut Command {
+fn ruby_env<'a>(cmd: &'a mut Command, home: &Path) -> &'a mut Command {
     cmd.env("HOME", home)
         .env("GEM_HOME", home.join("gemhome"))
         .env("GEM_SPEC_CACHE", home.join("speccache"))
@@ -151,7 +151,7 @@ fn the_legacy_index_loads_in_ruby_as_gem_generate_index_writes_it() {
 
     // What RubyGems reads of each list and quick spec, printed the same way
     // for both directories.
-    let dump = r#"
+    let dump = r##"
         require "rubygems"; require "zlib"
         dir = ARGV[0]
         %w[specs latest_specs prerelease_specs].each do |f|
@@ -167,7 +167,7 @@ fn the_legacy_index_loads_in_ruby_as_gem_generate_index_writes_it() {
                 s.specification_version,
                 s.dependencies.map { |d| "#{d.name} #{d.type} #{d.requirement} #{d.prerelease?}" }.inspect].join(" | ")
         end
-    "#;
+    "##;
     let got = ruby(dump, &[&ours]);
     let want = ruby(dump, &[&reference]);
     assert_eq!(got, want);
