@@ -104,11 +104,7 @@ impl DigestCache {
             sha.update(&buf[..n]);
         }
         let d = Digests {
-            md5_hex: md5
-                .finalize()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            md5_hex: md5.finalize().iter().map(|b| format!("{b:02x}")).collect(),
             sha256_b64: base64::engine::general_purpose::STANDARD.encode(sha.finalize()),
         };
         if let Ok(mut map) = self.map.lock() {

@@ -143,7 +143,9 @@ fn lookup(shared: &Shared, segments: &[OsString], slash: bool) -> Found {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         let mut found = open(&target, name);
-        if let Found::File { file, meta, gem, .. } = &mut found
+        if let Found::File {
+            file, meta, gem, ..
+        } = &mut found
             && gem::is_compact_index(&target)
         {
             let key = Validators::of(meta).etag;

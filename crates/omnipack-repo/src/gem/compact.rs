@@ -39,7 +39,8 @@ fn req(r: &Requirement) -> String {
 }
 
 fn is_default(r: &Requirement) -> bool {
-    r.iter().all(|(op, v)| op == ">=" && compare_versions(v, "0").is_eq())
+    r.iter()
+        .all(|(op, v)| op == ">=" && compare_versions(v, "0").is_eq())
 }
 
 /// Sorts gems of one name as the info file and indexes list them: by

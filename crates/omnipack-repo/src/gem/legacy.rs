@@ -230,7 +230,10 @@ mod tests {
     #[test]
     fn summaries_are_squeezed_as_the_setter_does() {
         // Ruby 3.1: s = Gem::Specification.new; s.summary = "..."; s.summary
-        assert_eq!(sanitize_summary("  A  two-\n  line\tsummary "), "A  two-line\tsummary");
+        assert_eq!(
+            sanitize_summary("  A  two-\n  line\tsummary "),
+            "A  two-line\tsummary"
+        );
         assert_eq!(sanitize_summary("one\n\t two -\n x"), "one two - x");
         assert_eq!(sanitize_summary("x - y"), "x - y");
     }

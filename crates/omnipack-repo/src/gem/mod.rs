@@ -322,11 +322,20 @@ pub fn index_dir(dir: &Path, opts: &GemOptions) -> Result<GemReport, RepoError> 
     for (name, specs) in &mut by_name {
         compact::sort_specs(specs);
         let info = compact::info(specs);
-        stage_if_changed(&mut staging, dir, &format!("info/{name}"), info.as_bytes(), false)?;
+        stage_if_changed(
+            &mut staging,
+            dir,
+            &format!("info/{name}"),
+            info.as_bytes(),
+            false,
+        )?;
         wanted.insert(
             (*name).to_owned(),
             compact::Listed {
-                versions: specs.iter().map(|(s, _)| s.version_and_platform()).collect(),
+                versions: specs
+                    .iter()
+                    .map(|(s, _)| s.version_and_platform())
+                    .collect(),
                 info_md5: compact::md5_hex(info.as_bytes()),
             },
         );
@@ -334,7 +343,10 @@ pub fn index_dir(dir: &Path, opts: &GemOptions) -> Result<GemReport, RepoError> 
     let current_versions = fs::read_to_string(dir.join("versions")).ok();
     // Names listed before but gone now keep an empty info file, whose MD5
     // the appended `versions` line carries.
-    if let Some(listed) = current_versions.as_deref().and_then(compact::parse_versions) {
+    if let Some(listed) = current_versions
+        .as_deref()
+        .and_then(compact::parse_versions)
+    {
         for name in listed.keys() {
             if !wanted.contains_key(name) {
                 stage_if_changed(&mut staging, dir, &format!("info/{name}"), b"---\n", false)?;
@@ -354,8 +366,16 @@ pub fn index_dir(dir: &Path, opts: &GemOptions) -> Result<GemReport, RepoError> 
     fn tuple<'a>(s: &&'a GemSpec) -> legacy::Tuple<'a> {
         (s.name.as_str(), s.version.as_str(), s.platform.as_str())
     }
-    let released: Vec<_> = sorted.iter().filter(|s| !s.prerelease()).map(tuple).collect();
-    let prerelease: Vec<_> = sorted.iter().filter(|s| s.prerelease()).map(tuple).collect();
+    let released: Vec<_> = sorted
+        .iter()
+        .filter(|s| !s.prerelease())
+        .map(tuple)
+        .collect();
+    let prerelease: Vec<_> = sorted
+        .iter()
+        .filter(|s| s.prerelease())
+        .map(tuple)
+        .collect();
     // The newest released version per name and platform: the last in order.
     let mut latest_map: BTreeMap<(&str, String), &GemSpec> = BTreeMap::new();
     for s in sorted.iter().filter(|s| !s.prerelease()) {

@@ -206,7 +206,9 @@ pub fn read_gem(path: &Path) -> Result<GemFile, String> {
         "not a gem: no `metadata.gz` in the archive (build it with `gem build`)".to_owned(),
     )?;
     if !data {
-        return Err("not a gem: no `data.tar.gz` in the archive (build it with `gem build`)".into());
+        return Err(
+            "not a gem: no `data.tar.gz` in the archive (build it with `gem build`)".into(),
+        );
     }
     let spec = parse_spec(&yaml)?;
     Ok(GemFile {
@@ -514,10 +516,15 @@ impl Platform {
             }
         }
         let cpu_raw = arch.remove(0);
-        let i86 = cpu_raw.as_bytes().windows(4).any(|w| {
-            w[0] == b'i' && w[1].is_ascii_digit() && w[2] == b'8' && w[3] == b'6'
+        let i86 = cpu_raw
+            .as_bytes()
+            .windows(4)
+            .any(|w| w[0] == b'i' && w[1].is_ascii_digit() && w[2] == b'8' && w[3] == b'6');
+        let mut cpu = Some(if i86 {
+            "x86".to_owned()
+        } else {
+            cpu_raw.clone()
         });
-        let mut cpu = Some(if i86 { "x86".to_owned() } else { cpu_raw.clone() });
         if arch.len() == 2 {
             let v = &arch[1];
             let (a, b) = v.split_once('.').unwrap_or((v, "0"));
@@ -631,13 +638,31 @@ mod tests {
     #[test]
     fn versions_order_as_rubygems_orders_them() {
         let mut v = vec![
-            "1.0", "1.0.a", "1.0.0.pre1", "0.9", "1.0.1", "1.10", "1.9", "2.0.0.rc1", "2.0.0",
+            "1.0",
+            "1.0.a",
+            "1.0.0.pre1",
+            "0.9",
+            "1.0.1",
+            "1.10",
+            "1.9",
+            "2.0.0.rc1",
+            "2.0.0",
         ];
         v.sort_by(|a, b| compare_versions(a, b));
         // Ruby 3.1: %w[...].sort_by { |v| Gem::Version.new(v) }
         assert_eq!(
             v,
-            ["0.9", "1.0.a", "1.0.0.pre1", "1.0", "1.0.1", "1.9", "1.10", "2.0.0.rc1", "2.0.0"]
+            [
+                "0.9",
+                "1.0.a",
+                "1.0.0.pre1",
+                "1.0",
+                "1.0.1",
+                "1.9",
+                "1.10",
+                "2.0.0.rc1",
+                "2.0.0"
+            ]
         );
         assert_eq!(compare_versions("1.0", "1.0.0"), Ordering::Equal);
         assert!(is_prerelease("2.0.0.pre1") && !is_prerelease("2.0.0"));
@@ -666,7 +691,10 @@ mod tests {
     fn a_gemspec_yaml_is_read_as_psych_loads_it() {
         let yaml = "--- !ruby/object:Gem::Specification\nname: beta\nversion: !ruby/object:Gem::Version\n  version: 2.0.0.pre1\nplatform: ruby\nauthors:\n- Bo\ndate: 2026-12-01 00:00:00.000000000 Z\ndependencies:\n- !ruby/object:Gem::Dependency\n  name: alpha\n  requirement: !ruby/object:Gem::Requirement\n    requirements:\n    - - \"~>\"\n      - !ruby/object:Gem::Version\n        version: '1.0'\n  type: :runtime\n  prerelease: false\n  version_requirements: !ruby/object:Gem::Requirement\n    requirements:\n    - - \"~>\"\n      - !ruby/object:Gem::Version\n        version: '1.0'\nemail:\nmetadata: {}\nrubygems_version: 3.3.15\nspecification_version: 4\nsummary: Beta\n";
         let s = parse_spec(yaml).unwrap();
-        assert_eq!((s.name.as_str(), s.version.as_str()), ("beta", "2.0.0.pre1"));
+        assert_eq!(
+            (s.name.as_str(), s.version.as_str()),
+            ("beta", "2.0.0.pre1")
+        );
         assert_eq!(s.date, (2026, 12, 1));
         assert_eq!(s.dependencies[0].requirement, [("~>".into(), "1.0".into())]);
         assert_eq!(s.dependencies[0].kind, "runtime");

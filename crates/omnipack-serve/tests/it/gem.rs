@@ -64,7 +64,12 @@ fn compact_index_files_carry_md5_etags_and_sha256_digests() {
     // current), else the bytes from one before its end (206), with the
     // digests of the whole file.
     let (etag, repr, _) = expected(VERSIONS);
-    let r = send(s.addr, "GET", "/versions", &[("If-None-Match", &etag), ("Range", "bytes=10-")]);
+    let r = send(
+        s.addr,
+        "GET",
+        "/versions",
+        &[("If-None-Match", &etag), ("Range", "bytes=10-")],
+    );
     assert_eq!(r.status, 304);
     assert_eq!(r.header("etag"), Some(etag.as_str()));
     let mut grown = VERSIONS.to_vec();
@@ -76,7 +81,10 @@ fn compact_index_files_carry_md5_etags_and_sha256_digests() {
         s.addr,
         "GET",
         "/versions",
-        &[("If-None-Match", &etag), ("Range", &format!("bytes={from}-"))],
+        &[
+            ("If-None-Match", &etag),
+            ("Range", &format!("bytes={from}-")),
+        ],
     );
     let (new_etag, new_repr, _) = expected(&grown);
     assert_eq!(r.status, 206);

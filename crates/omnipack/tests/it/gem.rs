@@ -67,7 +67,10 @@ fn ruby_env<'a>(cmd: &'a mut Command, home: &Path) -> &'a mut Command {
         .env("GEM_HOME", home.join("gemhome"))
         .env("GEM_SPEC_CACHE", home.join("speccache"))
         .env("BUNDLE_USER_HOME", home.join("bundle-home"))
-        .env("SOURCE_DATE_EPOCH", omnipack_test_support::EPOCH.to_string())
+        .env(
+            "SOURCE_DATE_EPOCH",
+            omnipack_test_support::EPOCH.to_string(),
+        )
         .env_remove("GEM_PATH")
         .env_remove("BUNDLE_GEMFILE")
 }
@@ -145,7 +148,9 @@ fn the_legacy_index_loads_in_ruby_as_gem_generate_index_writes_it() {
     crate::support::copy_tree(&ours.join("gems"), &reference.join("gems"));
     index(&ours, &t.path().join("cache"));
     run_ok(ruby_env(
-        Command::new("gem").args(["generate_index", "--directory"]).arg(&reference),
+        Command::new("gem")
+            .args(["generate_index", "--directory"])
+            .arg(&reference),
         t.path(),
     ));
 
@@ -172,19 +177,37 @@ fn the_legacy_index_loads_in_ruby_as_gem_generate_index_writes_it() {
     let want = ruby(dump, &[&reference]);
     assert_eq!(got, want);
     assert!(got.contains("specs: alpha Gem::Version 1.0.0 ruby; alpha Gem::Version 1.1.0 ruby; delta Gem::Version 0.5.0 ruby; gamma Gem::Version 0.1 x86_64-linux\n"), "{got}");
-    assert!(got.contains("prerelease_specs: beta Gem::Version 2.0.0.pre1 ruby\n"), "{got}");
-    assert!(got.contains("gamma-0.1-x86_64-linux.gemspec.rz | Gem::Specification | gamma | 0.1 | x86_64-linux"), "{got}");
+    assert!(
+        got.contains("prerelease_specs: beta Gem::Version 2.0.0.pre1 ruby\n"),
+        "{got}"
+    );
+    assert!(
+        got.contains(
+            "gamma-0.1-x86_64-linux.gemspec.rz | Gem::Specification | gamma | 0.1 | x86_64-linux"
+        ),
+        "{got}"
+    );
 
     // Byte for byte, too: the Marshal streams (before compression).
     for f in ["specs.4.8", "latest_specs.4.8", "prerelease_specs.4.8"] {
-        assert_eq!(fs::read(ours.join(f)).unwrap(), fs::read(reference.join(f)).unwrap(), "{f}");
+        assert_eq!(
+            fs::read(ours.join(f)).unwrap(),
+            fs::read(reference.join(f)).unwrap(),
+            "{f}"
+        );
     }
-    let inflate = "require 'zlib'; print Zlib::Inflate.inflate(File.binread(ARGV[0])).unpack1('H*')";
+    let inflate =
+        "require 'zlib'; print Zlib::Inflate.inflate(File.binread(ARGV[0])).unpack1('H*')";
     for q in fs::read_dir(reference.join("quick/Marshal.4.8")).unwrap() {
         let q = q.unwrap().path();
         let name = q.file_name().unwrap();
         let ours_q = ours.join("quick/Marshal.4.8").join(name);
-        assert_eq!(ruby(inflate, &[&ours_q]), ruby(inflate, &[&q]), "{}", q.display());
+        assert_eq!(
+            ruby(inflate, &[&ours_q]),
+            ruby(inflate, &[&q]),
+            "{}",
+            q.display()
+        );
     }
 }
 
@@ -210,24 +233,45 @@ fn gem_installs_from_the_served_source_and_lists_every_version() {
     let install_dir = t.path().join("installed");
     run_ok(ruby_env(
         Command::new("gem")
-            .args(["install", "--clear-sources", "--source", &url, "--no-document", "--install-dir"])
+            .args([
+                "install",
+                "--clear-sources",
+                "--source",
+                &url,
+                "--no-document",
+                "--install-dir",
+            ])
             .arg(&install_dir)
             .arg("delta"),
         &home,
     ));
     for g in ["delta-0.5.0", "alpha-1.1.0"] {
-        assert!(install_dir.join("gems").join(g).join("lib").is_dir(), "{g} not installed");
+        assert!(
+            install_dir.join("gems").join(g).join("lib").is_dir(),
+            "{g} not installed"
+        );
     }
     // A prerelease and a platform gem, each with its dependency.
     run_ok(ruby_env(
         Command::new("gem")
-            .args(["install", "--clear-sources", "--source", &url, "--no-document", "--pre", "--install-dir"])
+            .args([
+                "install",
+                "--clear-sources",
+                "--source",
+                &url,
+                "--no-document",
+                "--pre",
+                "--install-dir",
+            ])
             .arg(&install_dir)
             .args(["beta", "gamma"]),
         &home,
     ));
     for g in ["beta-2.0.0.pre1", "gamma-0.1-x86_64-linux"] {
-        assert!(install_dir.join("gems").join(g).is_dir(), "{g} not installed");
+        assert!(
+            install_dir.join("gems").join(g).is_dir(),
+            "{g} not installed"
+        );
     }
     // RubyGems took the compact index (it probes the root, then info/NAME).
     let log = served.stderr();
@@ -235,15 +279,33 @@ fn gem_installs_from_the_served_source_and_lists_every_version() {
     assert!(log.contains("\"GET /info/delta\" 200"), "{log}");
 
     let list = run_ok(ruby_env(
-        Command::new("gem").args(["list", "--remote", "--all", "--clear-sources", "--source", &url]),
+        Command::new("gem").args([
+            "list",
+            "--remote",
+            "--all",
+            "--clear-sources",
+            "--source",
+            &url,
+        ]),
         &home,
     ));
     let list = String::from_utf8_lossy(&list.stdout);
-    for line in ["alpha (1.1.0, 1.0.0)", "delta (0.5.0)", "gamma (0.1 x86_64-linux)"] {
+    for line in [
+        "alpha (1.1.0, 1.0.0)",
+        "delta (0.5.0)",
+        "gamma (0.1 x86_64-linux)",
+    ] {
         assert!(list.lines().any(|l| l == line), "{line} not in:\n{list}");
     }
     let pre = run_ok(ruby_env(
-        Command::new("gem").args(["list", "--remote", "--prerelease", "--clear-sources", "--source", &url]),
+        Command::new("gem").args([
+            "list",
+            "--remote",
+            "--prerelease",
+            "--clear-sources",
+            "--source",
+            &url,
+        ]),
         &home,
     ));
     let pre = String::from_utf8_lossy(&pre.stdout);
@@ -265,7 +327,10 @@ fn bundler_resolves_through_the_compact_index_and_appends_to_versions() {
     fs::create_dir_all(&app).unwrap();
     fs::write(
         app.join("Gemfile"),
-        format!("source {:?}\ngem \"delta\"\ngem \"alpha\", \">= 1.0\"\n", served.url),
+        format!(
+            "source {:?}\ngem \"delta\"\ngem \"alpha\", \">= 1.0\"\n",
+            served.url
+        ),
     )
     .unwrap();
     let bundle = |args: &[&str]| {
@@ -276,30 +341,53 @@ fn bundler_resolves_through_the_compact_index_and_appends_to_versions() {
             .output()
             .unwrap();
         let (o, e) = text(&out);
-        assert!(out.status.success(), "bundle {args:?}:\n{o}\n{e}\nserver:\n{}", served.stderr());
+        assert!(
+            out.status.success(),
+            "bundle {args:?}:\n{o}\n{e}\nserver:\n{}",
+            served.stderr()
+        );
         o
     };
     bundle(&["install"]);
     let lock = fs::read_to_string(app.join("Gemfile.lock")).unwrap();
-    assert!(lock.contains("    delta (0.5.0)\n      alpha (>= 1.0)\n"), "{lock}");
+    assert!(
+        lock.contains("    delta (0.5.0)\n      alpha (>= 1.0)\n"),
+        "{lock}"
+    );
     assert!(lock.contains("    alpha (1.1.0)\n"), "{lock}");
     let log = served.stderr();
     assert!(log.contains("\"GET /versions\" 200"), "{log}");
     assert!(log.contains("\"GET /info/delta\" 200"), "{log}");
-    assert!(!log.contains("specs.4.8"), "Bundler fell back to the legacy index:\n{log}");
+    assert!(
+        !log.contains("specs.4.8"),
+        "Bundler fell back to the legacy index:\n{log}"
+    );
 
     // A new version, re-indexed: versions grows by one line, which Bundler
     // fetches with a range request and checks against the MD5 ETag.
     let before = fs::read_to_string(root.join("versions")).unwrap();
     build_gem(
         t.path(),
-        &G { name: "alpha", version: "1.2.0", platform: None, deps: &[], extra: "" },
+        &G {
+            name: "alpha",
+            version: "1.2.0",
+            platform: None,
+            deps: &[],
+            extra: "",
+        },
         &root.join("gems"),
     );
     let out = index(&root, &cache);
-    assert!(text(&out).1.contains("(1 read, 5 cached"), "{}", text(&out).1);
+    assert!(
+        text(&out).1.contains("(1 read, 5 cached"),
+        "{}",
+        text(&out).1
+    );
     let after = fs::read_to_string(root.join("versions")).unwrap();
-    assert!(after.starts_with(&before), "versions was rewritten, not appended to");
+    assert!(
+        after.starts_with(&before),
+        "versions was rewritten, not appended to"
+    );
     let md5 = omnipack_repo::gem::compact::md5_hex(&fs::read(root.join("info/alpha")).unwrap());
     assert_eq!(&after[before.len()..], format!("alpha 1.2.0 {md5}\n"));
 
@@ -307,7 +395,10 @@ fn bundler_resolves_through_the_compact_index_and_appends_to_versions() {
     let lock = fs::read_to_string(app.join("Gemfile.lock")).unwrap();
     assert!(lock.contains("    alpha (1.2.0)\n"), "{lock}");
     let log = served.stderr();
-    assert!(log.contains("\"GET /versions\" 206"), "no range request for versions:\n{log}");
+    assert!(
+        log.contains("\"GET /versions\" 206"),
+        "no range request for versions:\n{log}"
+    );
     assert!(!log.contains("specs.4.8"), "{log}");
     assert!(app.join("vendor/ruby").is_dir());
 }
@@ -321,47 +412,93 @@ fn reindexing_reads_only_new_gems_and_reports_a_corrupt_one_by_path() {
     let root = source(t.path());
     let cache = t.path().join("cache");
     let first = index(&root, &cache);
-    assert!(text(&first).1.contains("5 gems (5 read, 0 cached"), "{}", text(&first).1);
+    assert!(
+        text(&first).1.contains("5 gems (5 read, 0 cached"),
+        "{}",
+        text(&first).1
+    );
     let versions = fs::read(root.join("versions")).unwrap();
     let quick = root.join("quick/Marshal.4.8/alpha-1.0.0.gemspec.rz");
     let quick_mtime = fs::metadata(&quick).unwrap().modified().unwrap();
 
     // Unchanged: nothing is read and nothing is rewritten.
     let again = index(&root, &cache);
-    assert!(text(&again).1.contains("5 gems (0 read, 5 cached, 0 files written"), "{}", text(&again).1);
+    assert!(
+        text(&again)
+            .1
+            .contains("5 gems (0 read, 5 cached, 0 files written"),
+        "{}",
+        text(&again).1
+    );
     assert_eq!(fs::read(root.join("versions")).unwrap(), versions);
 
     // A corrupt gem and a gem under the wrong name: both reported by path,
     // the rest (with one new gem) indexed.
-    fs::write(root.join("gems/broken-1.0.gem"), b"this is not a tar archive at all").unwrap();
+    fs::write(
+        root.join("gems/broken-1.0.gem"),
+        b"this is not a tar archive at all",
+    )
+    .unwrap();
     build_gem(
         t.path(),
-        &G { name: "epsilon", version: "3.0", platform: None, deps: &[], extra: "" },
+        &G {
+            name: "epsilon",
+            version: "3.0",
+            platform: None,
+            deps: &[],
+            extra: "",
+        },
         &root.join("gems"),
     );
-    fs::copy(root.join("gems/delta-0.5.0.gem"), root.join("gems/renamed-9.gem")).unwrap();
+    fs::copy(
+        root.join("gems/delta-0.5.0.gem"),
+        root.join("gems/renamed-9.gem"),
+    )
+    .unwrap();
     let out = index(&root, &cache);
     let (_, err) = text(&out);
-    assert!(err.contains(&format!("`{}`", root.join("gems/broken-1.0.gem").display())), "{err}");
+    assert!(
+        err.contains(&format!("`{}`", root.join("gems/broken-1.0.gem").display())),
+        "{err}"
+    );
     assert!(err.contains("not a gem"), "{err}");
-    assert!(err.contains("renamed-9.gem`: holds gem delta-0.5.0"), "{err}");
+    assert!(
+        err.contains("renamed-9.gem`: holds gem delta-0.5.0"),
+        "{err}"
+    );
     assert!(err.contains("6 gems (3 read, 5 cached"), "{err}");
-    assert_eq!(fs::metadata(&quick).unwrap().modified().unwrap(), quick_mtime);
+    assert_eq!(
+        fs::metadata(&quick).unwrap().modified().unwrap(),
+        quick_mtime
+    );
     let names = fs::read_to_string(root.join("names")).unwrap();
     assert_eq!(names, "---\nalpha\nbeta\ndelta\nepsilon\ngamma\n");
     let now = fs::read(root.join("versions")).unwrap();
     assert!(now.starts_with(&versions));
-    assert!(root.join("quick/Marshal.4.8/epsilon-3.0.gemspec.rz").is_file());
+    assert!(
+        root.join("quick/Marshal.4.8/epsilon-3.0.gemspec.rz")
+            .is_file()
+    );
     // No temporary file is left behind.
-    let hidden: Vec<_> = walk(&root).into_iter().filter(|p| p.file_name().unwrap().to_string_lossy().starts_with('.')).collect();
+    let hidden: Vec<_> = walk(&root)
+        .into_iter()
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .collect();
     assert!(hidden.is_empty(), "{hidden:?}");
 
     // A gem removed: its quick spec goes, versions says so, ruby agrees.
     fs::remove_file(root.join("gems/epsilon-3.0.gem")).unwrap();
     index(&root, &cache);
-    assert!(!root.join("quick/Marshal.4.8/epsilon-3.0.gemspec.rz").exists());
+    assert!(
+        !root
+            .join("quick/Marshal.4.8/epsilon-3.0.gemspec.rz")
+            .exists()
+    );
     let v = fs::read_to_string(root.join("versions")).unwrap();
-    assert!(v.lines().last().unwrap().starts_with("epsilon -3.0 "), "{v}");
+    assert!(
+        v.lines().last().unwrap().starts_with("epsilon -3.0 "),
+        "{v}"
+    );
     let specs = ruby(
         "require 'rubygems'; require 'zlib'; print Marshal.load(Zlib.gunzip(File.binread(ARGV[0]))).map(&:first).uniq.join(',')",
         &[&root.join("specs.4.8.gz")],
