@@ -38,6 +38,9 @@ use crate::scan::Problem;
 use crate::{RepoError, Staging};
 pub use spec::{GemFile, GemSpec};
 
+/// Files written and synced at once (waiting on the disk, not the CPU).
+const SYNC_THREADS: usize = 16;
+
 /// Bumped when [`GemFile`] or what is derived from it changes.
 const CACHE_VERSION: u32 = 1;
 
@@ -302,13 +305,10 @@ pub fn index_dir(dir: &Path, opts: &GemOptions) -> Result<GemReport, RepoError> 
             Ok::<_, std::io::Error>((rel, if same { Vec::new() } else { bytes }))
         })
         .collect::<Result<_, _>>()?;
-    let mut keep_quick = std::collections::HashSet::new();
-    for (rel, bytes) in quick {
-        if !bytes.is_empty() {
-            staging.write(&rel, &bytes)?;
-        }
-        keep_quick.insert(rel);
-    }
+    let keep_quick: std::collections::HashSet<String> =
+        quick.iter().map(|(rel, _)| rel.clone()).collect();
+    let mut many: Vec<(String, Vec<u8>)> =
+        quick.into_iter().filter(|(_, b)| !b.is_empty()).collect();
 
     // Compact index: info per name, then names and versions.
     let mut by_name: BTreeMap<&str, Vec<(&GemSpec, &str)>> = BTreeMap::new();
@@ -322,13 +322,10 @@ pub fn index_dir(dir: &Path, opts: &GemOptions) -> Result<GemReport, RepoError> 
     for (name, specs) in &mut by_name {
         compact::sort_specs(specs);
         let info = compact::info(specs);
-        stage_if_changed(
-            &mut staging,
-            dir,
-            &format!("info/{name}"),
-            info.as_bytes(),
-            false,
-        )?;
+        let rel = format!("info/{name}");
+        if !fs::read(dir.join(&rel)).is_ok_and(|old| old == info.as_bytes()) {
+            many.push((rel, info.clone().into_bytes()));
+        }
         wanted.insert(
             (*name).to_owned(),
             compact::Listed {
@@ -340,6 +337,9 @@ pub fn index_dir(dir: &Path, opts: &GemOptions) -> Result<GemReport, RepoError> 
             },
         );
     }
+    // Many small files: written and synced several at a time.
+    staging.write_many(&many, SYNC_THREADS)?;
+    drop(many);
     let current_versions = fs::read_to_string(dir.join("versions")).ok();
     // Names listed before but gone now keep an empty info file, whose MD5
     // the appended `versions` line carries.
