@@ -35,19 +35,19 @@ row() { # label ref(w c r) ours(w c r)
     printf "| %s | %.2f s wall, %.2f s CPU, %.0f MiB | %.2f s wall, %.2f s CPU, %.0f MiB | %.1fx wall, %.1fx CPU, %.2fx RSS |\n",
       l, rw, rc, rr/1024, ow, oc, or/1024, rw/ow, rc/oc, rr/or }'
 }
-ours() { env OMNIPACK_CACHE_DIR="$CACHE" "$OMNI" repo index --quiet --kind gem "$OURS"; }
+OURS_CMD=(env OMNIPACK_CACHE_DIR="$CACHE" "$OMNI" repo index --quiet --kind gem "$OURS")
 
 echo "| step ($N gems) | gem generate_index | omnipack | ratio |"
 echo "|---|---|---|---|"
 read -r rw rc rr < <(measure gi-cold gem generate_index --directory "$REF")
-read -r ow oc or < <(measure om-cold ours)
+read -r ow oc or < <(measure om-cold "${OURS_CMD[@]}")
 row "cold" "$rw" "$rc" "$rr" "$ow" "$oc" "$or"
 
 # One more gem (a new version of an existing name), then update both.
 T=$(mktemp -d); /usr/bin/python3 benches/gen_gems.py "$T" 1 "$((N + 7))"
 cp "$T"/*.gem "$REF/gems/"; cp "$T"/*.gem "$OURS/gems/"; rm -rf "$T"
 read -r rw rc rr < <(measure gi-update gem generate_index --update --directory "$REF")
-read -r ow oc or < <(measure om-update ours)
+read -r ow oc or < <(measure om-update "${OURS_CMD[@]}")
 row "add one gem, re-index (--update)" "$rw" "$rc" "$rr" "$ow" "$oc" "$or"
 
 # Same answer: the names, versions and platforms RubyGems reads from both.
