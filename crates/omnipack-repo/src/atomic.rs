@@ -86,6 +86,29 @@ impl Staging {
         Ok(())
     }
 
+    /// Stages many ordinary files at once, each as [`Staging::write`] does
+    /// (temporary name, synced), several at a time: syncing is waiting on
+    /// the disk, so `threads` of them overlap even on few cores.
+    pub fn write_many(
+        &mut self,
+        files: &[(String, Vec<u8>)],
+        threads: usize,
+    ) -> std::io::Result<()> {
+        use rayon::prelude::*;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .build()
+            .map_err(std::io::Error::other)?;
+        let staged: Vec<Pending> = pool.install(|| {
+            files
+                .par_iter()
+                .map(|(rel, bytes)| self.stage(rel, bytes))
+                .collect::<std::io::Result<_>>()
+        })?;
+        self.files.extend(staged);
+        Ok(())
+    }
+
     /// Stages a top index (`Release`, `InRelease`, `repomd.xml`), renamed after
     /// every ordinary file, in the order added.
     pub fn write_top(&mut self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {

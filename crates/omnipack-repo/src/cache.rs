@@ -123,7 +123,8 @@ pub struct Cache {
     file: PathBuf,
 }
 
-fn cache_dir() -> PathBuf {
+/// The default cache directory (see the module documentation).
+pub(crate) fn cache_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("OMNIPACK_CACHE_DIR") {
         return PathBuf::from(d);
     }

@@ -34,7 +34,7 @@ pub enum RepoError {
     },
     /// The directory holds no packages of the requested kind.
     #[error(
-        "`{0}` holds no .deb or .rpm packages; give a directory of packages or a repository tree"
+        "`{0}` holds no .deb or .rpm packages and no gems/ directory of .gem files; give a directory of packages, a repository tree or a gem source"
     )]
     Empty(PathBuf),
     /// Bad input found with `--strict`: nothing was written.

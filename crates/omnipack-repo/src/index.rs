@@ -28,7 +28,10 @@ pub enum IndexKind {
     Apt,
     /// yum only (the .rpm packages of each leaf).
     Yum,
-    /// By the packages each leaf holds.
+    /// RubyGems sources only: each directory whose `gems/` holds `.gem`
+    /// files (see [`crate::gem`]).
+    Gem,
+    /// By the packages each leaf holds, and every gem source.
     Auto,
 }
 
@@ -95,12 +98,17 @@ pub struct LeafReport {
 pub struct IndexReport {
     /// One per leaf, sorted.
     pub leaves: Vec<LeafReport>,
+    /// One per gem source, sorted.
+    pub gems: Vec<crate::gem::GemReport>,
 }
 
 impl IndexReport {
-    /// Every problem in every leaf.
+    /// Every problem in every leaf and gem source.
     pub fn problems(&self) -> impl Iterator<Item = &Problem> {
-        self.leaves.iter().flat_map(|l| &l.problems)
+        self.leaves
+            .iter()
+            .flat_map(|l| &l.problems)
+            .chain(self.gems.iter().flat_map(|g| &g.problems))
     }
 }
 
@@ -135,11 +143,19 @@ pub fn index_with(
     if let Layout::Dists(dists) = &opts.layout {
         return index_dists(root, dists, opts, progress, cache);
     }
-    let leaves = match &opts.leaves {
-        Some(only) => only.iter().filter(|l| l.is_dir()).cloned().collect(),
-        None => find_leaves(root)?,
+    let gem_sources = match (opts.kind, &opts.leaves) {
+        (IndexKind::Gem, _) if crate::gem::is_source(root) || root.join("gems").is_dir() => {
+            vec![root.to_path_buf()]
+        }
+        (IndexKind::Gem | IndexKind::Auto, None) => crate::gem::find_sources(root),
+        _ => Vec::new(),
     };
-    if leaves.is_empty() && opts.leaves.is_none() {
+    let leaves = match (&opts.leaves, opts.kind) {
+        (_, IndexKind::Gem) => Vec::new(),
+        (Some(only), _) => only.iter().filter(|l| l.is_dir()).cloned().collect(),
+        (None, _) => find_leaves(root)?,
+    };
+    if leaves.is_empty() && gem_sources.is_empty() && opts.leaves.is_none() {
         return Err(RepoError::Empty(root.to_path_buf()));
     }
     progress.start("reading packages", leaves.len() as u64);
@@ -154,6 +170,14 @@ pub fn index_with(
     }
 
     let mut report = IndexReport::default();
+    let gem_opts = crate::gem::GemOptions {
+        cache_dir: opts.cache_dir.clone(),
+        date: opts.apt.date,
+        strict: opts.strict,
+    };
+    for dir in &gem_sources {
+        report.gems.push(crate::gem::index_dir(dir, &gem_opts)?);
+    }
     for (leaf, scan) in scans {
         // Moved, not cloned: a leaf of 10 000 packages is held once.
         let (debs, rpms): (Vec<_>, Vec<_>) = scan
@@ -313,5 +337,6 @@ fn index_dists(
             written,
             pruned,
         }],
+        gems: Vec::new(),
     })
 }

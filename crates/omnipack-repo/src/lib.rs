@@ -8,6 +8,8 @@
 //! * [`Staging`] writes every file under a temporary name and renames them
 //!   into place at the end, top index (`InRelease`/`Release`, `repomd.xml`)
 //!   last, so a crash leaves the previous complete index or the new one.
+//! * [`gem`] indexes a RubyGems source (`gems/*.gem` → compact and legacy
+//!   indexes), for `gem install` and Bundler.
 //! * [`sign`] signs with OpenPGP keys (the `pgp` crate, as the `rpm` crate uses).
 
 pub mod apt;
@@ -15,6 +17,7 @@ pub mod atomic;
 pub mod cache;
 pub mod channels;
 mod error;
+pub mod gem;
 pub mod index;
 pub mod release;
 pub mod rpmsign;

@@ -25,7 +25,7 @@ use tokio_util::io::ReaderStream;
 
 use crate::path::{self, Refused};
 use crate::range::{self, Ranged, Validators};
-use crate::{listing, mime};
+use crate::{gem, listing, mime};
 
 /// Read size for file bodies.
 const CHUNK: usize = 64 * 1024;
@@ -37,6 +37,8 @@ pub(crate) struct Shared {
     pub root: PathBuf,
     /// Whether directories without index.html are listed.
     pub listing: bool,
+    /// Digests of gem compact index files.
+    pub digests: gem::DigestCache,
 }
 
 /// What a path turned out to be.
@@ -45,8 +47,12 @@ enum Found {
         file: fs_err::File,
         meta: Box<Metadata>,
         name: String,
+        /// For a gem compact index file: its digests.
+        gem: Option<gem::Digests>,
     },
     Listing(String),
+    /// The root of a gem source, without index.html or listing.
+    GemRoot,
     /// A directory asked for without its trailing slash.
     Redirect,
     Status(StatusCode),
@@ -70,8 +76,26 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
     let slash = raw.ends_with('/');
     let found = tokio::task::spawn_blocking(move || lookup(&shared, &segments, slash)).await;
     match found {
-        Ok(Found::File { file, meta, name }) => {
-            file_response(req.headers(), head, file, &meta, &name)
+        Ok(Found::File {
+            file,
+            meta,
+            name,
+            gem,
+        }) => file_response(req.headers(), head, file, &meta, &name, gem.as_ref()),
+        Ok(Found::GemRoot) => {
+            let body = if head {
+                Body::empty()
+            } else {
+                Body::from(gem::ROOT_TEXT)
+            };
+            with_headers(
+                StatusCode::OK,
+                body,
+                &[
+                    (CONTENT_TYPE, "text/plain; charset=utf-8".to_owned()),
+                    (CONTENT_LENGTH, gem::ROOT_TEXT.len().to_string()),
+                ],
+            )
         }
         Ok(Found::Listing(html)) => {
             let len = html.len();
@@ -118,7 +142,22 @@ fn lookup(shared: &Shared, segments: &[OsString], slash: bool) -> Found {
             .last()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        return open(&target, name);
+        let mut found = open(&target, name);
+        if let Found::File {
+            file, meta, gem, ..
+        } = &mut found
+            && gem::is_compact_index(&target)
+        {
+            let key = Validators::of(meta).etag;
+            match shared.digests.get(&target, &key, file) {
+                Ok(d) => *gem = Some(d),
+                Err(e) => return Found::Status(io_status(&e)),
+            }
+            if file.seek(SeekFrom::Start(0)).is_err() {
+                return Found::Status(StatusCode::INTERNAL_SERVER_ERROR);
+            }
+        }
+        return found;
     }
     if !meta.is_dir() {
         // FIFOs, sockets, devices: never opened.
@@ -127,7 +166,8 @@ fn lookup(shared: &Shared, segments: &[OsString], slash: bool) -> Found {
     let index = std::fs::canonicalize(target.join("index.html"))
         .ok()
         .filter(|p| path::within(root, p) && p.is_file());
-    if index.is_none() && !shared.listing {
+    let gem_root = index.is_none() && !shared.listing && gem::is_source(&target);
+    if index.is_none() && !shared.listing && !gem_root {
         return Found::Status(StatusCode::NOT_FOUND);
     }
     if !slash && !segments.is_empty() {
@@ -135,6 +175,9 @@ fn lookup(shared: &Shared, segments: &[OsString], slash: bool) -> Found {
     }
     if let Some(index) = index {
         return open(&index, "index.html".to_owned());
+    }
+    if gem_root {
+        return Found::GemRoot;
     }
     let mut shown = String::from("/");
     for s in segments {
@@ -157,6 +200,7 @@ fn open(path: &Path, name: String) -> Found {
             file,
             meta: Box::new(meta),
             name,
+            gem: None,
         },
         Ok(_) => Found::Status(StatusCode::NOT_FOUND),
         Err(e) => Found::Status(io_status(&e)),
@@ -182,8 +226,12 @@ fn file_response(
     mut file: fs_err::File,
     meta: &Metadata,
     name: &str,
+    gem: Option<&gem::Digests>,
 ) -> Response {
-    let v = Validators::of(meta);
+    let mut v = Validators::of(meta);
+    if let Some(d) = gem {
+        v.etag = d.etag();
+    }
     let len = meta.len();
     let validators = [(ETAG, v.etag.clone()), (LAST_MODIFIED, v.last_modified())];
     if v.not_modified(header(req, &IF_NONE_MATCH), header(req, &IF_MODIFIED_SINCE)) {
@@ -214,13 +262,21 @@ fn file_response(
             );
         }
     };
+    let content_type = match gem {
+        Some(_) => "text/plain; charset=utf-8",
+        None => mime::content_type(name),
+    };
     let mut headers = vec![
-        (CONTENT_TYPE, mime::content_type(name).to_owned()),
+        (CONTENT_TYPE, content_type.to_owned()),
         (CONTENT_LENGTH, count.to_string()),
         (ACCEPT_RANGES, "bytes".to_owned()),
     ];
     headers.extend(validators);
     headers.extend(content_range.map(|c| (CONTENT_RANGE, c)));
+    if let Some(d) = gem {
+        headers.push((HeaderName::from_static("repr-digest"), d.repr_digest()));
+        headers.push((HeaderName::from_static("digest"), d.digest()));
+    }
     let body = if head || count == 0 {
         Body::empty()
     } else {

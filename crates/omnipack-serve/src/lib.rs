@@ -23,6 +23,10 @@
 //!   the same as for a path that does not exist, so nothing is disclosed).
 //!   A directory URL without its trailing slash, when it would be served, gets
 //!   a 301 to the slash form so relative links resolve.
+//! * A RubyGems source ([`gem`]): compact index files get an MD5 `ETag`,
+//!   `Repr-Digest` and `Digest` (SHA-256) and `text/plain`, as rubygems.org
+//!   sends them; the source's root answers 200 so RubyGems uses the
+//!   compact index.
 //! * An access log line per request through the [`AccessLog`] trait (this
 //!   crate never prints), and graceful shutdown: [`Server::run`] takes a
 //!   future; when it completes the server stops accepting and returns once
@@ -30,6 +34,7 @@
 
 #![deny(missing_docs)]
 
+pub mod gem;
 pub mod listing;
 pub mod log;
 pub mod mime;
@@ -198,6 +203,7 @@ fn router(root: PathBuf, config: &Config) -> Router {
     let state = Arc::new(handler::Shared {
         root,
         listing: config.listing,
+        digests: gem::DigestCache::default(),
     });
     let app = Router::new().fallback(handler::handle).with_state(state);
     match &config.access_log {

@@ -334,7 +334,10 @@ pub enum KindArg {
     Apt,
     /// yum repodata for .rpm packages.
     Yum,
-    /// By what each leaf holds.
+    /// A RubyGems source: PATH/gems/*.gem → compact index (names, versions,
+    /// info/) and legacy index (specs.4.8.gz, quick/Marshal.4.8/).
+    Gem,
+    /// By what each leaf holds (and every directory with a gems/ of .gem files).
     Auto,
 }
 

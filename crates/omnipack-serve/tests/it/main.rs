@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod files;
+mod gem;
 mod listing;
 mod paths;
 mod shutdown;

@@ -56,6 +56,7 @@ pub fn index(args: RepoIndexArgs, quiet: bool) -> Result<()> {
         kind: match args.kind {
             KindArg::Apt => IndexKind::Apt,
             KindArg::Yum => IndexKind::Yum,
+            KindArg::Gem => IndexKind::Gem,
             KindArg::Auto => IndexKind::Auto,
         },
         signer,
@@ -78,7 +79,8 @@ pub fn index(args: RepoIndexArgs, quiet: bool) -> Result<()> {
     let bar = Bar::new(quiet);
     let report = run_index(&args.path, &opts, &bar)?;
     print_report(&report, quiet);
-    if report.leaves.iter().all(|l| l.debs + l.rpms == 0) {
+    if report.leaves.iter().all(|l| l.debs + l.rpms == 0) && report.gems.iter().all(|g| g.gems == 0)
+    {
         bail!("no package in `{}` could be indexed", args.path.display());
     }
     Ok(())
@@ -86,6 +88,23 @@ pub fn index(args: RepoIndexArgs, quiet: bool) -> Result<()> {
 
 /// Problems and a summary per leaf on stderr; top indexes on stdout.
 fn print_report(report: &IndexReport, quiet: bool) {
+    for g in &report.gems {
+        for p in &g.problems {
+            eprintln!("warning: `{}`: {}", p.path.display(), p.message);
+        }
+        if !quiet {
+            eprintln!(
+                "indexed gem source `{}`: {} gems ({} read, {} cached, {} files written, {} quick specs removed)",
+                g.dir.display(),
+                g.gems,
+                g.read,
+                g.cached,
+                g.written.len(),
+                g.removed.len()
+            );
+        }
+        println!("{}", g.dir.join("versions").display());
+    }
     for leaf in &report.leaves {
         for p in &leaf.problems {
             eprintln!(

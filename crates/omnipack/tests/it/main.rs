@@ -6,6 +6,7 @@ mod bad_input;
 mod build;
 mod channels;
 mod e2e;
+mod gem;
 mod inspect;
 mod package;
 mod publish;
