@@ -33,7 +33,9 @@ pub enum BundleError {
         root: PathBuf,
     },
     /// The file is not a gzip-compressed tar archive.
-    #[error("`{path}` is not a gzip-compressed tar archive ({reason}); give the `.tar.gz` that `omnipack bundle pack` wrote")]
+    #[error(
+        "`{path}` is not a gzip-compressed tar archive ({reason}); give the `.tar.gz` that `omnipack bundle pack` wrote"
+    )]
     NotATarball {
         /// The tarball.
         path: PathBuf,
@@ -63,7 +65,9 @@ pub enum BundleError {
         reason: String,
     },
     /// A bundle without a checksum file.
-    #[error("`{0}` has no SHA256SUMS or sha1sums, so its contents cannot be checked; pack it with `omnipack bundle pack`")]
+    #[error(
+        "`{0}` has no SHA256SUMS or sha1sums, so its contents cannot be checked; pack it with `omnipack bundle pack`"
+    )]
     NoSums(PathBuf),
     /// A bundle whose files do not match its own checksum file.
     #[error(
@@ -174,7 +178,9 @@ pub enum BundleError {
         root: PathBuf,
     },
     /// Fault injection (`OMNIPACK_BUNDLE_FAIL_AFTER`): stopped as if killed.
-    #[error("stopped after step {step} as asked by OMNIPACK_BUNDLE_FAIL_AFTER (as if killed; the next omnipack bundle command on the root recovers)")]
+    #[error(
+        "stopped after step {step} as asked by OMNIPACK_BUNDLE_FAIL_AFTER (as if killed; the next omnipack bundle command on the root recovers)"
+    )]
     FaultInjected {
         /// The step after which it stopped.
         step: u64,

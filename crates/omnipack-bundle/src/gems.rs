@@ -9,9 +9,9 @@
 
 use std::path::Path;
 
+use crate::BundleError;
 use crate::config::AdminConfig;
 use crate::hooks::run_shell;
-use crate::BundleError;
 
 /// What happened to the gem index.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -17,7 +17,10 @@ pub fn run_shell(
     env: &[(&str, &OsStr)],
 ) -> Result<String, BundleError> {
     let mut c = Command::new("sh");
-    c.arg("-c").arg(command).current_dir(root).env("OMNIPACK_ROOT", root);
+    c.arg("-c")
+        .arg(command)
+        .current_dir(root)
+        .env("OMNIPACK_ROOT", root);
     for (k, v) in env {
         c.env(k, v);
     }

@@ -34,6 +34,7 @@ use omnipack_repo::yum::YumOptions;
 use omnipack_repo::{IndexKind, IndexOptions, Layout};
 use serde::Serialize;
 
+use crate::BundleError;
 use crate::config::AdminConfig;
 use crate::gems::{GemIndexOutcome, reindex_gem_dir};
 use crate::hooks::run_shell;
@@ -43,7 +44,6 @@ use crate::order::{Node, order};
 use crate::state::{self, Placed, Record};
 use crate::sums::{self, Algo, FileDigest, SHA1SUMS, SHA256SUMS, Sums};
 use crate::tarball::Unpacked;
-use crate::BundleError;
 
 /// Installed bundles live in `ROOT/bundles/<name>/`.
 pub const BUNDLES_DIR: &str = "bundles";
@@ -170,7 +170,10 @@ pub fn open_root(
         .write(true)
         .open(root.join(LOCK_FILE))?;
     file.file().lock().map_err(|e| {
-        std::io::Error::other(format!("cannot lock `{}`: {e}", root.join(LOCK_FILE).display()))
+        std::io::Error::other(format!(
+            "cannot lock `{}`: {e}",
+            root.join(LOCK_FILE).display()
+        ))
     })?;
     let lock = RootLock { _file: file };
     let recovered = recover(root, index_date, progress)?;
@@ -351,7 +354,10 @@ pub fn install(
     let mut opened: Vec<Opened> = Vec::new();
     for s in sources {
         let o = open_source(s, root, &installed, progress)?;
-        if let Some(prev) = opened.iter().find(|p| p.manifest.name() == o.manifest.name()) {
+        if let Some(prev) = opened
+            .iter()
+            .find(|p| p.manifest.name() == o.manifest.name())
+        {
             return Err(BundleError::Duplicate {
                 name: o.manifest.name().to_owned(),
                 first: prev.source.clone(),
@@ -415,7 +421,10 @@ pub fn install(
                     &format!("after_install of bundle `{}`", prepared.record.name),
                     &[
                         ("OMNIPACK_BUNDLE", OsStr::new(&prepared.record.name)),
-                        ("OMNIPACK_BUNDLE_VERSION", OsStr::new(&prepared.record.version)),
+                        (
+                            "OMNIPACK_BUNDLE_VERSION",
+                            OsStr::new(&prepared.record.version),
+                        ),
                         ("OMNIPACK_BUNDLE_DIR", dir.as_os_str()),
                     ],
                 )?;
@@ -547,7 +556,9 @@ fn prepare(
             for (r, h) in &new_files {
                 match old.files.get(r) {
                     None => changes.push((Action::Add, format!("{bundle_rel}/{r}"))),
-                    Some(oh) if oh != h => changes.push((Action::Replace, format!("{bundle_rel}/{r}"))),
+                    Some(oh) if oh != h => {
+                        changes.push((Action::Replace, format!("{bundle_rel}/{r}")))
+                    }
                     Some(_) => {}
                 }
             }
@@ -573,14 +584,23 @@ fn prepare(
                 Some((format!("{}/gems/{}", served.gems, rest.join("/")), false))
             }
             ["cache", os, "pkgs", rest @ ..] if !rest.is_empty() => {
-                if !valid_name(os) || *os == BUNDLES_DIR || *os == served.files || *os == served.gems {
+                if !valid_name(os)
+                    || *os == BUNDLES_DIR
+                    || *os == served.files
+                    || *os == served.gems
+                {
                     return Err(conflict(
                         os,
-                        format!("`cache/{os}/pkgs` names an OS token that cannot be a directory of the served tree"),
+                        format!(
+                            "`cache/{os}/pkgs` names an OS token that cannot be a directory of the served tree"
+                        ),
                     ));
                 }
                 oses.insert((*os).to_owned());
-                Some((format!("{os}/{}/{name}/{}", served.extra, rest.join("/")), true))
+                Some((
+                    format!("{os}/{}/{name}/{}", served.extra, rest.join("/")),
+                    true,
+                ))
             }
             [top, rest @ ..] if !rest.is_empty() && config.dirs.contains_key(*top) => Some((
                 format!(
@@ -592,7 +612,9 @@ fn prepare(
             )),
             _ => None,
         };
-        let Some((target, link)) = target else { continue };
+        let Some((target, link)) = target else {
+            continue;
+        };
         if let Some(first) = sources_of.insert(target.clone(), rel.clone()) {
             return Err(conflict(
                 &target,
@@ -626,7 +648,10 @@ fn prepare(
         if let Some(m) = &current
             && m.is_dir()
         {
-            return Err(conflict(target, "a directory is in the way; move it aside".into()));
+            return Err(conflict(
+                target,
+                "a directory is in the way; move it aside".into(),
+            ));
         }
         let same = match (p, &current) {
             (_, None) => false,
@@ -659,7 +684,11 @@ fn prepare(
         });
         gems |= target.starts_with(&gem_prefix);
         changes.push((
-            if current.is_some() { Action::Replace } else { Action::Add },
+            if current.is_some() {
+                Action::Replace
+            } else {
+                Action::Add
+            },
             target.clone(),
         ));
     }
@@ -707,14 +736,21 @@ fn prepare(
         if tname.starts_with('.') || tname == BUNDLES_DIR || !extra.is_dir() {
             continue;
         }
-        for entry in walkdir::WalkDir::new(&extra).follow_links(false).sort_by_file_name() {
+        for entry in walkdir::WalkDir::new(&extra)
+            .follow_links(false)
+            .sort_by_file_name()
+        {
             let entry = entry.map_err(|e| sums::walk_error(&extra, e))?;
             if !entry.path_is_symlink() {
                 continue;
             }
-            let Some(at) = sums::rel_string(root, entry.path()) else { continue };
+            let Some(at) = sums::rel_string(root, entry.path()) else {
+                continue;
+            };
             if placed.contains_key(&at)
-                || deleted.iter().any(|d| at == *d || at.starts_with(&format!("{d}/")))
+                || deleted
+                    .iter()
+                    .any(|d| at == *d || at.starts_with(&format!("{d}/")))
             {
                 continue;
             }
@@ -734,7 +770,8 @@ fn prepare(
 
     let mut leaves: BTreeSet<String> = BTreeSet::new();
     for (target, p) in &placed {
-        if matches!(p, Placed::Link { .. }) && is_package(target)
+        if matches!(p, Placed::Link { .. })
+            && is_package(target)
             && let Some((parent, _)) = target.rsplit_once('/')
         {
             leaves.insert(parent.to_owned());
@@ -799,9 +836,14 @@ fn prepare(
 /// symbolic links as links.
 fn copy_tree(from: &Path, to: &Path) -> Result<(), BundleError> {
     fs::create_dir_all(to)?;
-    for entry in walkdir::WalkDir::new(from).follow_links(false).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(from)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
         let entry = entry.map_err(|e| sums::walk_error(from, e))?;
-        let Some(rel) = sums::rel_string(from, entry.path()) else { continue };
+        let Some(rel) = sums::rel_string(from, entry.path()) else {
+            continue;
+        };
         let dest = to.join(&rel);
         let ft = entry.file_type();
         if ft.is_dir() {
@@ -889,7 +931,10 @@ mod tests {
 
     #[test]
     fn links_are_relative_to_the_root() {
-        let l = relative_link("ubuntu-12.04/extra/b/x.deb", "bundles/b/cache/ubuntu-12.04/pkgs/x.deb");
+        let l = relative_link(
+            "ubuntu-12.04/extra/b/x.deb",
+            "bundles/b/cache/ubuntu-12.04/pkgs/x.deb",
+        );
         assert_eq!(l, "../../../bundles/b/cache/ubuntu-12.04/pkgs/x.deb");
         assert_eq!(
             resolve("ubuntu-12.04/extra/b/x.deb", &l).as_deref(),

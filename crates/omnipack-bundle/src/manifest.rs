@@ -453,7 +453,10 @@ locale_additions:
         let debs = m.debs.as_ref().unwrap();
         assert_eq!(debs.all.pkgs, ["ipmitool"]);
         assert_eq!(debs.os["ubuntu-12.04"].pkgs, ["efibootmgr"]);
-        assert_eq!(debs.os["ubuntu-12.04"].raw_pkgs, ["http://example.org/x.deb"]);
+        assert_eq!(
+            debs.os["ubuntu-12.04"].raw_pkgs,
+            ["http://example.org/x.deb"]
+        );
         assert_eq!(m.rpms.as_ref().unwrap().os["centos-6.2"].repos.len(), 1);
         assert_eq!(m.gems.as_ref().unwrap().all.pkgs, ["json"]);
         assert_eq!(

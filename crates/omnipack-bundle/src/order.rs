@@ -129,7 +129,10 @@ mod tests {
             node("logging", 20, &[], &[]),
         ];
         let got = order(&given, &BTreeMap::new(), Path::new("/r")).unwrap();
-        assert_eq!(names(&given, got), ["logging", "crowbar", "keystone", "nova"]);
+        assert_eq!(
+            names(&given, got),
+            ["logging", "crowbar", "keystone", "nova"]
+        );
     }
 
     #[test]
@@ -139,8 +142,12 @@ mod tests {
         assert!(e.to_string().contains("requires `b`"), "{e}");
         let installed = BTreeMap::from([("b".to_string(), vec![])]);
         assert_eq!(order(&given, &installed, Path::new("/r")).unwrap(), [0]);
-        let e = order(&[node("a", 1, &["@g"], &[])], &BTreeMap::new(), Path::new("/r"))
-            .unwrap_err();
+        let e = order(
+            &[node("a", 1, &["@g"], &[])],
+            &BTreeMap::new(),
+            Path::new("/r"),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("`@g`"), "{e}");
 
         let given = vec![

@@ -23,9 +23,9 @@ use omnipack_archive::{Encoder, Progress};
 use omnipack_spec::{Codec, Compression};
 use sha1::Digest as _;
 
+use crate::BundleError;
 use crate::manifest::{GitInfo, Manifest};
 use crate::sums::{self, FileDigest, SHA1SUMS, SHA256SUMS};
-use crate::BundleError;
 
 /// How to pack.
 #[derive(Debug, Clone, Default)]
@@ -68,7 +68,11 @@ pub fn resolve_source(arg: &str) -> PathBuf {
         return p;
     }
     let in_barclamps = Path::new("barclamps").join(arg);
-    if in_barclamps.is_dir() { in_barclamps } else { p }
+    if in_barclamps.is_dir() {
+        in_barclamps
+    } else {
+        p
+    }
 }
 
 fn git_info(dir: &Path) -> Option<GitInfo> {
@@ -120,7 +124,11 @@ fn add_tree(
 }
 
 /// Packs the bundle directory `source`.
-pub fn pack(source: &Path, opts: &PackOptions, progress: &dyn Progress) -> Result<Packed, BundleError> {
+pub fn pack(
+    source: &Path,
+    opts: &PackOptions,
+    progress: &dyn Progress,
+) -> Result<Packed, BundleError> {
     let manifest = Manifest::load(source)?;
     let name = manifest.name().to_owned();
     let manifest_name = manifest
@@ -158,9 +166,16 @@ pub fn pack(source: &Path, opts: &PackOptions, progress: &dyn Progress) -> Resul
                     continue;
                 }
                 match tok.as_str() {
-                    "files" | "gems" => add_tree(&mut files, &p, &format!("cache/{tok}"), &|_| false)?,
+                    "files" | "gems" => {
+                        add_tree(&mut files, &p, &format!("cache/{tok}"), &|_| false)?
+                    }
                     _ if p.join("pkgs").is_dir() && os.as_ref().is_none_or(|o| *o == tok) => {
-                        add_tree(&mut files, &p.join("pkgs"), &format!("cache/{tok}/pkgs"), &|_| false)?
+                        add_tree(
+                            &mut files,
+                            &p.join("pkgs"),
+                            &format!("cache/{tok}/pkgs"),
+                            &|_| false,
+                        )?
                     }
                     _ => {}
                 }
@@ -193,7 +208,10 @@ pub fn pack(source: &Path, opts: &PackOptions, progress: &dyn Progress) -> Resul
         }
     }
     let (s256, s1) = sums::render_both(&digests)?;
-    files.insert(SHA256SUMS.to_owned(), Src::Bytes(s256.render().into_bytes()));
+    files.insert(
+        SHA256SUMS.to_owned(),
+        Src::Bytes(s256.render().into_bytes()),
+    );
     files.insert(SHA1SUMS.to_owned(), Src::Bytes(s1.render().into_bytes()));
 
     fs::create_dir_all(&opts.destdir)?;
@@ -239,7 +257,11 @@ pub fn pack(source: &Path, opts: &PackOptions, progress: &dyn Progress) -> Resul
             Some(Src::Path(p)) => {
                 let f = fs::File::open(p)?;
                 let meta = f.metadata()?;
-                let mode = if meta.permissions().mode() & 0o111 != 0 { 0o755 } else { 0o644 };
+                let mode = if meta.permissions().mode() & 0o111 != 0 {
+                    0o755
+                } else {
+                    0o644
+                };
                 tar.file(&entry, mode, Owner::ROOT, meta.len(), f)?;
                 progress.advance(meta.len());
             }

@@ -12,8 +12,8 @@ use fs_err as fs;
 use omnipack_archive::Progress;
 use serde::{Deserialize, Serialize};
 
-use crate::sums::{self, Algo, Check, Sums};
 use crate::BundleError;
+use crate::sums::{self, Algo, Check, Sums};
 
 /// Where records live, relative to the admin root.
 pub const RECORDS_DIR: &str = ".omnipack/bundles";

@@ -212,7 +212,11 @@ impl Sums {
             let name = rest
                 .strip_prefix('*')
                 .or_else(|| rest.strip_prefix(' '))
-                .ok_or_else(|| bad(format!("expected `*` or a space before the path in `{line}`")))?;
+                .ok_or_else(|| {
+                    bad(format!(
+                        "expected `*` or a space before the path in `{line}`"
+                    ))
+                })?;
             let name = name.strip_prefix("./").unwrap_or(name);
             if !crate::tarball::safe_rel(name) {
                 return Err(bad(format!(

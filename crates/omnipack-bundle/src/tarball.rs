@@ -15,8 +15,8 @@ use fs_err as fs;
 use omnipack_archive::Progress;
 use tar::EntryType;
 
-use crate::sums::{self, Sums};
 use crate::BundleError;
+use crate::sums::{self, Sums};
 
 /// Whether `rel` is a plain relative path: no empty, `.` or `..`
 /// component, not absolute, no backslash, newline or NUL.
@@ -24,7 +24,9 @@ pub fn safe_rel(rel: &str) -> bool {
     !rel.is_empty()
         && !rel.starts_with('/')
         && !rel.contains(['\\', '\n', '\0'])
-        && rel.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
+        && rel
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..")
 }
 
 /// An unpacked tarball: the bundle directory inside a temporary directory
@@ -157,7 +159,10 @@ fn extract(path: &Path, into: &Path) -> Result<String, BundleError> {
         match &top {
             None => {
                 if !crate::manifest::valid_name(&first) {
-                    return Err(hostile(&raw, "has a top directory that is not a bundle name"));
+                    return Err(hostile(
+                        &raw,
+                        "has a top directory that is not a bundle name",
+                    ));
                 }
                 top = Some(first.clone());
             }
@@ -177,7 +182,10 @@ fn extract(path: &Path, into: &Path) -> Result<String, BundleError> {
         let mut prefix = String::new();
         for c in name.split('/') {
             if !prefix.is_empty() && links.contains(&prefix) {
-                return Err(hostile(&raw, &format!("lies beneath the symbolic link `{prefix}`")));
+                return Err(hostile(
+                    &raw,
+                    &format!("lies beneath the symbolic link `{prefix}`"),
+                ));
             }
             if !prefix.is_empty() {
                 prefix.push('/');
@@ -189,7 +197,10 @@ fn extract(path: &Path, into: &Path) -> Result<String, BundleError> {
             .mode()
             .map_err(|e| not_tar(format!("entry `{raw}`: bad mode: {e}")))?;
         if mode & 0o6000 != 0 {
-            return Err(hostile(&raw, &format!("has the setuid or setgid bit (mode {mode:o})")));
+            return Err(hostile(
+                &raw,
+                &format!("has the setuid or setgid bit (mode {mode:o})"),
+            ));
         }
         let kind = header.entry_type();
         let dest = into.join(&name);
@@ -201,7 +212,10 @@ fn extract(path: &Path, into: &Path) -> Result<String, BundleError> {
             EntryType::Directory => fs::create_dir_all(&dest)?,
             EntryType::Regular | EntryType::Continuous => {
                 if name == top_name {
-                    return Err(hostile(&raw, "is a file where the bundle directory should be"));
+                    return Err(hostile(
+                        &raw,
+                        "is a file where the bundle directory should be",
+                    ));
                 }
                 let mut out = fs::File::create(&dest)?;
                 std::io::copy(&mut entry, &mut out)
@@ -220,8 +234,9 @@ fn extract(path: &Path, into: &Path) -> Result<String, BundleError> {
                         &format!("is a symbolic link to `{target}`, outside the bundle"),
                     ));
                 }
-                std::os::unix::fs::symlink(&target, &dest)
-                    .map_err(|e| std::io::Error::other(format!("cannot create `{}`: {e}", dest.display())))?;
+                std::os::unix::fs::symlink(&target, &dest).map_err(|e| {
+                    std::io::Error::other(format!("cannot create `{}`: {e}", dest.display()))
+                })?;
                 links.insert(name);
             }
             EntryType::Link => {
@@ -241,7 +256,9 @@ fn extract(path: &Path, into: &Path) -> Result<String, BundleError> {
                 let Some(src) = files.get(&resolved) else {
                     return Err(hostile(
                         &raw,
-                        &format!("is a hard link to `{target}`, which is not a file earlier in the bundle"),
+                        &format!(
+                            "is a hard link to `{target}`, which is not a file earlier in the bundle"
+                        ),
                     ));
                 };
                 fs::copy(src, &dest)?;
@@ -252,7 +269,10 @@ fn extract(path: &Path, into: &Path) -> Result<String, BundleError> {
             }
             EntryType::Fifo => return Err(hostile(&raw, "is a fifo")),
             other => {
-                return Err(hostile(&raw, &format!("has the unsupported type {other:?}")));
+                return Err(hostile(
+                    &raw,
+                    &format!("has the unsupported type {other:?}"),
+                ));
             }
         }
     }
@@ -271,7 +291,10 @@ mod tests {
         assert_eq!(resolve_link("b/x/l", "../y", "b").as_deref(), Some("b/y"));
         assert_eq!(resolve_link("b/l", "../c/y", "b"), None);
         assert_eq!(resolve_link("b/l", "/etc/passwd", "b"), None);
-        assert_eq!(resolve_link("b/x/l", "../../b/y", "b").as_deref(), Some("b/y"));
+        assert_eq!(
+            resolve_link("b/x/l", "../../b/y", "b").as_deref(),
+            Some("b/y")
+        );
         assert_eq!(resolve_link("b/l", "..", "b"), None);
     }
 

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use omnipack_archive::Progress;
 
+use crate::BundleError;
 use crate::manifest::Manifest;
 use crate::sums::{self, Check, Sums};
-use crate::BundleError;
 
 /// The result of a verification.
 #[derive(Debug, Clone, serde::Serialize)]

@@ -188,7 +188,8 @@ fn print_report(r: &InstallReport, to_stdout: bool) {
 }
 
 fn list(args: BundleListArgs, details: bool) -> Result<()> {
-    let (_lock, recovered) = omnipack_bundle::open_root(&args.root, false, index_date()?, &NoProgress)?;
+    let (_lock, recovered) =
+        omnipack_bundle::open_root(&args.root, false, index_date()?, &NoProgress)?;
     if let Some(r) = recovered {
         eprintln!(
             "an interrupted install of bundle `{}` was {}",

@@ -44,7 +44,9 @@ fn barclamp(
     let cache = t.join("cache");
     write(
         &src.join("crowbar.yml"),
-        &format!("# {name}\nbarclamp:\n  name: {name}\n  display: {name}\n{manifest_extra}nav:\n  unknown_key: kept\n"),
+        &format!(
+            "# {name}\nbarclamp:\n  name: {name}\n  display: {name}\n{manifest_extra}nav:\n  unknown_key: kept\n"
+        ),
     );
     for (rel, body) in files {
         write(&src.join(rel), body);
@@ -53,8 +55,14 @@ fn barclamp(
         }
     }
     let own = cache.join("barclamps").join(name);
-    write(&own.join("files/").join(format!("{name}.txt")), &format!("{name} file\n"));
-    write(&own.join("gems").join(format!("{name}-1.0.gem")), &format!("not really a gem: {name}\n"));
+    write(
+        &own.join("files/").join(format!("{name}.txt")),
+        &format!("{name} file\n"),
+    );
+    write(
+        &own.join("gems").join(format!("{name}-1.0.gem")),
+        &format!("not really a gem: {name}\n"),
+    );
     if !debs.is_empty() {
         let dir = own.join(OS_DEB).join("pkgs");
         fs::create_dir_all(&dir).unwrap();
@@ -107,11 +115,18 @@ fn tree_hash(root: &Path, all: bool) -> String {
             if rel.is_empty() && name == ".omnipack" && !all {
                 continue;
             }
-            let r = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+            let r = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
             let m = fs::symlink_metadata(e.path()).unwrap();
             let mode = m.permissions().mode() & 0o7777;
             if m.file_type().is_symlink() {
-                out.insert(r, format!("link {}", fs::read_link(e.path()).unwrap().display()));
+                out.insert(
+                    r,
+                    format!("link {}", fs::read_link(e.path()).unwrap().display()),
+                );
             } else if m.is_dir() {
                 out.insert(r.clone(), format!("dir {mode:o}"));
                 walk(&e.path(), &r, all, out);
@@ -132,7 +147,13 @@ fn tree_hash(root: &Path, all: bool) -> String {
 
 fn unpack_with_tar(tarball: &Path, into: &Path) {
     fs::create_dir_all(into).unwrap();
-    run_ok(Command::new("tar").arg("xzf").arg(tarball).arg("-C").arg(into));
+    run_ok(
+        Command::new("tar")
+            .arg("xzf")
+            .arg(tarball)
+            .arg("-C")
+            .arg(into),
+    );
 }
 
 #[test]
@@ -156,16 +177,18 @@ fn pack_is_deterministic_and_real_sha1sum_sha256sum_and_tar_accept_it() {
     let a = pack(&f, &t.path().join("a"), &[]);
     let b = pack(&f, &t.path().join("b"), &[]);
     assert_eq!(a.file_name().unwrap(), "deployer.tar.gz");
-    assert_eq!(fs::read(&a).unwrap(), fs::read(&b).unwrap(), "pack is not deterministic");
+    assert_eq!(
+        fs::read(&a).unwrap(),
+        fs::read(&b).unwrap(),
+        "pack is not deterministic"
+    );
 
     // GNU tar lists it sorted, root:root, every mtime SOURCE_DATE_EPOCH.
-    let listing = stdout_of(
-        Command::new("tar")
-            .args(["tzvf"])
-            .arg(&a)
-            .env("TZ", "UTC"),
-    );
-    let names: Vec<&str> = listing.lines().map(|l| l.rsplit(' ').next().unwrap()).collect();
+    let listing = stdout_of(Command::new("tar").args(["tzvf"]).arg(&a).env("TZ", "UTC"));
+    let names: Vec<&str> = listing
+        .lines()
+        .map(|l| l.rsplit(' ').next().unwrap())
+        .collect();
     let mut sorted = names.clone();
     sorted.sort();
     assert_eq!(names, sorted);
@@ -185,23 +208,39 @@ fn pack_is_deterministic_and_real_sha1sum_sha256sum_and_tar_accept_it() {
     ] {
         assert!(names.contains(&want), "{want} missing:\n{listing}");
     }
-    assert!(listing.contains("-rwxr-xr-x root/root") && listing.contains("deployer/bin/deployer-tool"));
+    assert!(
+        listing.contains("-rwxr-xr-x root/root") && listing.contains("deployer/bin/deployer-tool")
+    );
 
     // The real checkers accept both checksum files, cache included.
     let x = t.path().join("x");
     unpack_with_tar(&a, &x);
     let d = x.join("deployer");
-    let out = run_ok(Command::new("sha1sum").args(["-c", "sha1sums"]).current_dir(&d));
+    let out = run_ok(
+        Command::new("sha1sum")
+            .args(["-c", "sha1sums"])
+            .current_dir(&d),
+    );
     let ok = String::from_utf8_lossy(&out.stdout);
-    assert!(ok.contains("./cache/ubuntu-12.04/pkgs/dtool_1.0-1_all.deb: OK"), "{ok}");
+    assert!(
+        ok.contains("./cache/ubuntu-12.04/pkgs/dtool_1.0-1_all.deb: OK"),
+        "{ok}"
+    );
     assert!(ok.contains("./SHA256SUMS: OK"), "{ok}");
-    let out = run_ok(Command::new("sha256sum").args(["-c", "SHA256SUMS"]).current_dir(&d));
+    let out = run_ok(
+        Command::new("sha256sum")
+            .args(["-c", "SHA256SUMS"])
+            .current_dir(&d),
+    );
     let ok = String::from_utf8_lossy(&out.stdout);
     assert!(ok.contains("./cache/gems/deployer-1.0.gem: OK"), "{ok}");
     // sha1sums is exactly what Crowbar's `find -L . -type f -not -name sha1sums | xargs sha1sum -b` gives.
-    let crowbar = stdout_of(Command::new("sh").arg("-c").arg(
-        "find -L . -type f -not -name sha1sums | LC_ALL=C sort | xargs sha1sum -b",
-    ).current_dir(&d));
+    let crowbar = stdout_of(
+        Command::new("sh")
+            .arg("-c")
+            .arg("find -L . -type f -not -name sha1sums | LC_ALL=C sort | xargs sha1sum -b")
+            .current_dir(&d),
+    );
     let mut ours: Vec<&str> = Vec::new();
     let sums = fs::read_to_string(d.join("sha1sums")).unwrap();
     ours.extend(sums.lines());
@@ -212,26 +251,55 @@ fn pack_is_deterministic_and_real_sha1sum_sha256sum_and_tar_accept_it() {
 
     // The manifest kept its text and unknown keys, git added when in git.
     let m = fs::read_to_string(d.join("crowbar.yml")).unwrap();
-    assert!(m.starts_with("# deployer\n") && m.contains("unknown_key: kept"), "{m}");
+    assert!(
+        m.starts_with("# deployer\n") && m.contains("unknown_key: kept"),
+        "{m}"
+    );
 
     // verify: pristine, then each kind of change listed and exit 1.
-    let o = omnipack().args(["bundle", "verify"]).arg(&a).output().unwrap();
+    let o = omnipack()
+        .args(["bundle", "verify"])
+        .arg(&a)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", report(&o));
-    assert!(text(&o).1.contains("pristine (checked against SHA256SUMS)"), "{}", report(&o));
+    assert!(
+        text(&o).1.contains("pristine (checked against SHA256SUMS)"),
+        "{}",
+        report(&o)
+    );
     fs::write(d.join("bin/deployer-tool"), "changed").unwrap();
     fs::remove_file(d.join("smoketest/deployer.test")).unwrap();
     fs::write(d.join("chef/new.rb"), "x").unwrap();
-    let o = omnipack().args(["bundle", "verify", "--json"]).arg(&d).output().unwrap();
+    let o = omnipack()
+        .args(["bundle", "verify", "--json"])
+        .arg(&d)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", report(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["check"]["modified"], serde_json::json!(["bin/deployer-tool"]));
-    assert_eq!(v["check"]["missing"], serde_json::json!(["smoketest/deployer.test"]));
+    assert_eq!(
+        v["check"]["modified"],
+        serde_json::json!(["bin/deployer-tool"])
+    );
+    assert_eq!(
+        v["check"]["missing"],
+        serde_json::json!(["smoketest/deployer.test"])
+    );
     assert_eq!(v["check"]["added"], serde_json::json!(["chef/new.rb"]));
     // Without SHA256SUMS, sha1sums is used.
     fs::remove_file(d.join("SHA256SUMS")).unwrap();
-    let o = omnipack().args(["bundle", "verify"]).arg(&d).output().unwrap();
+    let o = omnipack()
+        .args(["bundle", "verify"])
+        .arg(&d)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).1.contains("does not match its sha1sums"), "{}", report(&o));
+    assert!(
+        text(&o).1.contains("does not match its sha1sums"),
+        "{}",
+        report(&o)
+    );
 
     // --os keeps files, gems and that OS only.
     let c = pack(&f, &t.path().join("c"), &["--os", OS_DEB]);
@@ -295,7 +363,13 @@ fn three_bundles_install_in_order_and_apt_get_sees_their_packages() {
     // A requirement neither given nor installed: refused, nothing written.
     let o = bundle(&root, &["install", tb[0].to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).1.contains("requires `network`, which is neither installed"), "{}", report(&o));
+    assert!(
+        text(&o)
+            .1
+            .contains("requires `network`, which is neither installed"),
+        "{}",
+        report(&o)
+    );
     assert_eq!(tree_hash(&root, false), before);
 
     // --dry-run: the plan in order on stdout, nothing written.
@@ -306,13 +380,31 @@ fn three_bundles_install_in_order_and_apt_get_sees_their_packages() {
     let o = bundle(&root, &args);
     assert!(o.status.success(), "{}", report(&o));
     let plan = text(&o).0;
-    let heads: Vec<&str> = plan.lines().filter(|l| l.starts_with(char::is_numeric)).collect();
+    let heads: Vec<&str> = plan
+        .lines()
+        .filter(|l| l.starts_with(char::is_numeric))
+        .collect();
     assert_eq!(heads.len(), 3, "{plan}");
-    assert!(heads[0].starts_with("1. crowbar 1 (new), order 100"), "{plan}");
-    assert!(heads[1].starts_with("2. network 2 (new), order 20"), "{plan}");
-    assert!(heads[2].starts_with("3. deployer 3 (new), order 10"), "{plan}");
-    assert!(plan.contains("+ ubuntu-12.04/extra/deployer/dtool_1.0-1_all.deb"), "{plan}");
-    assert!(plan.contains("index ubuntu-12.04/extra/deployer/"), "{plan}");
+    assert!(
+        heads[0].starts_with("1. crowbar 1 (new), order 100"),
+        "{plan}"
+    );
+    assert!(
+        heads[1].starts_with("2. network 2 (new), order 20"),
+        "{plan}"
+    );
+    assert!(
+        heads[2].starts_with("3. deployer 3 (new), order 10"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("+ ubuntu-12.04/extra/deployer/dtool_1.0-1_all.deb"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("index ubuntu-12.04/extra/deployer/"),
+        "{plan}"
+    );
     assert_eq!(tree_hash(&root, false), before);
 
     let args: Vec<&str> = ["install"]
@@ -325,14 +417,30 @@ fn three_bundles_install_in_order_and_apt_get_sees_their_packages() {
         fs::read_to_string(root.join(".omnipack/installed.log")).unwrap(),
         "crowbar 1\nnetwork 2\ndeployer 3\n"
     );
-    assert_eq!(fs::read_to_string(root.join(".omnipack/notified.log")).unwrap(), "refresh\n");
+    assert_eq!(
+        fs::read_to_string(root.join(".omnipack/notified.log")).unwrap(),
+        "refresh\n"
+    );
 
     // The served tree.
-    assert_eq!(fs::read_to_string(root.join("files/deployer.txt")).unwrap(), "deployer file\n");
+    assert_eq!(
+        fs::read_to_string(root.join("files/deployer.txt")).unwrap(),
+        "deployer file\n"
+    );
     assert!(root.join("gems/gems/network-1.0.gem").is_file());
     assert!(root.join("opt/dell/bin/deploy").is_file());
-    assert_eq!(fs::metadata(root.join("opt/dell/bin/deploy")).unwrap().permissions().mode() & 0o777, 0o755);
-    assert!(root.join("opt/dell/chef/cookbooks/network/recipes/default.rb").is_file());
+    assert_eq!(
+        fs::metadata(root.join("opt/dell/bin/deploy"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o755
+    );
+    assert!(
+        root.join("opt/dell/chef/cookbooks/network/recipes/default.rb")
+            .is_file()
+    );
     let link = root.join("ubuntu-12.04/extra/deployer/dtool_1.0-1_all.deb");
     assert_eq!(
         fs::read_link(&link).unwrap(),
@@ -340,10 +448,20 @@ fn three_bundles_install_in_order_and_apt_get_sees_their_packages() {
     );
     assert!(link.is_file());
     let packages = fs::read_to_string(root.join("ubuntu-12.04/extra/deployer/Packages")).unwrap();
-    assert!(packages.contains("Package: dtool\n") && packages.contains("Package: dhelper\n"), "{packages}");
-    assert!(root.join("centos-6.2/extra/network/repodata/repomd.xml").is_file());
+    assert!(
+        packages.contains("Package: dtool\n") && packages.contains("Package: dhelper\n"),
+        "{packages}"
+    );
+    assert!(
+        root.join("centos-6.2/extra/network/repodata/repomd.xml")
+            .is_file()
+    );
     // The installed copies match their checksum files for the real tools.
-    run_ok(Command::new("sha256sum").args(["-c", "--quiet", "SHA256SUMS"]).current_dir(root.join("bundles/network")));
+    run_ok(
+        Command::new("sha256sum")
+            .args(["-c", "--quiet", "SHA256SUMS"])
+            .current_dir(root.join("bundles/network")),
+    );
 
     // apt-get, with a private configuration, through omnipack serve.
     let s = Served::start(&root, &[]);
@@ -361,28 +479,51 @@ fn three_bundles_install_in_order_and_apt_get_sees_their_packages() {
     )
     .unwrap();
     let out = apt_get(&state, &["update"], t.path());
-    assert!(out.status.success(), "{}\nserver:\n{}", report(&out), s.stderr());
+    assert!(
+        out.status.success(),
+        "{}\nserver:\n{}",
+        report(&out),
+        s.stderr()
+    );
     let dl = t.path().join("dl");
     fs::create_dir(&dl).unwrap();
     let out = apt_get(&state, &["download", "dtool", "dhelper", "netpkg"], &dl);
-    assert!(out.status.success(), "{}\nserver:\n{}", report(&out), s.stderr());
+    assert!(
+        out.status.success(),
+        "{}\nserver:\n{}",
+        report(&out),
+        s.stderr()
+    );
     assert_eq!(
         fs::read(dl.join("netpkg_2.0-1_all.deb")).unwrap(),
-        fs::read(root.join("bundles/network/cache/ubuntu-12.04/pkgs/netpkg_2.0-1_all.deb")).unwrap()
+        fs::read(root.join("bundles/network/cache/ubuntu-12.04/pkgs/netpkg_2.0-1_all.deb"))
+            .unwrap()
     );
 
     // list / status.
     let o = bundle(&root, &["list", "--json"]);
     assert!(o.status.success(), "{}", report(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let names: Vec<&str> = v.as_array().unwrap().iter().map(|b| b["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["deployer", "network", "crowbar"]);
-    assert!(v.as_array().unwrap().iter().all(|b| b["pristine"] == true), "{v}");
+    assert!(
+        v.as_array().unwrap().iter().all(|b| b["pristine"] == true),
+        "{v}"
+    );
     assert_eq!(v[0]["version"], "3");
     assert_eq!(v[0]["source"], tb[0].to_str().unwrap());
     let o = bundle(&root, &["status"]);
     assert!(o.status.success(), "{}", report(&o));
-    assert!(text(&o).0.contains("network\t2\t20\tpristine\t"), "{}", report(&o));
+    assert!(
+        text(&o).0.contains("network\t2\t20\tpristine\t"),
+        "{}",
+        report(&o)
+    );
 }
 
 #[test]
@@ -395,7 +536,10 @@ fn local_changes_are_refused_force_overwrites_and_dropped_files_go() {
         t.path(),
         "nova",
         "  version: 1\n",
-        &[("bin/nova", "#!/bin/sh\n1\n"), ("bin/nova-old", "#!/bin/sh\nold\n")],
+        &[
+            ("bin/nova", "#!/bin/sh\n1\n"),
+            ("bin/nova-old", "#!/bin/sh\nold\n"),
+        ],
         &[("nova", "1.0"), ("nova-legacy", "1.0")],
         &[],
     );
@@ -404,31 +548,67 @@ fn local_changes_are_refused_force_overwrites_and_dropped_files_go() {
     let o = bundle(&root, &["install", tb1.to_str().unwrap()]);
     assert!(o.status.success(), "{}", report(&o));
     // A link some earlier install left dangling is swept too.
-    symlink("../../../bundles/gone/x.deb", root.join("ubuntu-12.04/extra/nova-ghost.deb")).unwrap();
+    symlink(
+        "../../../bundles/gone/x.deb",
+        root.join("ubuntu-12.04/extra/nova-ghost.deb"),
+    )
+    .unwrap();
 
     fs::write(root.join("opt/dell/bin/nova"), "#!/bin/sh\nlocal edit\n").unwrap();
-    fs::write(root.join("bundles/nova/crowbar.yml"), "barclamp:\n  name: nova\n").unwrap();
+    fs::write(
+        root.join("bundles/nova/crowbar.yml"),
+        "barclamp:\n  name: nova\n",
+    )
+    .unwrap();
     let before = tree_hash(&root, true);
     let o = bundle(&root, &["install", tb1.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o).1;
-    assert!(err.contains("has local changes: modified `bundles/nova/crowbar.yml`, modified `opt/dell/bin/nova`"), "{err}");
+    assert!(
+        err.contains(
+            "has local changes: modified `bundles/nova/crowbar.yml`, modified `opt/dell/bin/nova`"
+        ),
+        "{err}"
+    );
     assert!(err.contains("--force"), "{err}");
-    assert_eq!(tree_hash(&root, true), before, "a refused install wrote something");
+    assert_eq!(
+        tree_hash(&root, true),
+        before,
+        "a refused install wrote something"
+    );
     let o = bundle(&root, &["status"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).0.contains("nova\t1\t9999\tmodified"), "{}", report(&o));
-    assert!(text(&o).0.contains("modified `opt/dell/bin/nova`"), "{}", report(&o));
+    assert!(
+        text(&o).0.contains("nova\t1\t9999\tmodified"),
+        "{}",
+        report(&o)
+    );
+    assert!(
+        text(&o).0.contains("modified `opt/dell/bin/nova`"),
+        "{}",
+        report(&o)
+    );
 
     let o = bundle(&root, &["install", "--force", tb1.to_str().unwrap()]);
     assert!(o.status.success(), "{}", report(&o));
-    assert_eq!(fs::read_to_string(root.join("opt/dell/bin/nova")).unwrap(), "#!/bin/sh\n1\n");
+    assert_eq!(
+        fs::read_to_string(root.join("opt/dell/bin/nova")).unwrap(),
+        "#!/bin/sh\n1\n"
+    );
     assert!(bundle(&root, &["status"]).status.success());
 
     // v2 drops bin/nova-old and the nova-legacy package.
     fs::remove_file(v1.src.join("bin/nova-old")).unwrap();
-    fs::write(v1.src.join("crowbar.yml"), "barclamp:\n  name: nova\n  version: 2\n").unwrap();
-    fs::remove_file(v1.cache.join("barclamps/nova/ubuntu-12.04/pkgs/nova-legacy_1.0-1_all.deb")).unwrap();
+    fs::write(
+        v1.src.join("crowbar.yml"),
+        "barclamp:\n  name: nova\n  version: 2\n",
+    )
+    .unwrap();
+    fs::remove_file(
+        v1.cache
+            .join("barclamps/nova/ubuntu-12.04/pkgs/nova-legacy_1.0-1_all.deb"),
+    )
+    .unwrap();
     let tb2 = pack(&v1, &t.path().join("d2"), &[]);
     let o = bundle(&root, &["install", "--dry-run", tb2.to_str().unwrap()]);
     assert!(o.status.success(), "{}", report(&o));
@@ -444,9 +624,16 @@ fn local_changes_are_refused_force_overwrites_and_dropped_files_go() {
     assert!(fs::symlink_metadata(&gone).is_err(), "dangling link left");
     assert!(fs::symlink_metadata(root.join("ubuntu-12.04/extra/nova-ghost.deb")).is_err());
     let packages = fs::read_to_string(root.join("ubuntu-12.04/extra/nova/Packages")).unwrap();
-    assert!(packages.contains("Package: nova\n") && !packages.contains("nova-legacy"), "{packages}");
+    assert!(
+        packages.contains("Package: nova\n") && !packages.contains("nova-legacy"),
+        "{packages}"
+    );
     let o = bundle(&root, &["list"]);
-    assert!(text(&o).0.contains("nova\t2\t9999\tpristine"), "{}", report(&o));
+    assert!(
+        text(&o).0.contains("nova\t2\t9999\tpristine"),
+        "{}",
+        report(&o)
+    );
 }
 
 #[test]
@@ -459,16 +646,29 @@ fn an_install_killed_after_any_step_leaves_the_old_or_the_new_root() {
         t.path(),
         "glance",
         "  version: 1\n",
-        &[("bin/glance", "1\n"), ("bin/only-in-1", "x\n"), ("chef/a.rb", "a\n")],
+        &[
+            ("bin/glance", "1\n"),
+            ("bin/only-in-1", "x\n"),
+            ("chef/a.rb", "a\n"),
+        ],
         &[("glance", "1.0")],
         &[],
     );
     let tb1 = pack(&f, &t.path().join("d1"), &[]);
-    fs::write(f.src.join("crowbar.yml"), "barclamp:\n  name: glance\n  version: 2\n").unwrap();
+    fs::write(
+        f.src.join("crowbar.yml"),
+        "barclamp:\n  name: glance\n  version: 2\n",
+    )
+    .unwrap();
     fs::remove_file(f.src.join("bin/only-in-1")).unwrap();
     fs::write(f.src.join("bin/glance"), "2\n").unwrap();
     fs::write(f.src.join("chef/b.rb"), "b\n").unwrap();
-    make_package(&f.cache.join("barclamps/glance/ubuntu-12.04/pkgs"), "glance-extra", "2.0", "deb");
+    make_package(
+        &f.cache.join("barclamps/glance/ubuntu-12.04/pkgs"),
+        "glance-extra",
+        "2.0",
+        "deb",
+    );
     let tb2 = pack(&f, &t.path().join("d2"), &[]);
 
     let old = admin_root(t.path());
@@ -501,16 +701,31 @@ fn an_install_killed_after_any_step_leaves_the_old_or_the_new_root() {
             assert_eq!(tree_hash(&root, false), new_hash, "k={k}");
             break;
         }
-        assert!(text(&o).1.contains(&format!("stopped after step {k}")), "k={k}: {}", report(&o));
+        assert!(
+            text(&o).1.contains(&format!("stopped after step {k}")),
+            "k={k}: {}",
+            report(&o)
+        );
         // The next omnipack bundle command on the root recovers it.
         let o = bundle(&root, &["list"]);
         assert!(o.status.success(), "k={k}: {}", report(&o));
         let h = tree_hash(&root, false);
-        assert!(h == old_hash || h == new_hash, "k={k}: neither the old nor the new root");
+        assert!(
+            h == old_hash || h == new_hash,
+            "k={k}: neither the old nor the new root"
+        );
         assert!(!root.join(".omnipack/journal.json").exists(), "k={k}");
         let version = if h == old_hash { "1" } else { "2" };
-        assert!(text(&o).0.contains(&format!("glance\t{version}\t")), "k={k}: {}", report(&o));
-        if h == old_hash { rolled_back += 1 } else { completed += 1 }
+        assert!(
+            text(&o).0.contains(&format!("glance\t{version}\t")),
+            "k={k}: {}",
+            report(&o)
+        );
+        if h == old_hash {
+            rolled_back += 1
+        } else {
+            completed += 1
+        }
         // And an install then gives the new root.
         let o = bundle(&root, &["install", tb2.to_str().unwrap()]);
         assert!(o.status.success(), "k={k}: {}", report(&o));
@@ -519,12 +734,22 @@ fn an_install_killed_after_any_step_leaves_the_old_or_the_new_root() {
         k += 1;
         assert!(k < 200, "the install never finished");
     }
-    assert!(rolled_back > 0 && completed > 0, "{rolled_back} rolled back, {completed} completed");
+    eprintln!(
+        "killed after each of {} steps: {rolled_back} rolled back, {completed} completed",
+        k - 1
+    );
+    assert!(
+        rolled_back > 0 && completed > 0,
+        "{rolled_back} rolled back, {completed} completed"
+    );
 }
+
+/// One raw tar entry: name, type, mode, link target, data.
+type RawEntry<'a> = (&'a str, tar::EntryType, u32, &'a str, &'a [u8]);
 
 /// A tar.gz from raw entries (name, type, mode, link, data), names written
 /// as raw bytes so `..` and absolute names get through.
-fn raw_tarball(path: &Path, entries: &[(&str, tar::EntryType, u32, &str, &[u8])]) {
+fn raw_tarball(path: &Path, entries: &[RawEntry<'_>]) {
     let f = fs::File::create(path).unwrap();
     let gz = flate2::write::GzEncoder::new(f, flate2::Compression::default());
     let mut b = tar::Builder::new(gz);
@@ -550,7 +775,14 @@ fn hostile_tarballs_are_refused_and_the_root_is_untouched() {
     }
     use tar::EntryType as E;
     let t = tempfile::tempdir().unwrap();
-    let f = barclamp(t.path(), "ok", "  version: 1\n", &[("bin/ok", "ok\n")], &[], &[]);
+    let f = barclamp(
+        t.path(),
+        "ok",
+        "  version: 1\n",
+        &[("bin/ok", "ok\n")],
+        &[],
+        &[],
+    );
     let good = pack(&f, &t.path().join("d"), &[]);
     let root = admin_root(t.path());
     let o = bundle(&root, &["install", good.to_str().unwrap()]);
@@ -558,17 +790,85 @@ fn hostile_tarballs_are_refused_and_the_root_is_untouched() {
     let before = tree_hash(&root, true);
 
     let m: &[u8] = b"barclamp:\n  name: evil\n";
-    let cases: Vec<(&str, Vec<(&str, E, u32, &str, &[u8])>, &str)> = vec![
-        ("dotdot", vec![("evil/crowbar.yml", E::Regular, 0o644, "", m), ("evil/../../escape", E::Regular, 0o644, "", b"x")], "contains `..`"),
-        ("absolute", vec![("/tmp/evil-abs", E::Regular, 0o644, "", b"x")], "is an absolute path"),
-        ("symlink", vec![("evil/crowbar.yml", E::Regular, 0o644, "", m), ("evil/link", E::Symlink, 0o777, "../../../etc", b"")], "outside the bundle"),
-        ("hardlink", vec![("evil/crowbar.yml", E::Regular, 0o644, "", m), ("evil/hl", E::Link, 0o644, "etc/passwd", b"")], "is a hard link to `etc/passwd`"),
-        ("device", vec![("evil/crowbar.yml", E::Regular, 0o644, "", m), ("evil/null", E::Char, 0o644, "", b"")], "is a device node"),
-        ("fifo", vec![("evil/crowbar.yml", E::Regular, 0o644, "", m), ("evil/pipe", E::Fifo, 0o644, "", b"")], "is a fifo"),
-        ("setuid", vec![("evil/crowbar.yml", E::Regular, 0o644, "", m), ("evil/bin/su", E::Regular, 0o4755, "", b"x")], "setuid or setgid"),
-        ("setgid", vec![("evil/crowbar.yml", E::Regular, 0o644, "", m), ("evil/bin/sg", E::Regular, 0o2755, "", b"x")], "setuid or setgid"),
-        ("through-link", vec![("evil/crowbar.yml", E::Regular, 0o644, "", m), ("evil/l", E::Symlink, 0o777, "bin", b""), ("evil/l/x", E::Regular, 0o644, "", b"x")], "lies beneath the symbolic link"),
-        ("two-tops", vec![("evil/crowbar.yml", E::Regular, 0o644, "", m), ("other/x", E::Regular, 0o644, "", b"x")], "outside the bundle's top directory"),
+    let cases: Vec<(&str, Vec<RawEntry<'_>>, &str)> = vec![
+        (
+            "dotdot",
+            vec![
+                ("evil/crowbar.yml", E::Regular, 0o644, "", m),
+                ("evil/../../escape", E::Regular, 0o644, "", b"x"),
+            ],
+            "contains `..`",
+        ),
+        (
+            "absolute",
+            vec![("/tmp/evil-abs", E::Regular, 0o644, "", b"x")],
+            "is an absolute path",
+        ),
+        (
+            "symlink",
+            vec![
+                ("evil/crowbar.yml", E::Regular, 0o644, "", m),
+                ("evil/link", E::Symlink, 0o777, "../../../etc", b""),
+            ],
+            "outside the bundle",
+        ),
+        (
+            "hardlink",
+            vec![
+                ("evil/crowbar.yml", E::Regular, 0o644, "", m),
+                ("evil/hl", E::Link, 0o644, "etc/passwd", b""),
+            ],
+            "is a hard link to `etc/passwd`",
+        ),
+        (
+            "device",
+            vec![
+                ("evil/crowbar.yml", E::Regular, 0o644, "", m),
+                ("evil/null", E::Char, 0o644, "", b""),
+            ],
+            "is a device node",
+        ),
+        (
+            "fifo",
+            vec![
+                ("evil/crowbar.yml", E::Regular, 0o644, "", m),
+                ("evil/pipe", E::Fifo, 0o644, "", b""),
+            ],
+            "is a fifo",
+        ),
+        (
+            "setuid",
+            vec![
+                ("evil/crowbar.yml", E::Regular, 0o644, "", m),
+                ("evil/bin/su", E::Regular, 0o4755, "", b"x"),
+            ],
+            "setuid or setgid",
+        ),
+        (
+            "setgid",
+            vec![
+                ("evil/crowbar.yml", E::Regular, 0o644, "", m),
+                ("evil/bin/sg", E::Regular, 0o2755, "", b"x"),
+            ],
+            "setuid or setgid",
+        ),
+        (
+            "through-link",
+            vec![
+                ("evil/crowbar.yml", E::Regular, 0o644, "", m),
+                ("evil/l", E::Symlink, 0o777, "bin", b""),
+                ("evil/l/x", E::Regular, 0o644, "", b"x"),
+            ],
+            "lies beneath the symbolic link",
+        ),
+        (
+            "two-tops",
+            vec![
+                ("evil/crowbar.yml", E::Regular, 0o644, "", m),
+                ("other/x", E::Regular, 0o644, "", b"x"),
+            ],
+            "outside the bundle's top directory",
+        ),
     ];
     let mut tarballs: Vec<(PathBuf, String)> = Vec::new();
     for (name, entries, expect) in &cases {
@@ -581,14 +881,31 @@ fn hostile_tarballs_are_refused_and_the_root_is_untouched() {
     unpack_with_tar(&good, &x);
     fs::write(x.join("ok/bin/ok"), "tampered\n").unwrap();
     let bad_sum = t.path().join("mismatch.tar.gz");
-    run_ok(Command::new("tar").arg("czf").arg(&bad_sum).arg("-C").arg(&x).arg("ok"));
-    tarballs.push((bad_sum, "does not match its `SHA256SUMS`: modified: bin/ok".into()));
+    run_ok(
+        Command::new("tar")
+            .arg("czf")
+            .arg(&bad_sum)
+            .arg("-C")
+            .arg(&x)
+            .arg("ok"),
+    );
+    tarballs.push((
+        bad_sum,
+        "does not match its `SHA256SUMS`: modified: bin/ok".into(),
+    ));
     // Not gzip; gzip but not tar.
     let junk = t.path().join("junk.tar.gz");
     fs::write(&junk, b"this is not a tarball").unwrap();
-    tarballs.push((junk, "is not a gzip-compressed tar archive (no gzip header)".into()));
+    tarballs.push((
+        junk,
+        "is not a gzip-compressed tar archive (no gzip header)".into(),
+    ));
     let gz_text = t.path().join("text.tar.gz");
-    run_ok(Command::new("sh").arg("-c").arg(format!("echo hello | gzip > {}", gz_text.display())));
+    run_ok(
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!("echo hello | gzip > {}", gz_text.display())),
+    );
     tarballs.push((gz_text, "is not a gzip-compressed tar archive".into()));
 
     for (p, expect) in &tarballs {
@@ -598,11 +915,24 @@ fn hostile_tarballs_are_refused_and_the_root_is_untouched() {
             let o = bundle(&root, &args);
             assert_eq!(o.status.code(), Some(1), "{}: {}", p.display(), report(&o));
             let err = text(&o).1;
-            assert!(err.contains(expect.as_str()), "{}: expected `{expect}` in:\n{err}", p.display());
+            assert!(
+                err.contains(expect.as_str()),
+                "{}: expected `{expect}` in:\n{err}",
+                p.display()
+            );
             assert!(err.contains(&p.display().to_string()), "{err}");
         }
-        assert_eq!(tree_hash(&root, true), before, "{}: the root changed", p.display());
-        let o = omnipack().args(["bundle", "verify"]).arg(p).output().unwrap();
+        assert_eq!(
+            tree_hash(&root, true),
+            before,
+            "{}: the root changed",
+            p.display()
+        );
+        let o = omnipack()
+            .args(["bundle", "verify"])
+            .arg(p)
+            .output()
+            .unwrap();
         assert_eq!(o.status.code(), Some(1), "{}", report(&o));
     }
     assert!(!Path::new("/tmp/evil-abs").exists());
