@@ -317,6 +317,7 @@ fn admin_root(t: &Path) -> PathBuf {
         &root.join(".omnipack/bundles.toml"),
         "after_install = ['echo \"$OMNIPACK_BUNDLE $OMNIPACK_BUNDLE_VERSION\" >> \"$OMNIPACK_ROOT/.omnipack/installed.log\"']\n\
          notify = 'echo refresh >> .omnipack/notified.log'\n\
+         gem_index = 'ls \"$OMNIPACK_GEM_DIR/gems\" > .omnipack/gem-index.log'\n\
          [dirs]\nbin = 'opt/dell/bin'\nchef = 'opt/dell/chef'\n",
     );
     root
@@ -428,6 +429,11 @@ fn three_bundles_install_in_order_and_apt_get_sees_their_packages() {
         "deployer file\n"
     );
     assert!(root.join("gems/gems/network-1.0.gem").is_file());
+    // The gem directory was re-indexed after the last bundle's gems.
+    assert_eq!(
+        fs::read_to_string(root.join(".omnipack/gem-index.log")).unwrap(),
+        "crowbar-1.0.gem\ndeployer-1.0.gem\nnetwork-1.0.gem\n"
+    );
     assert!(root.join("opt/dell/bin/deploy").is_file());
     assert_eq!(
         fs::metadata(root.join("opt/dell/bin/deploy"))
@@ -634,6 +640,16 @@ fn local_changes_are_refused_force_overwrites_and_dropped_files_go() {
         "{}",
         report(&o)
     );
+
+    // An installed bundle given by name is placed again from its copy.
+    fs::remove_file(root.join("files/nova.txt")).unwrap();
+    let o = bundle(&root, &["install", "--force", "nova"]);
+    assert!(o.status.success(), "{}", report(&o));
+    assert_eq!(
+        fs::read_to_string(root.join("files/nova.txt")).unwrap(),
+        "nova file\n"
+    );
+    assert!(bundle(&root, &["status"]).status.success());
 }
 
 #[test]
