@@ -10,6 +10,13 @@
 //! `tar -h`), gzip level 6 with a zero header mtime. Files are hashed on all
 //! cores before the archive is written; the archive is written to a hidden
 //! temporary name and renamed into place.
+//!
+//! The gzip stream is compressed on all cores the way pigz's independent
+//! mode does: the tar stream is cut into fixed 4 MiB pieces, each
+//! compressed as its own gzip member, members concatenated in order (RFC
+//! 1952 §2.2: a gzip file is a series of members; `gzip -d`, GNU `tar xzf`
+//! and Python's `tarfile` read them all). The cut points do not depend on
+//! the number of threads, so the bytes do not either.
 
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
@@ -18,9 +25,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use fs_err as fs;
+use omnipack_archive::Progress;
 use omnipack_archive::tar::{Owner, TarWriter};
-use omnipack_archive::{Encoder, Progress};
-use omnipack_spec::{Codec, Compression};
+use rayon::prelude::*;
 use sha1::Digest as _;
 
 use crate::BundleError;
@@ -226,14 +233,7 @@ pub fn pack(
         .sum();
     progress.start("writing tarball", bytes);
     let out = BufWriter::with_capacity(1 << 20, fs::File::create(&tmp)?);
-    let gz = Encoder::new(
-        out,
-        Compression {
-            codec: Codec::Gzip,
-            level: Some(6),
-        },
-        1,
-    )?;
+    let gz = ParallelGzip::new(out, 6);
     let mut tar = TarWriter::new(gz, opts.mtime);
     let mut entries: Vec<(String, Option<&Src>)> = Vec::new();
     let mut dirs = std::collections::BTreeSet::new();
@@ -281,6 +281,86 @@ pub fn pack(
     })
 }
 
+/// Size of one independently compressed gzip member's input.
+const GZIP_PIECE: usize = 4 << 20;
+
+/// A gzip writer compressing fixed-size pieces of its input as separate
+/// members on all cores (see the module docs).
+struct ParallelGzip<W: Write> {
+    inner: W,
+    level: u32,
+    buf: Vec<u8>,
+    pending: Vec<Vec<u8>>,
+    batch: usize,
+    wrote_any: bool,
+}
+
+impl<W: Write> ParallelGzip<W> {
+    fn new(inner: W, level: u32) -> Self {
+        ParallelGzip {
+            inner,
+            level,
+            buf: Vec::with_capacity(GZIP_PIECE),
+            pending: Vec::new(),
+            batch: rayon::current_num_threads().max(1) * 2,
+            wrote_any: false,
+        }
+    }
+
+    fn member(level: u32, piece: &[u8]) -> std::io::Result<Vec<u8>> {
+        let mut e = flate2::GzBuilder::new().mtime(0).operating_system(3).write(
+            Vec::with_capacity(piece.len() / 2),
+            flate2::Compression::new(level),
+        );
+        e.write_all(piece)?;
+        e.finish()
+    }
+
+    fn drain(&mut self) -> std::io::Result<()> {
+        let level = self.level;
+        let members: std::io::Result<Vec<Vec<u8>>> = self
+            .pending
+            .par_iter()
+            .map(|p| Self::member(level, p))
+            .collect();
+        for m in members? {
+            self.inner.write_all(&m)?;
+            self.wrote_any = true;
+        }
+        self.pending.clear();
+        Ok(())
+    }
+
+    /// Compresses what is left and returns the inner writer.
+    fn finish(mut self) -> std::io::Result<W> {
+        if !self.buf.is_empty() || (!self.wrote_any && self.pending.is_empty()) {
+            let last = std::mem::take(&mut self.buf);
+            self.pending.push(last);
+        }
+        self.drain()?;
+        Ok(self.inner)
+    }
+}
+
+impl<W: Write> Write for ParallelGzip<W> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let n = data.len().min(GZIP_PIECE - self.buf.len());
+        self.buf.extend_from_slice(&data[..n]);
+        if self.buf.len() == GZIP_PIECE {
+            let full = std::mem::replace(&mut self.buf, Vec::with_capacity(GZIP_PIECE));
+            self.pending.push(full);
+            if self.pending.len() >= self.batch {
+                self.drain()?;
+            }
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 fn digest_bytes(b: &[u8]) -> FileDigest {
     let mut s1 = sha1::Sha1::new();
     s1.update(b);
@@ -299,7 +379,6 @@ fn hash_sources(
     rels: &[String],
     progress: &dyn Progress,
 ) -> Result<BTreeMap<String, FileDigest>, BundleError> {
-    use rayon::prelude::*;
     let total: u64 = rels
         .iter()
         .filter_map(|r| paths.get(r))
@@ -318,4 +397,39 @@ fn hash_sources(
         .collect();
     progress.finish();
     Ok(out?.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Guards reproducibility: the members do not depend on the thread count.
+    #[test]
+    fn parallel_gzip_is_independent_of_threads_and_real_gzip_reads_it() {
+        let data: Vec<u8> = (0..GZIP_PIECE * 5 / 2)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 % 17)
+            .collect();
+        let compress = |batch: usize| {
+            let mut w = ParallelGzip::new(Vec::new(), 6);
+            w.batch = batch;
+            for chunk in data.chunks(100_003) {
+                w.write_all(chunk).unwrap();
+            }
+            w.finish().unwrap()
+        };
+        let one = compress(1);
+        assert_eq!(one, compress(8));
+        let t = tempfile::tempdir().unwrap();
+        let gz = t.path().join("x.gz");
+        fs::write(&gz, &one).unwrap();
+        if omnipack_test_support::require_tools(&["gzip"]) {
+            let out = Command::new("gzip").arg("-dc").arg(&gz).output().unwrap();
+            assert!(out.status.success());
+            assert_eq!(out.stdout, data);
+        }
+        let mut back = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(&one[..]), &mut back)
+            .unwrap();
+        assert_eq!(back, data);
+    }
 }

@@ -136,7 +136,7 @@ fn extract(path: &Path, into: &Path) -> Result<String, BundleError> {
         return Err(not_tar("no gzip header".into()));
     }
     let file = BufReader::new(fs::File::open(path)?);
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    let mut archive = tar::Archive::new(flate2::read::MultiGzDecoder::new(file));
     let entries = archive
         .entries()
         .map_err(|e| not_tar(format!("cannot read tar entries: {e}")))?;
