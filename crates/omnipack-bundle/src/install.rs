@@ -384,7 +384,7 @@ pub fn install(
     if !opts.force {
         for &i in &sequence {
             if let Some(r) = installed.get(opened[i].manifest.name()) {
-                let c = state::check_installed(root, r, progress)?;
+                let c = state::check_installed(root, r, &installed, progress)?;
                 if !c.pristine() {
                     return Err(BundleError::LocalChanges {
                         name: r.name.clone(),
@@ -397,9 +397,16 @@ pub fn install(
     }
 
     let steps = Steps::new(opts.fail_after);
+    let pending = match (opts.dry_run, Journal::load(root)?) {
+        (true, Some(j)) => Some(Recovered {
+            bundle: j.bundle,
+            action: "left unfinished; the next install, list or status recovers it before anything else (the plan below does not account for it)".into(),
+        }),
+        _ => None,
+    };
     let mut report = InstallReport {
         dry_run: opts.dry_run,
-        recovered,
+        recovered: recovered.or(pending),
         bundles: Vec::new(),
         gem_index: None,
         commands: Vec::new(),

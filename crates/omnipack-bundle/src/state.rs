@@ -106,10 +106,13 @@ pub fn installed(root: &Path) -> Result<BTreeMap<String, Record>, BundleError> {
 }
 
 /// Compares an install with its record: the installed copy's files and
-/// everything placed in the served tree. Paths are relative to the root.
+/// everything placed in the served tree. Paths are relative to the root. A
+/// path that a bundle installed later placed too (a file two bundles ship)
+/// belongs to the later one and is not checked here.
 pub fn check_installed(
     root: &Path,
     record: &Record,
+    installed: &BTreeMap<String, Record>,
     progress: &dyn Progress,
 ) -> Result<Check, BundleError> {
     let dir = root.join(crate::install::BUNDLES_DIR).join(&record.name);
@@ -135,6 +138,14 @@ pub fn check_installed(
         }
     }
     for (rel, placed) in &record.placed {
+        let shadowed = installed.values().any(|o| {
+            o.name != record.name
+                && (o.installed_at, &o.name) > (record.installed_at, &record.name)
+                && o.placed.contains_key(rel)
+        });
+        if shadowed {
+            continue;
+        }
         let p = root.join(rel);
         match placed {
             Placed::File { sha256, .. } => {
@@ -179,8 +190,9 @@ pub struct Status {
 /// The installed bundles with their pristine state, in install order.
 pub fn status(root: &Path, progress: &dyn Progress) -> Result<Vec<Status>, BundleError> {
     let mut out = Vec::new();
-    for r in installed(root)?.into_values() {
-        let c = check_installed(root, &r, progress)?;
+    let all = installed(root)?;
+    for r in all.values().cloned() {
+        let c = check_installed(root, &r, &all, progress)?;
         out.push(Status {
             name: r.name,
             version: r.version,
