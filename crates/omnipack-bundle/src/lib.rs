@@ -19,6 +19,8 @@
 //!
 //! Nothing here prints: progress goes through [`omnipack_archive::Progress`].
 
+#![deny(missing_docs)]
+
 pub mod config;
 mod error;
 pub mod gems;
