@@ -158,7 +158,7 @@ fn unpack_with_tar(tarball: &Path, into: &Path) {
 
 #[test]
 fn pack_is_deterministic_and_real_sha1sum_sha256sum_and_tar_accept_it() {
-    if !require_tools(&["tar", "sha1sum", "sha256sum"]) {
+    if !require_tools(&["tar", "sha1sum", "sha256sum", "git"]) {
         return;
     }
     let t = tempfile::tempdir().unwrap();
@@ -174,6 +174,19 @@ fn pack_is_deterministic_and_real_sha1sum_sha256sum_and_tar_accept_it() {
         &[("dtool", "1.0")],
         &[("dtool", "1.0")],
     );
+    // In a git checkout, as Crowbar's barclamps were: `git:` gets the commit.
+    let git = |args: &[&str]| {
+        stdout_of(
+            Command::new("git")
+                .args(["-c", "user.name=T", "-c", "user.email=t@example.org"])
+                .args(args)
+                .current_dir(&f.src),
+        )
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "deployer"]);
+    let commit = git(&["rev-parse", "HEAD"]).trim().to_owned();
     let a = pack(&f, &t.path().join("a"), &[]);
     let b = pack(&f, &t.path().join("b"), &[]);
     assert_eq!(a.file_name().unwrap(), "deployer.tar.gz");
@@ -253,6 +266,10 @@ fn pack_is_deterministic_and_real_sha1sum_sha256sum_and_tar_accept_it() {
     let m = fs::read_to_string(d.join("crowbar.yml")).unwrap();
     assert!(
         m.starts_with("# deployer\n") && m.contains("unknown_key: kept"),
+        "{m}"
+    );
+    assert!(
+        m.contains("git:\n  date: ") && m.ends_with(&format!("  commit: {commit}\n")),
         "{m}"
     );
 
