@@ -792,6 +792,7 @@ fn prepare(
         order: o.manifest.order(),
         source: o.source.clone(),
         installed_at: opts.now,
+        seq: installed.values().map(|r| r.seq).max().unwrap_or(0) + 1,
         requires: o.manifest.barclamp.requires.clone(),
         member: o.manifest.barclamp.member.clone(),
         os: oses.into_iter().collect(),

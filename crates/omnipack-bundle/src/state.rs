@@ -51,6 +51,9 @@ pub struct Record {
     pub source: String,
     /// When (seconds since 1970).
     pub installed_at: u64,
+    /// Install sequence number under the root (later installs are higher).
+    #[serde(default)]
+    pub seq: u64,
     /// `barclamp.requires`.
     pub requires: Vec<String>,
     /// `barclamp.member`.
@@ -138,11 +141,9 @@ pub fn check_installed(
         }
     }
     for (rel, placed) in &record.placed {
-        let shadowed = installed.values().any(|o| {
-            o.name != record.name
-                && (o.installed_at, &o.name) > (record.installed_at, &record.name)
-                && o.placed.contains_key(rel)
-        });
+        let shadowed = installed
+            .values()
+            .any(|o| o.name != record.name && o.seq > record.seq && o.placed.contains_key(rel));
         if shadowed {
             continue;
         }

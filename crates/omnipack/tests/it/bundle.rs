@@ -970,3 +970,58 @@ fn hostile_tarballs_are_refused_and_the_root_is_untouched() {
     }
     assert!(!Path::new("/tmp/evil-abs").exists());
 }
+
+#[test]
+fn a_file_two_bundles_ship_belongs_to_the_later_install_and_bundle_yml_works() {
+    if !require_tools(&["tar"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let a = barclamp(
+        t.path(),
+        "a",
+        "",
+        &[("cache/files/shared.txt", "from a\n")],
+        &[],
+        &[],
+    );
+    let b = barclamp(
+        t.path(),
+        "b",
+        "",
+        &[("cache/files/shared.txt", "from b\n")],
+        &[],
+        &[],
+    );
+    fs::rename(b.src.join("crowbar.yml"), b.src.join("bundle.yml")).unwrap();
+    let (ta, tb) = (
+        pack(&a, &t.path().join("d"), &[]),
+        pack(&b, &t.path().join("d"), &[]),
+    );
+    let listing = stdout_of(Command::new("tar").arg("tzf").arg(&tb));
+    assert!(
+        listing.contains("b/bundle.yml") && !listing.contains("crowbar.yml"),
+        "{listing}"
+    );
+    let root = admin_root(t.path());
+    for tarball in [&ta, &tb] {
+        let o = bundle(&root, &["install", tarball.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", report(&o));
+    }
+    assert_eq!(
+        fs::read_to_string(root.join("files/shared.txt")).unwrap(),
+        "from b\n"
+    );
+    let o = bundle(&root, &["status"]);
+    assert!(o.status.success(), "{}", report(&o));
+    // Removing b's copy changes b, not a.
+    fs::remove_file(root.join("files/shared.txt")).unwrap();
+    let o = bundle(&root, &["status"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = text(&o).0;
+    assert!(
+        out.contains("a\t\t9999\tpristine") && out.contains("b\t\t9999\tmodified"),
+        "{out}"
+    );
+    assert!(out.contains("missing `files/shared.txt`"), "{out}");
+}
