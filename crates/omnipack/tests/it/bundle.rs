@@ -523,6 +523,41 @@ fn three_bundles_install_in_order_and_apt_get_sees_their_packages() {
             .unwrap()
     );
 
+    // dnf (private configuration) reads the yum index of the centos tree.
+    if require_tools(&["dnf"]) {
+        let d = t.path().join("dnf");
+        fs::create_dir_all(d.join("installroot")).unwrap();
+        fs::write(
+            d.join("dnf.conf"),
+            "[main]\ngpgcheck=False\nskip_if_unavailable=False\n",
+        )
+        .unwrap();
+        let out = Command::new("dnf")
+            .arg("-c")
+            .arg(d.join("dnf.conf"))
+            .arg(format!("--installroot={}", d.join("installroot").display()))
+            .args(["--releasever=9", "--setopt=reposdir=/dev/null", "-q"])
+            .arg(format!("--setopt=cachedir={}", d.join("cache").display()))
+            .arg(format!(
+                "--repofrompath=n,{}centos-6.2/extra/network/",
+                s.url
+            ))
+            .args(["--repo=n", "repoquery", "netpkg"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}\nserver:\n{}",
+            report(&out),
+            s.stderr()
+        );
+        assert!(
+            text(&out).0.contains("netpkg-0:2.0-1.noarch"),
+            "{}",
+            report(&out)
+        );
+    }
+
     // list / status.
     let o = bundle(&root, &["list", "--json"]);
     assert!(o.status.success(), "{}", report(&o));
