@@ -85,6 +85,9 @@ pub enum Command {
     /// the indexer's partial writes). Ctrl-C or SIGTERM stops it after the
     /// requests in flight have finished.
     Serve(ServeArgs),
+    /// Crowbar-style bundles: pack, verify, install on an admin root, list.
+    #[command(subcommand)]
+    Bundle(BundleCommand),
 }
 
 /// `omnipack serve`.
@@ -592,6 +595,96 @@ pub struct InspectArgs {
     /// A .deb or .rpm file.
     pub file: PathBuf,
     /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `omnipack bundle …`.
+#[derive(Debug, Subcommand)]
+pub enum BundleCommand {
+    /// Pack bundle directories into `<name>.tar.gz` (Crowbar's package_barclamp).
+    ///
+    /// The bundle directory, its build cache linked in as cache/ (from
+    /// CACHE/barclamps/<name>/{files,gems,<os>/pkgs}), the manifest with
+    /// `git: {date, commit}` set, sha1sums (Crowbar's format) and SHA256SUMS.
+    /// Deterministic: sorted entries, root:root, SOURCE_DATE_EPOCH mtimes.
+    /// The tarball paths go to stdout.
+    #[command(after_help = "Examples:
+  omnipack bundle pack barclamps/deployer --destdir dist --cache ~/.crowbar-build-cache
+  omnipack bundle pack deployer nova --os ubuntu-12.04 --cache /cache")]
+    Pack(BundlePackArgs),
+    /// Check a bundle tarball or directory against its manifest and
+    /// SHA256SUMS (else sha1sums); exit 1 unless pristine.
+    Verify(BundleVerifyArgs),
+    /// Install bundles on an admin root, all or nothing per bundle
+    /// (Crowbar's barclamp_install.rb), updating the served tree and its
+    /// indexes. See docs/bundles.md for the admin config file.
+    #[command(after_help = "Examples:
+  omnipack bundle install --root /srv/admin dist/crowbar.tar.gz dist/deployer.tar.gz
+  omnipack bundle install --root /srv/admin --dry-run barclamps/nova
+  omnipack bundle install --root /srv/admin --force deployer   # reinstall an installed bundle")]
+    Install(BundleInstallArgs),
+    /// The installed bundles: version, order, source, install time, pristine or modified.
+    List(BundleListArgs),
+    /// Like list, and each changed file of a modified bundle; exit 1 if any is modified.
+    Status(BundleListArgs),
+}
+
+/// `omnipack bundle pack`.
+#[derive(Debug, Args)]
+pub struct BundlePackArgs {
+    /// Bundle directories (holding crowbar.yml or bundle.yml), or names looked up in ./barclamps/.
+    #[arg(required = true, value_name = "NAME|PATH")]
+    pub sources: Vec<String>,
+    /// Where the tarballs go.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub destdir: PathBuf,
+    /// Only this OS token's packages from the cache (files and gems always).
+    #[arg(long, value_name = "TOKEN")]
+    pub os: Option<String>,
+    /// The build cache holding barclamps/<name>/{files,gems,<os>/pkgs}.
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+}
+
+/// `omnipack bundle verify`.
+#[derive(Debug, Args)]
+pub struct BundleVerifyArgs {
+    /// A bundle tarball or directory.
+    #[arg(value_name = "TARBALL|DIR")]
+    pub path: PathBuf,
+    /// The result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `omnipack bundle install`.
+#[derive(Debug, Args)]
+pub struct BundleInstallArgs {
+    /// Bundle tarballs, bundle directories, or names of installed bundles.
+    #[arg(required = true, value_name = "SOURCE")]
+    pub sources: Vec<String>,
+    /// The admin root (the tree `omnipack serve` serves).
+    #[arg(long, value_name = "ROOT", default_value = ".")]
+    pub root: PathBuf,
+    /// Overwrite local changes to installed bundles.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the plan (order, changes) and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The report (or plan) as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `omnipack bundle list` / `status`.
+#[derive(Debug, Args)]
+pub struct BundleListArgs {
+    /// The admin root.
+    #[arg(long, value_name = "ROOT", default_value = ".")]
+    pub root: PathBuf,
+    /// As JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }

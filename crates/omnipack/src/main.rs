@@ -44,6 +44,7 @@ fn main() -> ExitCode {
         cli::Command::ReleasePackage(args) => commands::release::run(args, cli.quiet),
         cli::Command::Serve(args) => commands::serve::run(args, cli.quiet),
         cli::Command::Publish(args) => commands::publish::run(*args, cli.quiet),
+        cli::Command::Bundle(cmd) => commands::bundle::run(cmd, cli.quiet),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,12 +15,12 @@ use crate::serve::Served;
 use crate::support::{omnipack, text};
 
 /// A gem to build: name, version, platform, runtime dependencies.
-struct G {
-    name: &'static str,
-    version: &'static str,
-    platform: Option<&'static str>,
-    deps: &'static [(&'static str, &'static [&'static str])],
-    extra: &'static str,
+pub(crate) struct G {
+    pub(crate) name: &'static str,
+    pub(crate) version: &'static str,
+    pub(crate) platform: Option<&'static str>,
+    pub(crate) deps: &'static [(&'static str, &'static [&'static str])],
+    pub(crate) extra: &'static str,
 }
 
 const GEMS: &[G] = &[
@@ -62,7 +62,7 @@ const GEMS: &[G] = &[
 ];
 
 /// An environment for `gem`/`bundle` that touches nothing of the machine's.
-fn ruby_env<'a>(cmd: &'a mut Command, home: &Path) -> &'a mut Command {
+pub(crate) fn ruby_env<'a>(cmd: &'a mut Command, home: &Path) -> &'a mut Command {
     cmd.env("HOME", home)
         .env("GEM_HOME", home.join("gemhome"))
         .env("GEM_SPEC_CACHE", home.join("speccache"))
@@ -76,7 +76,7 @@ fn ruby_env<'a>(cmd: &'a mut Command, home: &Path) -> &'a mut Command {
 }
 
 /// Builds `g` with `gem build` into `out`; returns the .gem path.
-fn build_gem(work: &Path, g: &G, out: &Path) -> PathBuf {
+pub(crate) fn build_gem(work: &Path, g: &G, out: &Path) -> PathBuf {
     let src = work.join(format!("src-{}-{}", g.name, g.version));
     fs::create_dir_all(src.join("lib")).unwrap();
     fs::write(

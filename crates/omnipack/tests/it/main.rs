@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod build;
+mod bundle;
 mod channels;
 mod e2e;
 mod gem;

@@ -292,13 +292,13 @@ fn signed_tree(t: &Path) -> (PathBuf, PathBuf) {
     (root, keys)
 }
 
-fn report(out: &Output) -> String {
+pub(crate) fn report(out: &Output) -> String {
     let (o, e) = text(out);
     format!("exit {}\nstdout:\n{o}\nstderr:\n{e}", out.status)
 }
 
 /// apt-get with a private configuration under `state`.
-fn apt_get(state: &Path, args: &[&str], cwd: &Path) -> Output {
+pub(crate) fn apt_get(state: &Path, args: &[&str], cwd: &Path) -> Output {
     Command::new("apt-get")
         .arg("-o")
         .arg(format!(

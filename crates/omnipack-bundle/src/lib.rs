@@ -1,0 +1,44 @@
+//! Crowbar-style bundles (Crowbar's barclamps): a tarball holding a manifest
+//! (`crowbar.yml` or `bundle.yml`), checksum files (`sha1sums` in Crowbar's
+//! format, `SHA256SUMS`) and a cache of files, gems and per-OS packages;
+//! packed deterministically, verified, and installed all-or-nothing on an
+//! admin root whose served tree (files, gems, per-OS package repositories
+//! with regenerated apt/yum indexes) it updates.
+//!
+//! * [`manifest`]: the manifest, read as-is with Crowbar's schema.
+//! * [`sums`]: checksum files, parallel hashing, checking a tree.
+//! * [`pack`]: `bundle pack` (Crowbar's `package_barclamp`).
+//! * [`tarball`]: unpacking a tarball, refusing hostile entries.
+//! * [`verify`]: `bundle verify`.
+//! * [`order`]: install order (`crowbar.order`, `requires`).
+//! * [`install`]: `bundle install` (Crowbar's `barclamp_install.rb`).
+//! * [`journal`]: the install journal that makes it crash-safe.
+//! * [`state`]: installed-state records, `bundle list`/`status`.
+//! * [`config`]: the admin config (`ROOT/.omnipack/bundles.toml`).
+//! * [`gems`]: the gem-directory re-index seam ([`gems::reindex_gem_dir`]).
+//!
+//! Nothing here prints: progress goes through [`omnipack_archive::Progress`].
+
+#![deny(missing_docs)]
+
+pub mod config;
+mod error;
+pub mod gems;
+pub mod hooks;
+pub mod install;
+pub mod journal;
+pub mod manifest;
+pub mod order;
+pub mod pack;
+pub mod state;
+pub mod sums;
+pub mod tarball;
+pub mod verify;
+
+pub use config::AdminConfig;
+pub use error::BundleError;
+pub use install::{InstallOptions, InstallReport, install, open_root};
+pub use manifest::Manifest;
+pub use pack::{PackOptions, Packed, pack};
+pub use state::{Record, Status, status};
+pub use verify::{VerifyReport, verify};
