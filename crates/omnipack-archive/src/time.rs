@@ -1,14 +1,10 @@
 //! RFC 2822 dates from seconds since the epoch, without a calendar crate:
-//! the Debian changelog's trailer line and apt's `Release` `Date` field.
+//! the Debian changelog's trailer line and apt's `Release` `Date` field;
+//! ISO 8601 for RubyGems' `versions` file.
 //! Days to civil date by Howard Hinnant's `civil_from_days`.
 
-/// `Tue, 14 Nov 2023 22:13:20 <zone>` for `secs` since 1970 (UTC); `zone` is
-/// written as given (`+0000` for changelogs, `UTC` for `Release`).
-pub fn rfc2822(secs: u64, zone: &str) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+/// `(year, month, day, seconds into the day)` for `secs` since 1970 (UTC).
+pub fn civil(secs: u64) -> (u64, u64, u64, u64) {
     let days = secs / 86_400;
     let rem = secs % 86_400;
     let z = days + 719_468;
@@ -20,6 +16,29 @@ pub fn rfc2822(secs: u64, zone: &str) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + u64::from(m <= 2);
+    (y, m, d, rem)
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` for `secs` since 1970 (UTC).
+pub fn iso8601(secs: u64) -> String {
+    let (y, m, d, rem) = civil(secs);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// `Tue, 14 Nov 2023 22:13:20 <zone>` for `secs` since 1970 (UTC); `zone` is
+/// written as given (`+0000` for changelogs, `UTC` for `Release`).
+pub fn rfc2822(secs: u64, zone: &str) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (y, m, d, rem) = civil(secs);
+    let days = secs / 86_400;
     format!(
         "{}, {:02} {} {} {:02}:{:02}:{:02} {zone}",
         DAYS[(days % 7) as usize],

@@ -17,6 +17,11 @@ pub enum BundleError {
         /// What is wrong, with the field and line.
         message: String,
     },
+    /// The admin root is missing or not a directory.
+    #[error(
+        "the admin root `{0}` {1}; create it (`mkdir -p {0}`) or give the right one with --root"
+    )]
+    NoRoot(PathBuf, &'static str),
     /// Not a bundle: no manifest.
     #[error(
         "`{0}` holds no crowbar.yml or bundle.yml; give a bundle directory, a bundle tarball or the name of an installed bundle"

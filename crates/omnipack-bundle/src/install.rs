@@ -151,11 +151,18 @@ pub fn open_root(
     index_date: u64,
     progress: &dyn Progress,
 ) -> Result<(Option<RootLock>, Option<Recovered>), BundleError> {
-    if !fs::metadata(root)?.is_dir() {
-        return Err(BundleError::Io(std::io::Error::other(format!(
-            "`{}` is not a directory; give the admin root with --root",
-            root.display()
-        ))));
+    match fs::metadata(root) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            return Err(BundleError::NoRoot(
+                root.to_path_buf(),
+                "is not a directory",
+            ));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(BundleError::NoRoot(root.to_path_buf(), "does not exist"));
+        }
+        Err(e) => return Err(BundleError::Io(e)),
     }
     let dot = root.join(".omnipack");
     if !dot.is_dir() {
@@ -483,26 +490,6 @@ fn relative_link(at: &str, to: &str) -> String {
     format!("{}{to}", "../".repeat(depth))
 }
 
-/// Resolves the link at `at` (relative to the root) with target `target`
-/// lexically to a path relative to the root; `None` if it leaves the root.
-fn resolve(at: &str, target: &str) -> Option<String> {
-    if target.starts_with('/') {
-        return None;
-    }
-    let mut parts: Vec<&str> = at.split('/').collect();
-    parts.pop();
-    for c in target.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            c => parts.push(c),
-        }
-    }
-    Some(parts.join("/"))
-}
-
 fn is_package(name: &str) -> bool {
     name.ends_with(".deb") || name.ends_with(".rpm")
 }
@@ -762,7 +749,7 @@ fn prepare(
                 continue;
             }
             let target = fs::read_link(entry.path())?.to_string_lossy().into_owned();
-            let alive = match resolve(&at, &target) {
+            let alive = match crate::tarball::resolve(&at, &target) {
                 Some(p) if p.starts_with(&format!("{bundle_rel}/")) => {
                     let inner = &p[bundle_rel.len() + 1..];
                     new_files.contains_key(inner) || inner == SHA256SUMS || inner == SHA1SUMS
@@ -945,9 +932,9 @@ mod tests {
         );
         assert_eq!(l, "../../../bundles/b/cache/ubuntu-12.04/pkgs/x.deb");
         assert_eq!(
-            resolve("ubuntu-12.04/extra/b/x.deb", &l).as_deref(),
+            crate::tarball::resolve("ubuntu-12.04/extra/b/x.deb", &l).as_deref(),
             Some("bundles/b/cache/ubuntu-12.04/pkgs/x.deb")
         );
-        assert_eq!(resolve("a/b", "../../x"), None);
+        assert_eq!(crate::tarball::resolve("a/b", "../../x"), None);
     }
 }

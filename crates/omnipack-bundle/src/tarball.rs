@@ -62,13 +62,14 @@ fn normalise(name: &str) -> Result<Option<String>, String> {
     Ok(Some(joined))
 }
 
-/// Resolves the link target `target` of the entry `entry` (both relative to
-/// the archive root) lexically; `None` if it leaves `top`.
-fn resolve_link(entry: &str, target: &str, top: &str) -> Option<String> {
+/// Resolves the link at `at` with target `target` (both relative to one
+/// root) lexically to a path relative to that root; `None` if it is
+/// absolute or climbs above the root.
+pub(crate) fn resolve(at: &str, target: &str) -> Option<String> {
     if target.starts_with('/') {
         return None;
     }
-    let mut parts: Vec<&str> = entry.split('/').collect();
+    let mut parts: Vec<&str> = at.split('/').collect();
     parts.pop();
     for c in target.split('/') {
         match c {
@@ -79,7 +80,15 @@ fn resolve_link(entry: &str, target: &str, top: &str) -> Option<String> {
             c => parts.push(c),
         }
     }
-    (parts.first() == Some(&top) && parts.len() > 1).then(|| parts.join("/"))
+    Some(parts.join("/"))
+}
+
+/// Resolves the link target `target` of the entry `entry` (both relative to
+/// the archive root) lexically; `None` if it leaves `top`.
+fn resolve_link(entry: &str, target: &str, top: &str) -> Option<String> {
+    let path = resolve(entry, target)?;
+    let mut parts = path.split('/');
+    (parts.next() == Some(top) && parts.next().is_some()).then_some(path)
 }
 
 /// Unpacks the bundle tarball `path` into a new temporary directory,

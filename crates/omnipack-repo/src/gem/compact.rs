@@ -15,6 +15,7 @@
 //!   when nothing changed. Bundler reads the lines in order: versions
 //!   accumulate, `-` removes one, the last MD5 of a name wins.
 
+use omnipack_archive::time::iso8601;
 use std::collections::{BTreeMap, BTreeSet};
 
 use md5::Digest as _;
@@ -119,28 +120,6 @@ pub fn parse_versions(text: &str) -> Option<BTreeMap<String, Listed>> {
         entry.info_md5 = parts.next().unwrap_or("").to_owned();
     }
     Some(out)
-}
-
-/// `YYYY-MM-DDTHH:MM:SSZ` for `secs` since 1970 (Howard Hinnant's
-/// `civil_from_days`).
-pub fn iso8601(secs: u64) -> String {
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + u64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 /// The new `versions` file for `wanted` (every gem's versions and info

@@ -1090,6 +1090,14 @@ fn a_bundles_gems_are_indexed_natively_and_gem_installs_them() {
     let tb = pack(&f, &t.path().join("d"), &[]);
     let root = t.path().join("admin");
     let o = bundle(&root, &["install", tb.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).1.contains("does not exist; create it (`mkdir -p"),
+        "{}",
+        report(&o)
+    );
+    fs::create_dir_all(&root).unwrap();
+    let o = bundle(&root, &["install", tb.to_str().unwrap()]);
     assert!(o.status.success(), "{}", report(&o));
     let out = text(&o);
     assert!(

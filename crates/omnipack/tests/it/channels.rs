@@ -99,31 +99,7 @@ fn apt_versions(state: &Path, leaf: &Path, name: &str) -> String {
     )
     .unwrap();
     let apt = |args: &[&str]| -> Output {
-        Command::new(args[0])
-            .arg("-o")
-            .arg(format!(
-                "Dir::Etc::sourcelist={}",
-                state.join("sources.list").display()
-            ))
-            .args(["-o", "Dir::Etc::sourceparts=-"])
-            .arg("-o")
-            .arg(format!(
-                "Dir::State::Lists={}",
-                state.join("lists").display()
-            ))
-            .arg("-o")
-            .arg(format!("Dir::Cache={}", state.join("cache").display()))
-            .arg("-o")
-            .arg(format!(
-                "Dir::State::status={}",
-                state.join("status").display()
-            ))
-            .args([
-                "-o",
-                "APT::Sandbox::User=root",
-                "-o",
-                "Acquire::Languages=none",
-            ])
+        crate::support::apt_private(args[0], state, &state.join("sources.list"))
             .args(&args[1..])
             .output()
             .unwrap()
@@ -389,31 +365,7 @@ fn release_packages_point_apt_and_dnf_at_the_stable_channel() {
     )
     .unwrap();
     let apt = |tool: &str, args: &[&str], cwd: &Path| -> Output {
-        Command::new(tool)
-            .arg("-o")
-            .arg(format!(
-                "Dir::Etc::sourcelist={}",
-                state.join("sources.list").display()
-            ))
-            .args(["-o", "Dir::Etc::sourceparts=-"])
-            .arg("-o")
-            .arg(format!(
-                "Dir::State::Lists={}",
-                state.join("lists").display()
-            ))
-            .arg("-o")
-            .arg(format!("Dir::Cache={}", state.join("cache").display()))
-            .arg("-o")
-            .arg(format!(
-                "Dir::State::status={}",
-                state.join("status").display()
-            ))
-            .args([
-                "-o",
-                "APT::Sandbox::User=root",
-                "-o",
-                "Acquire::Languages=none",
-            ])
+        crate::support::apt_private(tool, &state, &state.join("sources.list"))
             .args(["-o", "APT::Architecture=amd64"])
             .args(args)
             .current_dir(cwd)

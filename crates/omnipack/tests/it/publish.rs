@@ -150,32 +150,8 @@ fn apt(state: &Path, src: &Source, keyring: &Path, args: &[&str], cwd: &Path) ->
         format!("deb [signed-by={}] {} /\n", keyring.display(), src.url),
     )
     .unwrap();
-    let mut c = Command::new("apt-get");
-    c.arg("-o")
-        .arg(format!(
-            "Dir::Etc::sourcelist={}",
-            state.join("etc/sources.list").display()
-        ))
-        .args(["-o", "Dir::Etc::sourceparts=-"])
-        .arg("-o")
-        .arg(format!(
-            "Dir::State::Lists={}",
-            state.join("lists").display()
-        ))
-        .arg("-o")
-        .arg(format!("Dir::Cache={}", state.join("cache").display()))
-        .arg("-o")
-        .arg(format!(
-            "Dir::State::status={}",
-            state.join("status").display()
-        ))
-        .args([
-            "-o",
-            "Acquire::Languages=none",
-            "-o",
-            "APT::Sandbox::User=root",
-        ])
-        .args(["-o", "Acquire::Retries=0"]);
+    let mut c = crate::support::apt_private("apt-get", state, &state.join("etc/sources.list"));
+    c.args(["-o", "Acquire::Retries=0"]);
     if let Some(p) = &src.proxy {
         c.arg("-o").arg(format!("Acquire::http::Proxy={p}"));
     }

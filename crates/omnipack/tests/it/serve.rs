@@ -299,33 +299,8 @@ pub(crate) fn report(out: &Output) -> String {
 
 /// apt-get with a private configuration under `state`.
 pub(crate) fn apt_get(state: &Path, args: &[&str], cwd: &Path) -> Output {
-    Command::new("apt-get")
-        .arg("-o")
-        .arg(format!(
-            "Dir::Etc::sourcelist={}",
-            state.join("sources.list").display()
-        ))
-        .args(["-o", "Dir::Etc::sourceparts=-"])
-        .arg("-o")
-        .arg(format!(
-            "Dir::State::Lists={}",
-            state.join("lists").display()
-        ))
-        .arg("-o")
-        .arg(format!("Dir::Cache={}", state.join("cache").display()))
-        .arg("-o")
-        .arg(format!(
-            "Dir::State::status={}",
-            state.join("status").display()
-        ))
-        .args([
-            "-o",
-            "Acquire::Languages=none",
-            "-o",
-            "APT::Sandbox::User=root",
-            "-o",
-            "Acquire::http::Proxy=DIRECT",
-        ])
+    crate::support::apt_private("apt-get", state, &state.join("sources.list"))
+        .args(["-o", "Acquire::http::Proxy=DIRECT"])
         .args(args)
         .current_dir(cwd)
         .output()

@@ -71,3 +71,32 @@ pub fn make_package(dir: &Path, name: &str, version: &str, formats: &str) {
     assert!(o.status.success(), "{}", text(&o).1);
     fs_err::remove_dir_all(&stage).unwrap();
 }
+
+/// `program` (`apt-get`, `apt-cache`) with a private configuration under `state`: sources from
+/// `sources_list`, lists, cache and status all inside `state`, no
+/// translations, no sandbox user, so the machine's own apt is untouched.
+pub fn apt_private(program: &str, state: &Path, sources_list: &Path) -> Command {
+    let mut c = Command::new(program);
+    c.arg("-o")
+        .arg(format!("Dir::Etc::sourcelist={}", sources_list.display()))
+        .args(["-o", "Dir::Etc::sourceparts=-"])
+        .arg("-o")
+        .arg(format!(
+            "Dir::State::Lists={}",
+            state.join("lists").display()
+        ))
+        .arg("-o")
+        .arg(format!("Dir::Cache={}", state.join("cache").display()))
+        .arg("-o")
+        .arg(format!(
+            "Dir::State::status={}",
+            state.join("status").display()
+        ))
+        .args([
+            "-o",
+            "Acquire::Languages=none",
+            "-o",
+            "APT::Sandbox::User=root",
+        ]);
+    c
+}
