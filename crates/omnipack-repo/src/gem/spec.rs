@@ -283,8 +283,10 @@ pub fn parse_spec(yaml: &str) -> Result<GemSpec, String> {
         .map(|v| v.trim().replace('-', ".pre."))
         .filter(|v| valid_version(v))
         .ok_or_else(|| format!("gem `{name}`: no valid `version` in `metadata.gz`"))?;
-    if name.contains(|c: char| c.is_whitespace() || c == '/' || c == ',' || c == ':') {
-        return Err(format!("gem name `{name}` has characters RubyGems refuses"));
+    if !valid_name(&name) {
+        return Err(format!(
+            "gem name `{name}` is not one RubyGems accepts (letters, digits, `.`, `-` and `_`, at least one letter, not starting with `.`, `-` or `_`)"
+        ));
     }
     let platform = get(&doc, "platform")
         .and_then(scalar)
@@ -304,11 +306,26 @@ pub fn parse_spec(yaml: &str) -> Result<GemSpec, String> {
                 .and_then(scalar)
                 .map(|t| t.trim_start_matches(':').to_owned())
                 .unwrap_or_else(|| "runtime".to_owned());
+            let req = requirement(get(d, "requirement").or_else(|| get(d, "version_requirements")));
+            // What goes into `info/<name>` lines must be what RubyGems
+            // itself would accept: a name or requirement carrying `,`, `|`,
+            // `&`, `:` or a newline would break (or forge) those lines.
+            if !valid_name(&dep_name) {
+                return Err(format!(
+                    "gem `{name}`: dependency name `{dep_name}` is not one RubyGems accepts"
+                ));
+            }
+            if let Some((op, v)) = req
+                .iter()
+                .find(|(op, v)| !REQUIREMENT_OPS.contains(&op.as_str()) || !valid_version(v))
+            {
+                return Err(format!(
+                    "gem `{name}`: dependency `{dep_name}` has the requirement `{op} {v}`, which RubyGems does not accept"
+                ));
+            }
             dependencies.push(Dependency {
                 name: dep_name,
-                requirement: requirement(
-                    get(d, "requirement").or_else(|| get(d, "version_requirements")),
-                ),
+                requirement: req,
                 kind,
                 prerelease: matches!(get(d, "prerelease"), Some(Value::Bool(true))),
                 version_requirements: get(d, "version_requirements").is_some(),
@@ -361,6 +378,19 @@ fn parse_date(s: &str) -> Option<(u32, u32, u32)> {
     let d = s.get(8..10)?.parse().ok()?;
     (s.get(4..5) == Some("-") && (1..=12).contains(&m) && (1..=31).contains(&d))
         .then_some((y, m, d))
+}
+
+/// `Gem::Requirement::OPS`.
+const REQUIREMENT_OPS: [&str; 7] = ["=", "!=", ">", "<", ">=", "<=", "~>"];
+
+/// RubyGems' `SpecificationPolicy#validate_name`: `[A-Za-z0-9._-]+` with at
+/// least one letter, not starting with `.`, `-` or `_`. So a name is always
+/// one safe path component (`info/<name>`, `quick/.../<name>-...`).
+pub fn valid_name(n: &str) -> bool {
+    n.bytes().any(|b| b.is_ascii_alphabetic())
+        && n.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        && !n.starts_with(['.', '-', '_'])
 }
 
 /// `Gem::Version::ANCHORED_VERSION_PATTERN`:
@@ -700,5 +730,17 @@ mod tests {
         assert_eq!(s.dependencies[0].kind, "runtime");
         assert_eq!(s.email, Strings::None);
         assert_eq!(s.required_ruby_version, [(">=".into(), "0".into())]);
+    }
+
+    #[test]
+    fn names_follow_rubygems_rules() {
+        for ok in ["rails", "net-ssh", "a_b", "x1.2", "R2D2"] {
+            assert!(valid_name(ok), "{ok}");
+        }
+        for bad in [
+            "..", ".", "123", "-x", "_x", ".x", "a b", "a/b", "a,b", "a|b", "a\nb", "",
+        ] {
+            assert!(!valid_name(bad), "{bad:?}");
+        }
     }
 }
