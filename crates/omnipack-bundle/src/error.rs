@@ -144,6 +144,30 @@ pub enum BundleError {
         /// Why.
         reason: String,
     },
+    /// A path that would be renamed or removed through a symbolic link.
+    #[error(
+        "`{path}` lies beneath the symbolic link `{link}`; nothing is written or removed through a link (it may point out of the root). Replace the link by a directory, or move it aside, and run the command again"
+    )]
+    ThroughLink {
+        /// The path.
+        path: PathBuf,
+        /// The link among its parents.
+        link: PathBuf,
+    },
+    /// Placements that would overwrite files no installed bundle owns (or
+    /// whose owner's copy was changed locally).
+    #[error(
+        "bundle `{bundle}` would overwrite files under `{root}` that are not its own: {files}; nothing was written. Move them aside to keep them, or run the install again with --force to overwrite them",
+        files = .files.join(", ")
+    )]
+    Overwrite {
+        /// The bundle.
+        bundle: String,
+        /// The admin root.
+        root: PathBuf,
+        /// The files, each with whose it is.
+        files: Vec<String>,
+    },
     /// A configured command failed.
     #[error("`{command}` ({what}) failed with {status}; its output:\n{output}")]
     Command {

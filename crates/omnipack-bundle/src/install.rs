@@ -24,7 +24,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use fs_err as fs;
@@ -38,7 +38,7 @@ use crate::BundleError;
 use crate::config::AdminConfig;
 use crate::gems::{GemIndexOutcome, reindex_gem_dir};
 use crate::hooks::run_shell;
-use crate::journal::{self, Journal, Op, State, Steps};
+use crate::journal::{self, Journal, Kind, Op, State, Steps};
 use crate::manifest::{Manifest, valid_name};
 use crate::order::{Node, order};
 use crate::state::{self, Placed, Record};
@@ -118,6 +118,9 @@ pub struct Recovered {
     pub bundle: String,
     /// `rolled back` or `completed`.
     pub action: String,
+    /// What went wrong regenerating indexes while completing it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// What an install did (or, with `--dry-run`, would do).
@@ -133,6 +136,9 @@ pub struct InstallReport {
     pub gem_index: Option<GemIndexOutcome>,
     /// Commands run (`after_install`, `notify`) and their output.
     pub commands: Vec<(String, String)>,
+    /// What did not stop the install but needs attention (an index that
+    /// could not be regenerated, with the command that does it).
+    pub warnings: Vec<String>,
 }
 
 /// The held lock of an admin root (released when dropped, or when the
@@ -196,6 +202,7 @@ fn recover(
     let Some(mut j) = Journal::load(root)? else {
         return Ok(None);
     };
+    let mut warnings = Vec::new();
     let action = match j.state {
         State::Preparing => {
             journal::cleanup(root, &j)?;
@@ -206,10 +213,11 @@ fn recover(
             let steps = Steps::new(None);
             if j.state == State::Applying {
                 for op in &j.ops {
-                    journal::apply(root, op)?;
+                    journal::apply(root, op, &j.keep)?;
                 }
                 let config = AdminConfig::load(root)?;
-                post(root, &j, &config, index_date, &steps, progress)?;
+                let (_, warned) = post(root, &j, &config, index_date, &steps, progress)?;
+                warnings.extend(warned);
                 j.state = State::Cleanup;
                 j.save(root)?;
             }
@@ -225,10 +233,14 @@ fn recover(
     Ok(Some(Recovered {
         bundle: j.bundle,
         action: action.into(),
+        warnings,
     }))
 }
 
 /// The regeneration after the renames: indexes, then the gem directory.
+/// A failure here does not stop the transaction (the renames are done and
+/// an index can be regenerated any time): it comes back as a warning, with
+/// what to run once the cause is fixed.
 fn post(
     root: &Path,
     j: &Journal,
@@ -236,12 +248,13 @@ fn post(
     index_date: u64,
     steps: &Steps,
     progress: &dyn Progress,
-) -> Result<Option<GemIndexOutcome>, BundleError> {
+) -> Result<(Option<GemIndexOutcome>, Vec<String>), BundleError> {
+    let mut warnings = Vec::new();
     let leaves: Vec<PathBuf> = j
         .leaves
         .iter()
         .map(|l| root.join(l))
-        .filter(|l| l.is_dir())
+        .filter(|l| fs::symlink_metadata(l).is_ok_and(|m| m.is_dir()))
         .collect();
     if !leaves.is_empty() {
         let opts = IndexOptions {
@@ -264,15 +277,45 @@ fn post(
             cache_dir: Some(root.join(INDEX_CACHE)),
             leaves: Some(leaves),
         };
-        omnipack_repo::index(root, &opts, progress)?;
+        if let Err(e) = omnipack_repo::index(root, &opts, progress) {
+            warnings.push(format!(
+                "bundle `{}` is installed, but regenerating the package indexes of {} failed: {}; run `omnipack repo index {}` once the cause is fixed",
+                j.bundle,
+                j.leaves
+                    .iter()
+                    .map(|l| format!("`{l}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                error_chain(&e),
+                root.display()
+            ));
+        }
     }
     steps.step()?;
     let mut gem = None;
     if j.gems {
-        gem = Some(reindex_gem_dir(root, &config.gem_dir(root), config)?);
+        match reindex_gem_dir(root, &config.gem_dir(root), config) {
+            Ok(g) => gem = Some(g),
+            Err(e) => warnings.push(format!(
+                "bundle `{}` is installed, but {}",
+                j.bundle,
+                error_chain(&e)
+            )),
+        }
     }
     steps.step()?;
-    Ok(gem)
+    Ok((gem, warnings))
+}
+
+/// An error and its causes on one line.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(&format!(": {c}"));
+        cur = c.source();
+    }
+    s
 }
 
 /// A source opened and checked.
@@ -408,6 +451,7 @@ pub fn install(
         (true, Some(j)) => Some(Recovered {
             bundle: j.bundle,
             action: "left unfinished; the next install, list or status recovers it before anything else (the plan below does not account for it)".into(),
+            warnings: Vec::new(),
         }),
         _ => None,
     };
@@ -417,12 +461,14 @@ pub fn install(
         bundles: Vec::new(),
         gem_index: None,
         commands: Vec::new(),
+        warnings: Vec::new(),
     };
     for &i in &sequence {
         let o = &opened[i];
         let prepared = prepare(root, &config, o, &installed, opts, progress)?;
         if !opts.dry_run {
-            let gem = commit(root, &config, &prepared, opts, &steps, progress)?;
+            let (gem, warned) = commit(root, &config, &prepared, opts, &steps, progress)?;
+            report.warnings.extend(warned);
             if gem.is_some() {
                 report.gem_index = gem;
             }
@@ -488,6 +534,68 @@ struct Prepared {
 fn relative_link(at: &str, to: &str) -> String {
     let depth = at.split('/').count() - 1;
     format!("{}{to}", "../".repeat(depth))
+}
+
+/// What the apt and yum indexers write into a leaf (`omnipack_repo::apt`,
+/// `omnipack_repo::yum`): removed with the leaf's last package.
+const GENERATED_INDEX: &[&str] = &[
+    "Packages",
+    "Packages.gz",
+    "Packages.xz",
+    "Release",
+    "InRelease",
+    "Release.gpg",
+    "by-hash",
+    "repodata",
+];
+
+/// Whether the parents of `target` (relative to `root`) are real
+/// directories or missing: not a symbolic link, and not a file unless
+/// `deleted` (this transaction removes it before the puts).
+fn check_parents(root: &Path, target: &str, deleted: &BTreeSet<String>) -> Result<(), String> {
+    let parts: Vec<&str> = target.split('/').collect();
+    for i in 1..parts.len() {
+        let prefix = parts[..i].join("/");
+        match fs::symlink_metadata(root.join(&prefix)) {
+            Err(_) => break,
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(format!(
+                    "`{}` is a symbolic link; nothing is placed through a link (it may point out of the root). Replace it by a directory",
+                    root.join(&prefix).display()
+                ));
+            }
+            Ok(m) if m.is_dir() => {}
+            Ok(_) if deleted.contains(&prefix) => break,
+            Ok(_) => {
+                return Err(format!(
+                    "`{}` is a file where a directory has to be; move it aside",
+                    root.join(&prefix).display()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `target` (or its nearest existing parent) is on the filesystem
+/// `dev` of `ROOT/.omnipack`: a rename across filesystems fails.
+fn check_same_fs(root: &Path, target: &str, dev: u64) -> Result<(), String> {
+    let mut p = root.join(target);
+    loop {
+        if let Ok(m) = fs::symlink_metadata(&p) {
+            if m.dev() != dev {
+                return Err(format!(
+                    "`{}` is on another filesystem than `{}` (a mount point under the root?); an install swaps files in by rename, which cannot cross filesystems. Keep the served tree on one filesystem with `.omnipack/`",
+                    p.display(),
+                    root.join(".omnipack").display()
+                ));
+            }
+            return Ok(());
+        }
+        if !p.pop() || !p.starts_with(root) {
+            return Ok(());
+        }
+    }
 }
 
 fn is_package(name: &str) -> bool {
@@ -636,66 +744,33 @@ fn prepare(
 
     let mut gems = false;
     let gem_prefix = format!("{}/", served.gems);
-    for (k, (target, p)) in placed.iter().enumerate() {
-        let path = root.join(target);
-        let current = fs::symlink_metadata(&path).ok();
-        if let Some(m) = &current
-            && m.is_dir()
-        {
-            return Err(conflict(
-                target,
-                "a directory is in the way; move it aside".into(),
-            ));
-        }
-        let same = match (p, &current) {
-            (_, None) => false,
-            (Placed::Link { target: t }, Some(m)) => {
-                m.file_type().is_symlink() && fs::read_link(&path).is_ok_and(|x| x == Path::new(t))
-            }
-            (Placed::File { sha256, mode, .. }, Some(m)) => {
-                m.is_file()
-                    && m.permissions().mode() & 0o777 == *mode
-                    && sums::hash_file(&path, false)?.sha256 == *sha256
-            }
-        };
-        if same {
-            continue;
-        }
-        let stage = format!("{stage_dir}/p{k}");
-        stages.push(match p {
-            Placed::Link { target: t } => Stage::Link {
-                target: t.clone(),
-                to: stage.clone(),
-            },
-            Placed::File { from, .. } => Stage::File {
-                from: o.dir.join(from),
-                to: stage.clone(),
-            },
-        });
-        ops.push(Op::Put {
-            target: target.clone(),
-            stage,
-        });
-        gems |= target.starts_with(&gem_prefix);
-        changes.push((
-            if current.is_some() {
-                Action::Replace
-            } else {
-                Action::Add
-            },
-            target.clone(),
-        ));
+    // The roots of the served tree: never removed when a delete leaves
+    // them empty (the indexers and `omnipack serve` expect them).
+    let mut keep: BTreeSet<String> = BTreeSet::new();
+    keep.insert(served.files.trim_end_matches('/').to_owned());
+    keep.insert(format!("{}/gems", served.gems.trim_end_matches('/')));
+    for d in config.dirs.values() {
+        keep.insert(d.trim_end_matches('/').to_owned());
+    }
+    for os in oses.iter().chain(old.iter().flat_map(|r| r.os.iter())) {
+        keep.insert(format!("{os}/{}", served.extra));
     }
 
-    // What the old version placed and the new one does not.
+    // What the old version placed and the new one does not. Deletes run
+    // before the puts (a file of the old version may be a directory of the
+    // new one); each names the kind of what it removes, so that a replay
+    // after a crash leaves alone what a put made there since.
+    let mut deletes: Vec<Op> = Vec::new();
     let mut deleted: BTreeSet<String> = BTreeSet::new();
     let delete = |target: String,
-                  ops: &mut Vec<Op>,
+                  kind: Kind,
                   changes: &mut Vec<(Action, String)>,
+                  deletes: &mut Vec<Op>,
                   deleted: &mut BTreeSet<String>| {
-        ops.push(Op::Delete {
+        deletes.push(Op::Delete {
             target: target.clone(),
             trash: format!("{trash_dir}/d{}", deleted.len()),
+            kind: Some(kind),
         });
         changes.push((Action::Remove, target.clone()));
         deleted.insert(target);
@@ -705,33 +780,59 @@ fn prepare(
             let claimed = installed
                 .values()
                 .any(|r| r.name != name && r.placed.contains_key(target));
-            if !placed.contains_key(target)
-                && !claimed
-                && fs::symlink_metadata(root.join(target)).is_ok()
-            {
+            if placed.contains_key(target) || claimed {
+                continue;
+            }
+            if let Ok(m) = fs::symlink_metadata(root.join(target)) {
                 gems |= target.starts_with(&gem_prefix);
-                delete(target.clone(), &mut ops, &mut changes, &mut deleted);
+                delete(
+                    target.clone(),
+                    Kind::of(&m),
+                    &mut changes,
+                    &mut deletes,
+                    &mut deleted,
+                );
             }
         }
+        // An OS the new version dropped: its recorded links went above;
+        // the generated index goes too. Anything else the admin put into
+        // the leaf stays (and so does the leaf, unless it is left empty).
         for os in old.os.iter().filter(|os| !oses.contains(*os)) {
             let leaf = format!("{os}/{}/{name}", served.extra);
-            if root.join(&leaf).is_dir() {
-                delete(leaf, &mut ops, &mut changes, &mut deleted);
+            for f in GENERATED_INDEX {
+                let target = format!("{leaf}/{f}");
+                if let Ok(m) = fs::symlink_metadata(root.join(&target)) {
+                    delete(
+                        target,
+                        Kind::of(&m),
+                        &mut changes,
+                        &mut deletes,
+                        &mut deleted,
+                    );
+                }
             }
         }
     }
 
     // Dangling links under <os>/<extra>/: after the swap, what a link points
-    // at in this bundle exists only if the new version has it.
+    // at in this bundle exists only if the new version has it. Only real
+    // directories are walked (a `<os>` or `<extra>` that is a link may
+    // point anywhere), and only relative links, the kind installs make,
+    // are removed.
     for top in fs::read_dir(root)? {
         let top = top?;
         let tname = top.file_name().to_string_lossy().into_owned();
+        if tname.starts_with('.') || tname == BUNDLES_DIR {
+            continue;
+        }
         let extra = top.path().join(&served.extra);
-        if tname.starts_with('.') || tname == BUNDLES_DIR || !extra.is_dir() {
+        let real_dir = |p: &Path| fs::symlink_metadata(p).is_ok_and(|m| m.is_dir());
+        if !real_dir(&top.path()) || !real_dir(&extra) {
             continue;
         }
         for entry in walkdir::WalkDir::new(&extra)
             .follow_links(false)
+            .follow_root_links(false)
             .sort_by_file_name()
         {
             let entry = entry.map_err(|e| sums::walk_error(&extra, e))?;
@@ -749,6 +850,9 @@ fn prepare(
                 continue;
             }
             let target = fs::read_link(entry.path())?.to_string_lossy().into_owned();
+            if target.starts_with('/') {
+                continue;
+            }
             let alive = match crate::tarball::resolve(&at, &target) {
                 Some(p) if p.starts_with(&format!("{bundle_rel}/")) => {
                     let inner = &p[bundle_rel.len() + 1..];
@@ -757,10 +861,103 @@ fn prepare(
                 _ => fs::metadata(entry.path()).is_ok(),
             };
             if !alive {
-                delete(at, &mut ops, &mut changes, &mut deleted);
+                delete(at, Kind::Link, &mut changes, &mut deletes, &mut deleted);
             }
         }
     }
+
+    // Before anything is written: every target must be reachable without
+    // a link and without a file where a directory has to be (unless this
+    // transaction deletes that file first), on the filesystem of
+    // `ROOT/.omnipack` (each swap is one rename).
+    let dot = root.join(".omnipack");
+    let dev = fs::metadata(if dot.is_dir() { &dot } else { root })?.dev();
+    let mut foreign: Vec<String> = Vec::new();
+    let mut puts: Vec<Op> = Vec::new();
+    for (k, (target, p)) in placed.iter().enumerate() {
+        check_parents(root, target, &deleted).map_err(|reason| conflict(target, reason))?;
+        check_same_fs(root, target, dev).map_err(|reason| conflict(target, reason))?;
+        let path = root.join(target);
+        let current = fs::symlink_metadata(&path).ok();
+        if let Some(m) = &current
+            && m.is_dir()
+        {
+            return Err(conflict(
+                target,
+                "a directory is in the way; move it aside".into(),
+            ));
+        }
+        let same = match &current {
+            None => false,
+            Some(_) => state::placed_matches(&path, p)? == Some(true),
+        };
+        if same {
+            continue;
+        }
+        // Something there that is not this bundle's own earlier placement
+        // (which the pristine check covered): overwrite it only when its
+        // owner's copy is unchanged, or with --force.
+        if current.is_some() && !opts.force && !old.is_some_and(|r| r.placed.contains_key(target)) {
+            let owner = installed
+                .values()
+                .filter(|r| r.name != name && r.placed.contains_key(target))
+                .max_by_key(|r| r.seq);
+            match owner {
+                Some(r) => {
+                    if state::placed_matches(&path, &r.placed[target])? != Some(true) {
+                        foreign.push(format!(
+                            "`{target}` (placed by bundle `{}`, changed since)",
+                            r.name
+                        ));
+                    }
+                }
+                None => foreign.push(format!("`{target}` (no installed bundle placed it)")),
+            }
+        }
+        let stage = format!("{stage_dir}/p{k}");
+        stages.push(match p {
+            Placed::Link { target: t } => Stage::Link {
+                target: t.clone(),
+                to: stage.clone(),
+            },
+            Placed::File { from, .. } => Stage::File {
+                from: o.dir.join(from),
+                to: stage.clone(),
+            },
+        });
+        puts.push(Op::Put {
+            target: target.clone(),
+            stage,
+        });
+        gems |= target.starts_with(&gem_prefix);
+        changes.push((
+            if current.is_some() {
+                Action::Replace
+            } else {
+                Action::Add
+            },
+            target.clone(),
+        ));
+    }
+    if !foreign.is_empty() {
+        return Err(BundleError::Overwrite {
+            bundle: name.clone(),
+            root: root.to_path_buf(),
+            files: foreign,
+        });
+    }
+    for op in &deletes {
+        if let Op::Delete { target, kind, .. } = op {
+            journal::check_no_link(root, target)?;
+            if *kind == Some(Kind::Dir) {
+                check_same_fs(root, target, dev).map_err(|reason| conflict(target, reason))?;
+            }
+        }
+    }
+    journal::check_no_link(root, &bundle_rel)?;
+    check_same_fs(root, &bundle_rel, dev).map_err(|reason| conflict(&bundle_rel, reason))?;
+    ops.extend(deletes);
+    ops.extend(puts);
 
     let mut leaves: BTreeSet<String> = BTreeSet::new();
     for (target, p) in &placed {
@@ -818,6 +1015,7 @@ fn prepare(
         ops,
         leaves,
         gems,
+        keep: keep.into_iter().collect(),
     };
     Ok(Prepared {
         plan,
@@ -870,7 +1068,7 @@ fn commit(
     opts: &InstallOptions,
     steps: &Steps,
     progress: &dyn Progress,
-) -> Result<Option<GemIndexOutcome>, BundleError> {
+) -> Result<(Option<GemIndexOutcome>, Vec<String>), BundleError> {
     let mut j = p.journal.clone();
     j.save(root)?;
     steps.step()?;
@@ -903,10 +1101,10 @@ fn commit(
     j.save(root)?;
     steps.step()?;
     for op in &j.ops {
-        journal::apply(root, op)?;
+        journal::apply(root, op, &j.keep)?;
         steps.step()?;
     }
-    let gem = post(root, &j, config, opts.index_date, steps, progress)?;
+    let (gem, warnings) = post(root, &j, config, opts.index_date, steps, progress)?;
     j.state = State::Cleanup;
     j.save(root)?;
     steps.step()?;
@@ -917,7 +1115,7 @@ fn commit(
         "installed bundle `{}` {}",
         p.plan.name, p.plan.version
     ));
-    Ok(gem)
+    Ok((gem, warnings))
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@
 
 use std::cell::Cell;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use fs_err as fs;
 use serde::{Deserialize, Serialize};
@@ -63,12 +63,19 @@ pub enum Op {
         stage: String,
     },
     /// Remove `target` (a file, a link, or a whole directory, moved to
-    /// `trash`), then its parents that are left empty.
+    /// `trash`), then its parents that are left empty (never one of the
+    /// journal's `keep` directories). Only when it still is what `kind`
+    /// says: a replay after a crash must not remove the directory that a
+    /// later `Put` created where a file was.
     Delete {
         /// What to remove.
         target: String,
         /// Where a directory goes until cleanup.
         trash: String,
+        /// What `target` was when the install was prepared (absent in
+        /// journals of older versions: anything).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind: Option<Kind>,
     },
     /// Swap the directory `target` for the staged `stage`, the old one
     /// going to `old` until cleanup.
@@ -80,6 +87,31 @@ pub enum Op {
         /// Where the old one goes.
         old: String,
     },
+}
+
+/// What a path is (without following a link).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A regular file (or anything else that is neither a link nor a directory).
+    File,
+    /// A symbolic link.
+    Link,
+    /// A directory.
+    Dir,
+}
+
+impl Kind {
+    /// The kind of `meta` (from `symlink_metadata`).
+    pub fn of(meta: &std::fs::Metadata) -> Kind {
+        if meta.file_type().is_symlink() {
+            Kind::Link
+        } else if meta.is_dir() {
+            Kind::Dir
+        } else {
+            Kind::File
+        }
+    }
 }
 
 /// The journal of one bundle's install.
@@ -97,6 +129,10 @@ pub struct Journal {
     pub leaves: Vec<String>,
     /// Whether the gem directory changed.
     pub gems: bool,
+    /// Directories (relative to the root) that are never removed when left
+    /// empty: the roots of the served tree.
+    #[serde(default)]
+    pub keep: Vec<String>,
 }
 
 impl Journal {
@@ -190,36 +226,75 @@ fn exists(p: &Path) -> bool {
     fs::symlink_metadata(p).is_ok()
 }
 
+/// Refuses a path under `root` that would be reached through a symbolic
+/// link: each existing component of `rel` but the last is looked at with
+/// `symlink_metadata`. Nothing is renamed or removed through a link that
+/// may point out of the root.
+pub fn check_no_link(root: &Path, rel: &str) -> Result<(), BundleError> {
+    let mut p = root.to_path_buf();
+    let parts: Vec<&str> = rel.split('/').collect();
+    for c in &parts[..parts.len().saturating_sub(1)] {
+        p.push(c);
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(BundleError::ThroughLink {
+                    path: root.join(rel),
+                    link: p,
+                });
+            }
+            Ok(m) if m.is_dir() => {}
+            // Missing (created later) or not a directory (create_dir_all
+            // fails naming it).
+            _ => break,
+        }
+    }
+    Ok(())
+}
+
 /// Carries out one operation; does nothing for the parts already done.
-pub fn apply(root: &Path, op: &Op) -> Result<(), BundleError> {
+/// `keep`: directories never pruned (the journal's `keep`).
+pub fn apply(root: &Path, op: &Op, keep: &[String]) -> Result<(), BundleError> {
     match op {
         Op::Put { target, stage } => {
             let (t, s) = (root.join(target), root.join(stage));
             if exists(&s) {
+                check_no_link(root, target)?;
                 if let Some(parent) = t.parent() {
                     fs::create_dir_all(parent)?;
                 }
                 fs::rename(&s, &t)?;
             }
         }
-        Op::Delete { target, trash } => {
+        Op::Delete {
+            target,
+            trash,
+            kind,
+        } => {
+            check_no_link(root, target)?;
             let t = root.join(target);
-            if let Ok(meta) = fs::symlink_metadata(&t) {
-                if meta.is_dir() {
-                    let tr = root.join(trash);
-                    if let Some(parent) = tr.parent() {
-                        fs::create_dir_all(parent)?;
+            match fs::symlink_metadata(&t) {
+                Ok(meta) if kind.is_none_or(|k| k == Kind::of(&meta)) => {
+                    if meta.is_dir() {
+                        let tr = root.join(trash);
+                        if let Some(parent) = tr.parent() {
+                            fs::create_dir_all(parent)?;
+                        }
+                        fs::rename(&t, &tr)?;
+                    } else {
+                        fs::remove_file(&t)?;
                     }
-                    fs::rename(&t, &tr)?;
-                } else {
-                    fs::remove_file(&t)?;
+                    prune_empty_parents(root, target, keep);
                 }
+                // Something else is there now (a replay after a later Put
+                // made it): not ours to remove.
+                Ok(_) => {}
+                Err(_) => prune_empty_parents(root, target, keep),
             }
-            prune_empty_parents(root, &t);
         }
         Op::SwapDir { target, stage, old } => {
             let (t, s, o) = (root.join(target), root.join(stage), root.join(old));
             if exists(&s) {
+                check_no_link(root, target)?;
                 if exists(&t) {
                     if let Some(parent) = o.parent() {
                         fs::create_dir_all(parent)?;
@@ -236,14 +311,26 @@ pub fn apply(root: &Path, op: &Op) -> Result<(), BundleError> {
     Ok(())
 }
 
-/// Removes the empty directories above `path`, up to (not including) `root`.
-fn prune_empty_parents(root: &Path, path: &Path) {
-    let mut p: Option<PathBuf> = path.parent().map(Path::to_path_buf);
-    while let Some(dir) = p {
-        if dir == root || !dir.starts_with(root) || fs::remove_dir(&dir).is_err() {
+/// Removes the empty directories above `rel` (relative to `root`), up to
+/// (not including) the root, a top-level directory or one of `keep`; stops
+/// at a symbolic link (only real directories of the root are removed).
+fn prune_empty_parents(root: &Path, rel: &str, keep: &[String]) {
+    let mut parts: Vec<&str> = rel.split('/').collect();
+    parts.pop();
+    while parts.len() > 1 {
+        let dir_rel = parts.join("/");
+        if keep.iter().any(|k| k.trim_end_matches('/') == dir_rel) {
             break;
         }
-        p = dir.parent().map(Path::to_path_buf);
+        let dir = root.join(&dir_rel);
+        match fs::symlink_metadata(&dir) {
+            Ok(m) if m.is_dir() && !m.file_type().is_symlink() => {}
+            _ => break,
+        }
+        if fs::remove_dir(&dir).is_err() {
+            break;
+        }
+        parts.pop();
     }
 }
 

@@ -8,6 +8,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use std::os::unix::fs::PermissionsExt;
+
 use fs_err as fs;
 use omnipack_archive::Progress;
 use serde::{Deserialize, Serialize};
@@ -147,26 +149,34 @@ pub fn check_installed(
         if shadowed {
             continue;
         }
-        let p = root.join(rel);
-        match placed {
-            Placed::File { sha256, .. } => {
-                if fs::symlink_metadata(&p).is_err() {
-                    c.missing.push(rel.clone());
-                } else if !p.is_file() || sums::hash_file(&p, false)?.sha256 != *sha256 {
-                    c.modified.push(rel.clone());
-                }
-            }
-            Placed::Link { target } => match fs::read_link(&p) {
-                Ok(t) if t == Path::new(target) => {}
-                Ok(_) => c.modified.push(rel.clone()),
-                Err(_) if fs::symlink_metadata(&p).is_ok() => c.modified.push(rel.clone()),
-                Err(_) => c.missing.push(rel.clone()),
-            },
+        match placed_matches(&root.join(rel), placed)? {
+            None => c.missing.push(rel.clone()),
+            Some(false) => c.modified.push(rel.clone()),
+            Some(true) => {}
         }
     }
     c.modified.sort();
     c.missing.sort();
     Ok(c)
+}
+
+/// Whether the path `p` is what `placed` says: `None` if nothing is there,
+/// else whether the kind, contents (or link target) and mode match. Links
+/// are not followed.
+pub(crate) fn placed_matches(p: &Path, placed: &Placed) -> Result<Option<bool>, BundleError> {
+    let Ok(m) = fs::symlink_metadata(p) else {
+        return Ok(None);
+    };
+    Ok(Some(match placed {
+        Placed::File { sha256, mode, .. } => {
+            m.is_file()
+                && m.permissions().mode() & 0o777 == *mode
+                && sums::hash_file(p, false)?.sha256 == *sha256
+        }
+        Placed::Link { target } => {
+            m.file_type().is_symlink() && fs::read_link(p).is_ok_and(|t| t == Path::new(target))
+        }
+    }))
 }
 
 /// One line of `bundle list` / `status`.

@@ -51,13 +51,22 @@ impl Algo {
     }
 }
 
-/// Whether `rel` (a `/`-separated path in the bundle) is left out of `algo`'s file.
+/// Whether `rel` (a `/`-separated path in the bundle) is left out of
+/// `algo`'s file: only the bundle's own top-level checksum files. A file
+/// deeper down that happens to be called `sha1sums` (`bin/sha1sums`) is
+/// listed and checked like any other.
 pub fn excluded(algo: Algo, rel: &str) -> bool {
-    let base = rel.rsplit('/').next().unwrap_or(rel);
     match algo {
-        Algo::Sha1 => base == SHA1SUMS,
-        Algo::Sha256 => base == SHA1SUMS || rel == SHA256SUMS,
+        Algo::Sha1 => rel == SHA1SUMS,
+        Algo::Sha256 => rel == SHA1SUMS || rel == SHA256SUMS,
     }
+}
+
+/// Whether `rel` is a nested `sha1sums`, which Crowbar's
+/// `find -not -name sha1sums` left out of its `sha1sums`: not an added
+/// file when checking against a `sha1sums` that does not list it.
+fn crowbar_unlisted(algo: Algo, rel: &str) -> bool {
+    algo == Algo::Sha1 && rel.rsplit('/').next() == Some(SHA1SUMS)
 }
 
 /// One file's digests.
@@ -319,7 +328,7 @@ pub fn check(dir: &Path, sums: &Sums, progress: &dyn Progress) -> Result<Check, 
     }
     c.added = present
         .into_iter()
-        .filter(|r| !sums.entries.contains_key(r))
+        .filter(|r| !sums.entries.contains_key(r) && !crowbar_unlisted(sums.algo, r))
         .collect();
     Ok(c)
 }
@@ -354,4 +363,43 @@ pub fn render_both(digests: &BTreeMap<String, FileDigest>) -> Result<(Sums, Sums
     s1.entries
         .insert(SHA256SUMS.to_owned(), omnipack_archive::hex(&h.finalize()));
     Ok((s256, s1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Guards: a nested `bin/sha1sums` is listed and checked, only the
+    // top-level checksum files are left out.
+    #[test]
+    fn only_the_top_level_checksum_files_are_excluded() {
+        assert!(excluded(Algo::Sha256, "sha1sums"));
+        assert!(excluded(Algo::Sha256, "SHA256SUMS"));
+        assert!(!excluded(Algo::Sha256, "bin/sha1sums"));
+        assert!(!excluded(Algo::Sha256, "bin/SHA256SUMS"));
+        assert!(excluded(Algo::Sha1, "sha1sums"));
+        assert!(!excluded(Algo::Sha1, "bin/sha1sums"));
+    }
+
+    #[test]
+    fn a_changed_nested_sha1sums_is_modified() {
+        let t = tempfile::tempdir().unwrap();
+        fs::create_dir_all(t.path().join("bin")).unwrap();
+        fs::write(t.path().join("bin/sha1sums"), "one\n").unwrap();
+        fs::write(t.path().join("a"), "a\n").unwrap();
+        let files = list_files(t.path()).unwrap();
+        let digests = hash_all(t.path(), &files, true, &omnipack_archive::NoProgress).unwrap();
+        let (s256, s1) = render_both(&digests).unwrap();
+        assert!(s256.entries.contains_key("bin/sha1sums"));
+        assert!(s1.entries.contains_key("bin/sha1sums"));
+        fs::write(t.path().join("bin/sha1sums"), "two\n").unwrap();
+        let c = check(t.path(), &s256, &omnipack_archive::NoProgress).unwrap();
+        assert_eq!(c.modified, vec!["bin/sha1sums".to_owned()]);
+        // Crowbar's own sha1sums never listed it: not an added file there.
+        let mut crowbar = s1.clone();
+        crowbar.entries.remove("bin/sha1sums");
+        fs::write(t.path().join("bin/sha1sums"), "one\n").unwrap();
+        let c = check(t.path(), &crowbar, &omnipack_archive::NoProgress).unwrap();
+        assert!(c.added.is_empty(), "{c:?}");
+    }
 }

@@ -153,6 +153,7 @@ fn extract(path: &Path, into: &Path) -> Result<String, BundleError> {
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut files: BTreeMap<String, PathBuf> = BTreeMap::new();
     let mut links: BTreeSet<String> = BTreeSet::new();
+    let mut link_targets: BTreeMap<String, String> = BTreeMap::new();
     let mut count = 0usize;
     for entry in entries {
         let mut entry = entry.map_err(|e| not_tar(format!("bad tar entry: {e}")))?;
@@ -246,6 +247,7 @@ fn extract(path: &Path, into: &Path) -> Result<String, BundleError> {
                 std::os::unix::fs::symlink(&target, &dest).map_err(|e| {
                     std::io::Error::other(format!("cannot create `{}`: {e}", dest.display()))
                 })?;
+                link_targets.insert(name.clone(), target);
                 links.insert(name);
             }
             EntryType::Link => {
@@ -285,10 +287,61 @@ fn extract(path: &Path, into: &Path) -> Result<String, BundleError> {
             }
         }
     }
-    match top {
-        Some(t) if count > 0 => Ok(t),
-        _ => Err(not_tar("the archive is empty".into())),
+    let top = match top {
+        Some(t) if count > 0 => t,
+        _ => return Err(not_tar("the archive is empty".into())),
+    };
+    // Each link was checked lexically on its own; a chain of links is not
+    // (`q -> ../../x` inside, then `p -> q/../../../dev/sda`, lexically
+    // inside too, physically outside). Refuse a link whose target goes on
+    // through another link, then check every link physically.
+    for (name, target) in &link_targets {
+        if let Some(via) = through_link(name, target, &link_targets) {
+            return Err(hostile(
+                name,
+                &format!(
+                    "is a symbolic link to `{target}`, which goes through the symbolic link `{via}`: a chain of links may lead outside the bundle"
+                ),
+            ));
+        }
     }
+    let inside = fs::canonicalize(into.join(&top))?;
+    for (name, target) in &link_targets {
+        if let Ok(real) = fs::canonicalize(into.join(name))
+            && !real.starts_with(&inside)
+        {
+            return Err(hostile(
+                name,
+                &format!("is a symbolic link to `{target}`, outside the bundle"),
+            ));
+        }
+    }
+    Ok(top)
+}
+
+/// The first link entry among `links` that the target `target` of the link
+/// `entry` walks through (a component with more of the path after it).
+fn through_link(entry: &str, target: &str, links: &BTreeMap<String, String>) -> Option<String> {
+    let mut parts: Vec<&str> = entry.split('/').collect();
+    parts.pop();
+    let comps: Vec<&str> = target.split('/').collect();
+    for (i, c) in comps.iter().enumerate() {
+        match *c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => {
+                parts.push(c);
+                let more = comps[i + 1..].iter().any(|c| !c.is_empty() && *c != ".");
+                let prefix = parts.join("/");
+                if more && links.contains_key(&prefix) {
+                    return Some(prefix);
+                }
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -305,6 +358,19 @@ mod tests {
             Some("b/y")
         );
         assert_eq!(resolve_link("b/l", "..", "b"), None);
+    }
+
+    #[test]
+    fn a_link_through_another_link_is_found() {
+        let mut links = BTreeMap::new();
+        links.insert("b/d/q".to_owned(), "../x".to_owned());
+        assert_eq!(
+            through_link("b/d/p", "q/../../../dev/sda", &links).as_deref(),
+            Some("b/d/q")
+        );
+        assert_eq!(through_link("b/d/p", "q", &links), None);
+        assert_eq!(through_link("b/d/p", "q/", &links), None);
+        assert_eq!(through_link("b/d/p", "../y", &links), None);
     }
 
     #[test]

@@ -127,6 +127,11 @@ fn install(args: BundleInstallArgs, quiet: bool) -> Result<()> {
     if !quiet || args.dry_run {
         print_report(&report, args.dry_run && !args.json);
     }
+    // Warnings are printed even with --quiet: an index needs regenerating.
+    let recovered = report.recovered.iter().flat_map(|r| &r.warnings);
+    for w in recovered.chain(&report.warnings) {
+        eprintln!("warning: {w}");
+    }
     Ok(())
 }
 
@@ -209,6 +214,9 @@ fn list(args: BundleListArgs, details: bool) -> Result<()> {
             "an interrupted install of bundle `{}` was {}",
             r.bundle, r.action
         );
+        for w in &r.warnings {
+            eprintln!("warning: {w}");
+        }
     }
     let status = omnipack_bundle::status(&args.root, &NoProgress)?;
     if args.json {

@@ -930,6 +930,28 @@ fn hostile_tarballs_are_refused_and_the_root_is_untouched() {
             "lies beneath the symbolic link",
         ),
         (
+            // Regression: each link lexically inside, the chain outside.
+            "link-chain",
+            vec![
+                ("evil/crowbar.yml", E::Regular, 0o644, "", m),
+                (
+                    "evil/d1/d2/d3/d4/d5/d6/d7/d8/q",
+                    E::Symlink,
+                    0o777,
+                    "../../../../../../../../x",
+                    b"",
+                ),
+                (
+                    "evil/d1/d2/d3/d4/d5/d6/d7/d8/p",
+                    E::Symlink,
+                    0o777,
+                    "q/../../../../../../../../dev/sda",
+                    b"",
+                ),
+            ],
+            "goes through the symbolic link `evil/d1/d2/d3/d4/d5/d6/d7/d8/q`",
+        ),
+        (
             "two-tops",
             vec![
                 ("evil/crowbar.yml", E::Regular, 0o644, "", m),
@@ -1124,4 +1146,239 @@ fn a_bundles_gems_are_indexed_natively_and_gem_installs_them() {
         &home,
     ));
     assert!(into.join("gems/railsy-1.2.3/lib/railsy.rb").is_file());
+}
+
+/// An admin root without a config: native gem index, nothing run.
+fn bare_root(t: &Path) -> PathBuf {
+    let root = t.join("bare");
+    fs::create_dir_all(&root).unwrap();
+    root
+}
+
+/// Regression: the last gem going (its `gems/gems/` emptied) and a failing
+/// index command do not wedge the root; the journal finishes either way.
+#[test]
+fn the_last_gem_going_and_a_failing_gem_index_do_not_wedge_the_root() {
+    if !require_tools(&["tar"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let f = barclamp(t.path(), "g", "  version: 1\n", &[], &[], &[]);
+    let tb1 = pack(&f, &t.path().join("d1"), &[]);
+    let root = bare_root(t.path());
+    let o = bundle(&root, &["install", tb1.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", report(&o));
+    assert!(root.join("gems/gems/g-1.0.gem").is_file());
+
+    fs::remove_dir_all(f.cache.join("barclamps/g/gems")).unwrap();
+    write(
+        &f.src.join("crowbar.yml"),
+        "barclamp:\n  name: g\n  version: 2\n",
+    );
+    let tb2 = pack(&f, &t.path().join("d2"), &[]);
+    let o = bundle(&root, &["install", tb2.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", report(&o));
+    assert!(!root.join("gems/gems/g-1.0.gem").exists());
+    assert!(
+        root.join("gems/gems").is_dir(),
+        "the served gems/gems/ was pruned"
+    );
+    assert!(!root.join(".omnipack/journal.json").exists());
+    let o = bundle(&root, &["status"]);
+    assert!(o.status.success(), "{}", report(&o));
+
+    // A gem index command that fails: installed all the same, with a warning.
+    write(
+        &root.join(".omnipack/bundles.toml"),
+        "gem_index = 'exit 3'\n",
+    );
+    let o = bundle(&root, &["install", tb1.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", report(&o));
+    let err = text(&o).1;
+    assert!(
+        err.contains("warning: bundle `g` is installed, but"),
+        "{err}"
+    );
+    assert!(err.contains("exit 3"), "{err}");
+    assert!(!root.join(".omnipack/journal.json").exists());
+    assert!(root.join("gems/gems/g-1.0.gem").is_file());
+    let o = bundle(&root, &["list"]);
+    assert!(o.status.success(), "{}", report(&o));
+    assert!(
+        text(&o).0.contains("g\t1\t9999\tpristine"),
+        "{}",
+        report(&o)
+    );
+}
+
+/// Regression: a file of v1 that is a directory in v2 is replaced (deletes
+/// run before puts); a file or a link in a target's way is refused first.
+#[test]
+fn a_file_that_becomes_a_directory_and_parents_in_the_way() {
+    if !require_tools(&["tar"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let f = barclamp(
+        t.path(),
+        "fd",
+        "  version: 1\n",
+        &[("cache/files/foo", "a file\n")],
+        &[],
+        &[],
+    );
+    let tb1 = pack(&f, &t.path().join("d1"), &[]);
+    let root = admin_root(t.path());
+    let o = bundle(&root, &["install", tb1.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", report(&o));
+    fs::remove_file(f.src.join("cache/files/foo")).unwrap();
+    write(&f.src.join("cache/files/foo/bar"), "now a directory\n");
+    write(&f.src.join("cache/files/blocked/x"), "x\n");
+    write(&f.src.join("cache/files/linked/y"), "y\n");
+    write(
+        &f.src.join("crowbar.yml"),
+        "barclamp:\n  name: fd\n  version: 2\n",
+    );
+    let tb2 = pack(&f, &t.path().join("d2"), &[]);
+
+    // A user's file where v2 needs a directory: refused, nothing written.
+    fs::write(root.join("files/blocked"), "user\n").unwrap();
+    let before = tree_hash(&root, true);
+    let o = bundle(&root, &["install", tb2.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", report(&o));
+    let err = text(&o).1;
+    assert!(
+        err.contains("files/blocked` is a file where a directory has to be"),
+        "{err}"
+    );
+    assert_eq!(tree_hash(&root, true), before);
+    fs::remove_file(root.join("files/blocked")).unwrap();
+
+    // A link where v2 needs a directory: refused, nothing written through it.
+    let outside = t.path().join("outside");
+    fs::create_dir_all(&outside).unwrap();
+    symlink(&outside, root.join("files/linked")).unwrap();
+    let before = tree_hash(&root, true);
+    let o = bundle(&root, &["install", tb2.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", report(&o));
+    let err = text(&o).1;
+    assert!(err.contains("files/linked` is a symbolic link"), "{err}");
+    assert_eq!(tree_hash(&root, true), before);
+    assert!(!outside.join("y").exists());
+    fs::remove_file(root.join("files/linked")).unwrap();
+
+    let o = bundle(&root, &["install", tb2.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", report(&o));
+    assert_eq!(
+        fs::read_to_string(root.join("files/foo/bar")).unwrap(),
+        "now a directory\n"
+    );
+    assert!(!root.join(".omnipack/journal.json").exists());
+    assert!(bundle(&root, &["status"]).status.success());
+}
+
+/// Regression: a file under the served tree that no installed bundle
+/// placed is not overwritten without --force.
+#[test]
+fn a_users_file_in_the_way_is_refused_and_force_overwrites_it() {
+    if !require_tools(&["tar"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let f = barclamp(t.path(), "u", "  version: 1\n", &[], &[], &[]);
+    let tb = pack(&f, &t.path().join("d"), &[]);
+    let root = admin_root(t.path());
+    write(&root.join("files/u.txt"), "the admin's own file\n");
+    let before = tree_hash(&root, false);
+    for args in [&["install"][..], &["install", "--dry-run"][..]] {
+        let mut args = args.to_vec();
+        args.push(tb.to_str().unwrap());
+        let o = bundle(&root, &args);
+        assert_eq!(o.status.code(), Some(1), "{}", report(&o));
+        let err = text(&o).1;
+        assert!(
+            err.contains("would overwrite files under")
+                && err.contains("`files/u.txt` (no installed bundle placed it)")
+                && err.contains("--force"),
+            "{err}"
+        );
+        assert_eq!(tree_hash(&root, false), before, "a refused install wrote");
+        assert!(!root.join(".omnipack/bundles/u.json").exists());
+    }
+    let o = bundle(&root, &["install", "--force", tb.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", report(&o));
+    assert_eq!(
+        fs::read_to_string(root.join("files/u.txt")).unwrap(),
+        "u file\n"
+    );
+    assert!(bundle(&root, &["status"]).status.success());
+    // A changed mode is a local change too.
+    fs::set_permissions(
+        root.join("files/u.txt"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    let o = bundle(&root, &["status"]);
+    assert_eq!(o.status.code(), Some(1), "{}", report(&o));
+    assert!(
+        text(&o).0.contains("modified `files/u.txt`"),
+        "{}",
+        report(&o)
+    );
+}
+
+/// Regression: the dangling-link sweep walks only real `<os>/extra/`
+/// directories, and an OS a new version drops takes only its links and
+/// index, not what the admin put beside them.
+#[test]
+fn the_sweep_stays_in_the_root_and_a_dropped_os_keeps_the_admins_files() {
+    if !require_tools(&["tar"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let f = barclamp(t.path(), "os", "  version: 1\n", &[], &[("os", "1.0")], &[]);
+    let tb1 = pack(&f, &t.path().join("d1"), &[]);
+    let root = admin_root(t.path());
+    let o = bundle(&root, &["install", tb1.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", report(&o));
+    let leaf = root.join("ubuntu-12.04/extra/os");
+    assert!(leaf.join("Packages").is_file());
+    fs::write(leaf.join("README.admin"), "mine\n").unwrap();
+
+    // Outside the root, dangling links reachable only through links.
+    let outside = t.path().join("outside");
+    fs::create_dir_all(outside.join("extra")).unwrap();
+    symlink("../../gone.deb", outside.join("extra/dangling.deb")).unwrap();
+    symlink(&outside, root.join("linked-os")).unwrap();
+    fs::create_dir_all(root.join("other-os")).unwrap();
+    symlink(outside.join("extra"), root.join("other-os/extra")).unwrap();
+    // An absolute link is not one an install made.
+    symlink(
+        "/nonexistent/x.deb",
+        root.join("ubuntu-12.04/extra/abs.deb"),
+    )
+    .unwrap();
+
+    fs::remove_dir_all(f.cache.join("barclamps/os/ubuntu-12.04")).unwrap();
+    write(
+        &f.src.join("crowbar.yml"),
+        "barclamp:\n  name: os\n  version: 2\n",
+    );
+    let tb2 = pack(&f, &t.path().join("d2"), &[]);
+    let o = bundle(&root, &["install", tb2.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", report(&o));
+    assert!(fs::symlink_metadata(outside.join("extra/dangling.deb")).is_ok());
+    assert!(fs::symlink_metadata(root.join("ubuntu-12.04/extra/abs.deb")).is_ok());
+    assert_eq!(
+        fs::read_to_string(leaf.join("README.admin")).unwrap(),
+        "mine\n"
+    );
+    assert!(fs::symlink_metadata(leaf.join("os_1.0-1_all.deb")).is_err());
+    for gone in ["Packages", "Packages.gz", "Release", "by-hash"] {
+        assert!(
+            fs::symlink_metadata(leaf.join(gone)).is_err(),
+            "{gone} left"
+        );
+    }
+    assert!(bundle(&root, &["status"]).status.success());
 }
