@@ -344,3 +344,55 @@ pub fn cleanup(root: &Path, journal: &Journal) -> Result<(), BundleError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Guards: a replayed delete of what was a file leaves alone the
+    // directory a later put made there; the served roots are not pruned.
+    #[test]
+    fn a_replayed_delete_spares_a_new_directory_and_kept_roots_stay() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path();
+        fs::create_dir_all(root.join("files/foo")).unwrap();
+        fs::write(root.join("files/foo/bar"), "new").unwrap();
+        let del = |target: &str, kind| Op::Delete {
+            target: target.into(),
+            trash: ".omnipack/trash/t/d0".into(),
+            kind: Some(kind),
+        };
+        let keep = vec!["files".to_owned(), "gems/gems".to_owned()];
+        apply(root, &del("files/foo", Kind::File), &keep).unwrap();
+        assert!(root.join("files/foo/bar").is_file());
+
+        fs::create_dir_all(root.join("gems/gems")).unwrap();
+        fs::write(root.join("gems/gems/a.gem"), "a").unwrap();
+        apply(root, &del("gems/gems/a.gem", Kind::File), &keep).unwrap();
+        assert!(root.join("gems/gems").is_dir());
+        fs::create_dir_all(root.join("files/x/y")).unwrap();
+        fs::write(root.join("files/x/y/z"), "z").unwrap();
+        apply(root, &del("files/x/y/z", Kind::File), &keep).unwrap();
+        assert!(!root.join("files/x").exists());
+        assert!(root.join("files").is_dir());
+    }
+
+    // Guards: nothing is removed through a symbolic link among the parents.
+    #[test]
+    fn a_delete_through_a_link_is_refused() {
+        let t = tempfile::tempdir().unwrap();
+        let (root, outside) = (t.path().join("root"), t.path().join("outside"));
+        fs::create_dir_all(root.join("files")).unwrap();
+        fs::create_dir_all(&outside).unwrap();
+        fs::write(outside.join("victim"), "v").unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("files/l")).unwrap();
+        let op = Op::Delete {
+            target: "files/l/victim".into(),
+            trash: ".omnipack/trash/t/d0".into(),
+            kind: None,
+        };
+        let err = apply(&root, &op, &[]).unwrap_err();
+        assert!(matches!(err, BundleError::ThroughLink { .. }), "{err}");
+        assert!(outside.join("victim").is_file());
+    }
+}

@@ -1382,3 +1382,48 @@ fn the_sweep_stays_in_the_root_and_a_dropped_os_keeps_the_admins_files() {
     }
     assert!(bundle(&root, &["status"]).status.success());
 }
+
+/// Regression: what an old version placed is not removed through a
+/// directory the admin replaced by a link out of the root.
+#[test]
+fn nothing_is_removed_through_a_linked_directory() {
+    if !require_tools(&["tar"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let f = barclamp(
+        t.path(),
+        "ln",
+        "  version: 1\n",
+        &[("bin/x", "x\n"), ("bin/y", "y\n")],
+        &[],
+        &[],
+    );
+    let tb1 = pack(&f, &t.path().join("d1"), &[]);
+    let root = admin_root(t.path());
+    let o = bundle(&root, &["install", tb1.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", report(&o));
+    let outside = t.path().join("outside-bin");
+    fs::rename(root.join("opt/dell/bin"), &outside).unwrap();
+    symlink(&outside, root.join("opt/dell/bin")).unwrap();
+    fs::remove_file(f.src.join("bin/x")).unwrap();
+    write(
+        &f.src.join("crowbar.yml"),
+        "barclamp:\n  name: ln\n  version: 2\n",
+    );
+    let tb2 = pack(&f, &t.path().join("d2"), &[]);
+    let before = tree_hash(&root, true);
+    for force in [false, true] {
+        let mut args = vec!["install"];
+        if force {
+            args.push("--force");
+        }
+        args.push(tb2.to_str().unwrap());
+        let o = bundle(&root, &args);
+        assert_eq!(o.status.code(), Some(1), "{}", report(&o));
+        let err = text(&o).1;
+        assert!(err.contains("opt/dell/bin` is a symbolic link"), "{err}");
+        assert_eq!(tree_hash(&root, true), before);
+        assert!(outside.join("x").is_file());
+    }
+}
