@@ -830,6 +830,7 @@ fn prepare(
         if !real_dir(&top.path()) || !real_dir(&extra) {
             continue;
         }
+        keep.insert(format!("{tname}/{}", served.extra));
         for entry in walkdir::WalkDir::new(&extra)
             .follow_links(false)
             .follow_root_links(false)
@@ -1121,6 +1122,33 @@ fn commit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Guards: a target on another filesystem than `.omnipack/` (a rename
+    // would fail with EXDEV after the commit point) is refused in prepare.
+    #[test]
+    fn a_target_on_another_filesystem_is_refused() {
+        let t = tempfile::tempdir().unwrap();
+        fs::create_dir_all(t.path().join("files")).unwrap();
+        let dev = fs::metadata(t.path()).unwrap().dev();
+        assert!(check_same_fs(t.path(), "files/a/b", dev).is_ok());
+        let err = check_same_fs(t.path(), "files/a/b", dev.wrapping_add(1)).unwrap_err();
+        assert!(err.contains("another filesystem"), "{err}");
+    }
+
+    #[test]
+    fn parents_in_the_way_are_named() {
+        let t = tempfile::tempdir().unwrap();
+        fs::create_dir_all(t.path().join("files")).unwrap();
+        fs::write(t.path().join("files/foo"), "f").unwrap();
+        let none = BTreeSet::new();
+        let err = check_parents(t.path(), "files/foo/bar", &none).unwrap_err();
+        assert!(err.contains("files/foo` is a file"), "{err}");
+        let deleted: BTreeSet<String> = ["files/foo".to_owned()].into();
+        assert!(check_parents(t.path(), "files/foo/bar", &deleted).is_ok());
+        std::os::unix::fs::symlink("/", t.path().join("files/l")).unwrap();
+        let err = check_parents(t.path(), "files/l/x", &deleted).unwrap_err();
+        assert!(err.contains("files/l` is a symbolic link"), "{err}");
+    }
 
     #[test]
     fn links_are_relative_to_the_root() {
