@@ -43,8 +43,9 @@ row() { # label ref(w c r) ours(w c r)
     printf "| %s | %.2f s wall, %.2f s CPU, %.0f MiB | %.2f s wall, %.2f s CPU, %.0f MiB | %.1fx wall, %.1fx CPU, %.2fx RSS |\n",
       l, rw, rc, rr/1024, ow, oc, or/1024, rw/ow, rc/oc, rr/or }'
 }
-clean_rpm() { rm -rf "$R/rpm/repodata"; }
-clean_deb() { rm -f "$R/deb"/Packages* "$R/deb"/Release "$R/deb"/InRelease; rm -rf "$R/deb/by-hash"; }
+# A cold run starts with no index and no cache (a rerun of this script too).
+clean_rpm() { rm -rf "$R/rpm/repodata" "$WORK/cache-rpm-cold"; }
+clean_deb() { rm -f "$R/deb"/Packages* "$R/deb"/Release "$R/deb"/InRelease; rm -rf "$R/deb/by-hash" "$WORK/cache-deb-cold"; }
 
 echo "| step ($N packages) | reference | omnipack | ratio |"
 echo "|---|---|---|---|"
