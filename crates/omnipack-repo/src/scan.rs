@@ -137,16 +137,49 @@ fn digests(path: &Path, format: Format) -> std::io::Result<(String, String, Stri
     Ok((m, s1, hex::encode(sha256.finalize())))
 }
 
+/// Packages up to this size are read into memory whole, once.
+const WHOLE_READ_MAX: u64 = 8 << 20;
+
+/// [`digests`] of a package already in memory.
+fn digests_of(bytes: &[u8], format: Format) -> (String, String, String) {
+    let sha256 = hex::encode(sha2::Sha256::digest(bytes));
+    if format == Format::Deb {
+        (
+            hex::encode(md5::Md5::digest(bytes)),
+            hex::encode(sha1::Sha1::digest(bytes)),
+            sha256,
+        )
+    } else {
+        (String::new(), String::new(), sha256)
+    }
+}
+
 /// Reads and hashes one package.
 fn read_record(path: &Path, rel: String, stamp: Stamp, mtime: i64) -> Result<Record, Problem> {
     let problem = |message: String| Problem {
         path: path.to_path_buf(),
         message,
     };
+    // A small package (most are) is read once: sniffed, hashed and, for an
+    // .rpm, parsed from memory. A larger one is read as a stream.
+    let whole = if stamp.size <= WHOLE_READ_MAX {
+        Some(fs::read(path).map_err(|e| problem(e.to_string()))?)
+    } else {
+        None
+    };
     let format = {
         let mut head = [0u8; 8];
-        let mut f = fs::File::open(path).map_err(|e| problem(e.to_string()))?;
-        let n = f.read(&mut head).map_err(|e| problem(e.to_string()))?;
+        let n = match &whole {
+            Some(bytes) => {
+                let n = bytes.len().min(8);
+                head[..n].copy_from_slice(&bytes[..n]);
+                n
+            }
+            None => {
+                let mut f = fs::File::open(path).map_err(|e| problem(e.to_string()))?;
+                f.read(&mut head).map_err(|e| problem(e.to_string()))?
+            }
+        };
         Format::sniff(&head[..n]).ok_or_else(|| {
             problem(
                 "not a package (neither the .deb ar magic nor the .rpm lead); remove or rename it"
@@ -161,14 +194,24 @@ fn read_record(path: &Path, rel: String, stamp: Stamp, mtime: i64) -> Result<Rec
         ),
         Format::Rpm => {
             // One parse of the headers serves both the info and the yum data.
-            let (info, meta) =
-                omnipack_rpm::read_with_metadata(path).map_err(|e| problem(e.to_string()))?;
+            let (info, meta) = match &whole {
+                Some(bytes) => omnipack_rpm::read_with_metadata_from(
+                    &mut std::io::Cursor::new(bytes.as_slice()),
+                    bytes.len() as u64,
+                    path,
+                ),
+                None => omnipack_rpm::read_with_metadata(path),
+            }
+            .map_err(|e| problem(e.to_string()))?;
             let yum = crate::yum::from_package_metadata(&meta, path)
                 .map_err(|e| problem(e.to_string()))?;
             (info, Some(yum))
         }
     };
-    let (md5, sha1, sha256) = digests(path, format).map_err(|e| problem(e.to_string()))?;
+    let (md5, sha1, sha256) = match &whole {
+        Some(bytes) => digests_of(bytes, format),
+        None => digests(path, format).map_err(|e| problem(e.to_string()))?,
+    };
     info.files = Vec::new();
     info.scripts = Vec::new();
     let mut record = Record {

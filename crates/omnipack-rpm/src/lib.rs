@@ -37,7 +37,7 @@ use omnipack_spec::{PackageInfo, PackageSpec};
 
 pub use error::RpmError;
 pub use fields::SUPPORTED_FIELDS;
-pub use read::read_with_metadata;
+pub use read::{read_with_metadata, read_with_metadata_from};
 
 /// The RPM format.
 #[derive(Debug, Clone, Copy, Default)]

@@ -41,14 +41,19 @@ fn read_err(path: &Path) -> impl Fn(std::io::Error) -> RpmError + '_ {
     }
 }
 
-fn read_at(file: &mut fs::File, path: &Path, at: u64, buf: &mut [u8]) -> Result<(), RpmError> {
+fn read_at<R: Read + Seek>(
+    file: &mut R,
+    path: &Path,
+    at: u64,
+    buf: &mut [u8],
+) -> Result<(), RpmError> {
     file.seek(SeekFrom::Start(at)).map_err(read_err(path))?;
     file.read_exact(buf).map_err(read_err(path))
 }
 
 /// Reads a header structure's preamble at `at` and returns where it ends.
-fn header_end(
-    file: &mut fs::File,
+fn header_end<R: Read + Seek>(
+    file: &mut R,
     path: &Path,
     len: u64,
     at: u64,
@@ -80,8 +85,7 @@ fn header_end(
     Ok(end)
 }
 
-fn layout(file: &mut fs::File, path: &Path) -> Result<Layout, RpmError> {
-    let len = file.metadata().map_err(read_err(path))?.len();
+fn layout<R: Read + Seek>(file: &mut R, len: u64, path: &Path) -> Result<Layout, RpmError> {
     let mut magic = [0u8; 4];
     if len >= 4 {
         read_at(file, path, 0, &mut magic)?;
@@ -120,10 +124,22 @@ pub(crate) fn read(path: &Path) -> Result<PackageInfo, RpmError> {
 /// and returns both the [`PackageInfo`] and the parsed headers, for callers
 /// that need more of the header than `PackageInfo` holds (repository indexes).
 pub fn read_with_metadata(path: &Path) -> Result<(PackageInfo, PackageMetadata), RpmError> {
-    let mut file = fs::File::open(path).map_err(read_err(path))?;
-    let layout = layout(&mut file, path)?;
+    let file = fs::File::open(path).map_err(read_err(path))?;
+    let len = file.metadata().map_err(read_err(path))?.len();
+    read_with_metadata_from(&mut BufReader::new(file), len, path)
+}
+
+/// [`read_with_metadata`] from an open reader of the package's `len` bytes
+/// (a file, or the package already in memory: an index scan reads a small
+/// package once, to hash and to parse); `path` names it in errors.
+pub fn read_with_metadata_from<R: std::io::BufRead + Seek>(
+    file: &mut R,
+    len: u64,
+    path: &Path,
+) -> Result<(PackageInfo, PackageMetadata), RpmError> {
+    let layout = layout(file, len, path)?;
     file.rewind().map_err(read_err(path))?;
-    let meta = PackageMetadata::parse(&mut BufReader::new(file)).map_err(corrupt(path))?;
+    let meta = PackageMetadata::parse(file).map_err(corrupt(path))?;
 
     // Header plus payload must all be there (rpm checks the same before installing).
     let len = layout.len;
