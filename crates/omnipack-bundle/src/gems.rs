@@ -9,7 +9,6 @@
 //! admin config's `gem_index` command replaces that when set.
 
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use omnipack_repo::gem::{GemOptions, index_dir};
 
@@ -34,11 +33,13 @@ pub enum GemIndexOutcome {
     },
 }
 
-/// Re-indexes the gem directory `gem_dir` (holding `gems/*.gem`) of `root`.
+/// Re-indexes the gem directory `gem_dir` (holding `gems/*.gem`) of `root`;
+/// `date` (seconds since 1970) heads a new `versions` file.
 pub fn reindex_gem_dir(
     root: &Path,
     gem_dir: &Path,
     config: &AdminConfig,
+    date: u64,
 ) -> Result<GemIndexOutcome, BundleError> {
     if let Some(cmd) = &config.gem_index {
         run_shell(
@@ -49,15 +50,6 @@ pub fn reindex_gem_dir(
         )?;
         return Ok(GemIndexOutcome::Command(cmd.clone()));
     }
-    let date = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0)
-        });
     let opts = GemOptions {
         date,
         ..GemOptions::default()

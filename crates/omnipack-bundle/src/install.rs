@@ -294,7 +294,7 @@ fn post(
     steps.step()?;
     let mut gem = None;
     if j.gems {
-        match reindex_gem_dir(root, &config.gem_dir(root), config) {
+        match reindex_gem_dir(root, &config.gem_dir(root), config, index_date) {
             Ok(g) => gem = Some(g),
             Err(e) => warnings.push(format!(
                 "bundle `{}` is installed, but {}",

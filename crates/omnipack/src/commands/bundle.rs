@@ -26,16 +26,6 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
-/// `SOURCE_DATE_EPOCH`, else now: the date of regenerated indexes.
-fn index_date() -> Result<u64> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(v) => v.trim().parse().with_context(|| {
-            format!("SOURCE_DATE_EPOCH=`{v}` is not a number of seconds since 1970")
-        }),
-        Err(_) => Ok(now()),
-    }
-}
-
 /// Runs a `bundle` subcommand.
 pub fn run(cmd: BundleCommand, quiet: bool) -> Result<()> {
     match cmd {
@@ -117,7 +107,7 @@ fn install(args: BundleInstallArgs, quiet: bool) -> Result<()> {
         dry_run: args.dry_run,
         fail_after,
         now: now(),
-        index_date: index_date()?,
+        index_date: super::repo::date()?,
     };
     let bar = Bar::new(quiet);
     let report = omnipack_bundle::install(&args.sources, &opts, &bar)?;
@@ -208,7 +198,7 @@ fn print_report(r: &InstallReport, to_stdout: bool) {
 
 fn list(args: BundleListArgs, details: bool) -> Result<()> {
     let (_lock, recovered) =
-        omnipack_bundle::open_root(&args.root, false, index_date()?, &NoProgress)?;
+        omnipack_bundle::open_root(&args.root, false, super::repo::date()?, &NoProgress)?;
     if let Some(r) = recovered {
         eprintln!(
             "an interrupted install of bundle `{}` was {}",

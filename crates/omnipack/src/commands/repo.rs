@@ -19,8 +19,9 @@ use crate::cli::{
 };
 use crate::progress::Bar;
 
-/// `SOURCE_DATE_EPOCH`, else now: the Release date and yum revision.
-fn date() -> Result<u64> {
+/// `SOURCE_DATE_EPOCH`, else now: the date of regenerated indexes (apt's
+/// Release date, yum's revision, a gem source's `versions` header).
+pub(crate) fn date() -> Result<u64> {
     match std::env::var("SOURCE_DATE_EPOCH") {
         Ok(v) => v.trim().parse().map_err(|_| {
             anyhow::anyhow!("SOURCE_DATE_EPOCH=`{v}` is not a number of seconds since 1970")

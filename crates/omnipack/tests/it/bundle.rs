@@ -489,18 +489,13 @@ fn three_bundles_install_in_order_and_apt_get_sees_their_packages() {
     // apt-get, with a private configuration, through omnipack serve.
     let s = Served::start(&root, &[]);
     let state = t.path().join("apt");
-    for d in ["lists/partial", "cache/archives/partial"] {
-        fs::create_dir_all(state.join(d)).unwrap();
-    }
-    fs::write(state.join("status"), b"").unwrap();
-    fs::write(
-        state.join("sources.list"),
+    crate::support::apt_state(
+        &state,
         format!(
             "deb [trusted=yes] {u}ubuntu-12.04/extra/deployer/ /\ndeb [trusted=yes] {u}ubuntu-12.04/extra/network/ /\n",
             u = s.url
         ),
-    )
-    .unwrap();
+    );
     let out = apt_get(&state, &["update"], t.path());
     assert!(
         out.status.success(),

@@ -89,15 +89,10 @@ fn files(dir: &Path) -> Vec<String> {
 
 /// apt-get with a private configuration reading `deb [trusted=yes] file://LEAF /`.
 fn apt_versions(state: &Path, leaf: &Path, name: &str) -> String {
-    for d in ["lists/partial", "cache/archives/partial"] {
-        fs::create_dir_all(state.join(d)).unwrap();
-    }
-    fs::write(state.join("status"), b"").unwrap();
-    fs::write(
-        state.join("sources.list"),
+    crate::support::apt_state(
+        state,
         format!("deb [trusted=yes] file://{} /\n", leaf.display()),
-    )
-    .unwrap();
+    );
     let apt = |args: &[&str]| -> Output {
         crate::support::apt_private(args[0], state, &state.join("sources.list"))
             .args(&args[1..])
@@ -352,18 +347,13 @@ fn release_packages_point_apt_and_dnf_at_the_stable_channel() {
     let list = fs::read_to_string(x.join("etc/apt/sources.list.d/acme.list")).unwrap();
     assert!(list.contains("/debian/12/$(ARCH) /"), "{list}");
     let state = t.path().join("apt");
-    for d in ["lists/partial", "cache/archives/partial"] {
-        fs::create_dir_all(state.join(d)).unwrap();
-    }
-    fs::write(state.join("status"), b"").unwrap();
-    fs::write(
-        state.join("sources.list"),
+    crate::support::apt_state(
+        &state,
         list.replace(
             "/usr/share/keyrings/acme-archive-keyring.gpg",
             keyring.to_str().unwrap(),
         ),
-    )
-    .unwrap();
+    );
     let apt = |tool: &str, args: &[&str], cwd: &Path| -> Output {
         crate::support::apt_private(tool, &state, &state.join("sources.list"))
             .args(["-o", "APT::Architecture=amd64"])

@@ -317,19 +317,14 @@ fn apt_get_updates_and_downloads_over_http() {
     let s = Served::start(&root, &[]);
 
     let state = t.path().join("apt");
-    for d in ["lists/partial", "cache/archives/partial"] {
-        fs::create_dir_all(state.join(d)).unwrap();
-    }
-    fs::write(state.join("status"), b"").unwrap();
-    fs::write(
-        state.join("sources.list"),
+    crate::support::apt_state(
+        &state,
         format!(
             "deb [signed-by={}] {}debian/12/all/ /\n",
             keys.join("repo-key.gpg").display(),
             s.url
         ),
-    )
-    .unwrap();
+    );
     let out = apt_get(&state, &["update"], t.path());
     let all = report(&out);
     assert!(out.status.success(), "{all}\nserver:\n{}", s.stderr());

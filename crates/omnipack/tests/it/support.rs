@@ -100,3 +100,13 @@ pub fn apt_private(program: &str, state: &Path, sources_list: &Path) -> Command 
         ]);
     c
 }
+
+/// A fresh private apt state under `state` (lists, cache, an empty status)
+/// whose `sources.list` is `sources`; read it with [`apt_private`].
+pub fn apt_state(state: &Path, sources: impl AsRef<str>) {
+    for d in ["lists/partial", "cache/archives/partial"] {
+        fs_err::create_dir_all(state.join(d)).unwrap();
+    }
+    fs_err::write(state.join("status"), b"").unwrap();
+    fs_err::write(state.join("sources.list"), sources.as_ref()).unwrap();
+}
