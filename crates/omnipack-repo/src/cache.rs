@@ -8,8 +8,14 @@
 //! cache loads several times faster than as JSON) under `$OMNIPACK_CACHE_DIR`, else `$XDG_CACHE_HOME/omnipack`,
 //! else `~/.cache/omnipack`, one file per index root: the repository itself
 //! stays clean. A missing or unreadable cache only means a cold run.
-
+//!
+//! The records are small: an RPM's rendered yum entries live in the
+//! [`crate::spool`] files beside the cache file, not in it, and are read
+//! back only while a document is written. One process at a time uses a
+//! cache (an advisory lock beside it); a second one meanwhile runs without
+//! it, cold, and saves nothing.
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -19,10 +25,11 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest;
 
 use crate::Record;
+use crate::spool::{self, Spool, YumEntries};
 
 /// Bumped when the record layout or the rendering of cached fragments
 /// changes; an older cache is ignored.
-const CACHE_VERSION: u32 = 2;
+const CACHE_VERSION: u32 = 3;
 
 /// A file's identity for cache validity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,27 +64,36 @@ struct Entry {
 /// packages changed.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Chunks {
-    map: HashMap<[u8; 32], Vec<u8>>,
+    /// Key → (CRC-32 of the bytes, bytes).
+    map: HashMap<[u8; 32], (u32, Vec<u8>)>,
     #[serde(skip)]
     used: HashSet<[u8; 32]>,
 }
 
 impl Chunks {
-    /// Whether the chunk is here; either way it is kept for next time.
+    /// Whether the chunk is here, intact (a damaged one is dropped); either
+    /// way it is kept for next time.
     pub fn hit(&mut self, key: &[u8; 32]) -> bool {
         self.used.insert(*key);
-        self.map.contains_key(key)
+        match self.map.get(key) {
+            Some((crc, bytes)) if crc32fast::hash(bytes) == *crc => true,
+            Some(_) => {
+                self.map.remove(key);
+                false
+            }
+            None => false,
+        }
     }
 
     /// A chunk's bytes.
     pub fn get(&self, key: &[u8; 32]) -> Option<&[u8]> {
-        self.map.get(key).map(Vec::as_slice)
+        self.map.get(key).map(|(_, b)| b.as_slice())
     }
 
     /// Stores a chunk (kept for next time).
     pub fn insert(&mut self, key: [u8; 32], bytes: Vec<u8>) {
         self.used.insert(key);
-        self.map.insert(key, bytes);
+        self.map.insert(key, (crc32fast::hash(&bytes), bytes));
     }
 
     /// How many chunks are held.
@@ -97,30 +113,133 @@ impl Chunks {
     }
 }
 
-/// What is stored on disk.
+/// The cache file: [`MAGIC`], the length of the postcard-encoded [`Meta`]
+/// (u64 LE) and the [`Meta`], then one frame per package: the frame's
+/// length (u32 LE), the path's length (u32 LE), the path, and the
+/// postcard-encoded [`Entry`]. Frames are found without decoding them, so a
+/// run decodes only the entries it takes, and entries of directories it did
+/// not scan are saved again as they are.
+const MAGIC: &[u8; 24] = b"omnipack index cache v3\n";
+
+/// Everything in the cache file but the package entries.
 #[derive(Debug, Default, Serialize, Deserialize)]
-struct Stored {
+struct Meta {
     version: u32,
-    entries: HashMap<PathBuf, Entry>,
     /// Per leaf: the metadata files of the latest generations, newest last.
     generations: BTreeMap<PathBuf, Vec<Vec<String>>>,
     chunks: Chunks,
+    /// The spool generation the records' yum entries are in, and its
+    /// files' lengths.
+    spool: Option<(u64, [u64; 3])>,
 }
 
-/// The cache of one index root. Records move out of it while a run uses
-/// them ([`Cache::take`]) and back in when the run is done with them
-/// ([`Cache::give_back`]), so each is held once; what is not given back
-/// (deleted or unreadable packages) is not saved.
-#[derive(Debug, Default)]
+/// Appends one entry's frame to `out`.
+fn put_frame(out: &mut Vec<u8>, path: &Path, entry: &Entry) -> std::io::Result<()> {
+    let at = out.len();
+    let p = path.as_os_str().as_encoded_bytes();
+    out.extend_from_slice(&[0; 4]);
+    out.extend_from_slice(
+        &u32::try_from(p.len())
+            .map_err(std::io::Error::other)?
+            .to_le_bytes(),
+    );
+    out.extend_from_slice(p);
+    let body = postcard::to_extend(entry, std::mem::take(out)).map_err(std::io::Error::other)?;
+    *out = body;
+    let len = u32::try_from(out.len() - at - 4).map_err(std::io::Error::other)?;
+    out[at..at + 4].copy_from_slice(&len.to_le_bytes());
+    Ok(())
+}
+
+/// Splits a frame into its path and its encoded entry.
+fn split_frame(frame: &[u8]) -> Option<(&Path, &[u8])> {
+    let n = u32::from_le_bytes(frame.get(..4)?.try_into().ok()?) as usize;
+    // Unix paths are any bytes.
+    let path = Path::new(
+        <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(frame.get(4..4 + n)?),
+    );
+    Some((path, &frame[4 + n..]))
+}
+
+/// The frames of a cache file after its header: `(path, frame range)`.
+fn frames(buf: &[u8], mut at: usize) -> Option<FrameList> {
+    let mut out = Vec::new();
+    while at < buf.len() {
+        let len = u32::from_le_bytes(buf.get(at..at + 4)?.try_into().ok()?) as usize;
+        let range = at + 4..at + 4 + len;
+        let (path, _) = split_frame(buf.get(range.clone())?)?;
+        out.push((path.to_path_buf(), range.clone()));
+        at = range.end;
+    }
+    Some(out)
+}
+
+/// The cache of one index root. A run takes records out of it
+/// ([`Cache::take`], decoding only those) and gives them back when done
+/// ([`Cache::give_back`], encoding them at once), so no record is held twice;
+/// what is not given back (deleted or unreadable packages) is not saved.
+#[derive(Debug)]
 pub struct Cache {
-    old: HashMap<PathBuf, Entry>,
-    kept: HashMap<PathBuf, Entry>,
-    stamps: HashMap<PathBuf, Stamp>,
+    /// The cache file as read (its frames are decoded on demand).
+    old_buf: Vec<u8>,
+    /// Path → frame in `old_buf`, for the entries not taken yet (keyed by
+    /// the path's bytes: hashing a `Path` walks its components).
+    old: HashMap<OsString, std::ops::Range<usize>>,
+    /// Frames of the records given back this run.
+    kept: Vec<u8>,
+    /// Per record taken or read this run: its stamp, and where its
+    /// frame was in `old_buf` if it came from the cache.
+    stamps: HashMap<OsString, Taken>,
+    /// Spool bytes the frames in `kept` refer to.
+    kept_live: u64,
     scanned: HashSet<PathBuf>,
     generations: BTreeMap<PathBuf, Vec<Vec<String>>>,
     /// Compressed yum chunks.
     pub chunks: Chunks,
+    /// Where spooled yum entries are (none when the cache directory cannot
+    /// be written: entries then stay in memory).
+    spool: Option<Spool>,
+    /// Held while this cache is in use; `None` when another process holds
+    /// it (this run is then cold and saves nothing) or there is no cache
+    /// directory.
+    lock: Option<fs::File>,
+    /// Whether [`Cache::save`] writes anything.
+    saving: bool,
     file: PathBuf,
+}
+
+/// A record out of the cache for this run.
+#[derive(Debug, Clone)]
+struct Taken {
+    stamp: Stamp,
+    /// Its frame in `old_buf` (taken from the cache, not read).
+    frame: Option<std::ops::Range<usize>>,
+    /// Spool bytes it refers to.
+    live: u64,
+}
+
+/// Spool bytes a record refers to.
+fn live_of(r: &Record) -> u64 {
+    match &r.yum {
+        Some(YumEntries::Spooled(s)) => s.len.iter().map(|&l| u64::from(l)).sum(),
+        _ => 0,
+    }
+}
+
+/// Each frame's path and where the frame is.
+type FrameList = Vec<(PathBuf, std::ops::Range<usize>)>;
+
+/// Reads a cache file: its [`Meta`] and where its frames are.
+fn read_file(file: &Path) -> Option<(Vec<u8>, Meta, FrameList)> {
+    let buf = fs::read(file).ok()?;
+    let rest = buf.strip_prefix(MAGIC.as_slice())?;
+    let n = u64::from_le_bytes(rest.get(..8)?.try_into().ok()?) as usize;
+    let meta: Meta = postcard::from_bytes(rest.get(8..8 + n)?).ok()?;
+    if meta.version != CACHE_VERSION {
+        return None;
+    }
+    let frames = frames(&buf, MAGIC.len() + 8 + n)?;
+    Some((buf, meta, frames))
 }
 
 /// The default cache directory (see the module documentation).
@@ -140,37 +259,147 @@ impl Cache {
     /// Loads the cache for the index root `root` from `dir` (default: see
     /// the module documentation); empty if none or unreadable.
     pub fn load(root: &Path, dir: Option<&Path>) -> Cache {
+        Cache::open(root, dir, true)
+    }
+
+    /// An empty cache for `root` that replaces the stored one when saved:
+    /// for a rebuild after the stored one turned out damaged.
+    pub fn cold(root: &Path, dir: Option<&Path>) -> Cache {
+        Cache::open(root, dir, false)
+    }
+
+    fn open(root: &Path, dir: Option<&Path>, read: bool) -> Cache {
         let abs = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
         let key = hex::encode(sha2::Sha256::digest(abs.to_string_lossy().as_bytes()));
-        let file = dir
-            .map(Path::to_path_buf)
-            .unwrap_or_else(cache_dir)
-            .join(format!("index-{}.bin", &key[..16]));
-        let stored = fs::read(&file)
-            .ok()
-            .and_then(|b| postcard::from_bytes::<Stored>(&b).ok())
-            .filter(|c| c.version == CACHE_VERSION)
-            .unwrap_or_default();
-        Cache {
-            old: stored.entries,
-            kept: HashMap::new(),
+        let dir = dir.map(Path::to_path_buf).unwrap_or_else(cache_dir);
+        let file = dir.join(format!("index-{}.bin", &key[..16]));
+        let mut cache = Cache {
+            old_buf: Vec::new(),
+            old: HashMap::new(),
+            kept: Vec::new(),
             stamps: HashMap::new(),
+            kept_live: 0,
             scanned: HashSet::new(),
-            generations: stored.generations,
-            chunks: stored.chunks,
+            generations: BTreeMap::new(),
+            chunks: Chunks::default(),
+            spool: None,
+            lock: None,
+            saving: true,
             file,
+        };
+        let lock = fs::create_dir_all(&dir).and_then(|()| {
+            fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(cache.file.with_extension("lock"))
+        });
+        match lock.map(|f| f.file().try_lock().map(|()| f)) {
+            Ok(Ok(f)) => cache.lock = Some(f),
+            // Another process is using this cache: run cold beside it.
+            Ok(Err(std::fs::TryLockError::WouldBlock)) => {
+                cache.saving = false;
+                return cache;
+            }
+            // No lockable cache directory: no spool either, and saving will
+            // most likely fail too (which only costs speed).
+            _ => return cache,
+        }
+        let stored = read.then(|| read_file(&cache.file)).flatten();
+        if let Some((buf, meta, frames)) = stored {
+            let spool = match meta.spool {
+                Some((id, lens)) => Spool::open(&cache.file, id, lens).ok().map(Some),
+                None => Some(None),
+            };
+            // Without its spool the file's yum entries are useless: cold.
+            if let Some(spool) = spool {
+                cache.old_buf = buf;
+                cache.old = frames
+                    .into_iter()
+                    .map(|(p, r)| (p.into_os_string(), r))
+                    .collect();
+                cache.generations = meta.generations;
+                cache.chunks = meta.chunks;
+                cache.spool = spool;
+            }
+        }
+        if cache.spool.is_none() {
+            cache.spool = Spool::create(&cache.file, rand::random()).ok();
+        }
+        cache
+    }
+
+    /// The spool the cached yum entries are in, if any.
+    pub fn spool(&self) -> Option<&Spool> {
+        self.spool.as_ref()
+    }
+
+    /// The compressed chunks and the spool, together (for the yum writer).
+    pub fn chunks_and_spool(&mut self) -> (&mut Chunks, Option<&Spool>) {
+        (&mut self.chunks, self.spool.as_ref())
+    }
+
+    /// Moves the rendered yum entries of `records` into the spool (one
+    /// write per kind), leaving them in memory if that fails.
+    pub fn spool_records(&mut self, records: &mut [Record]) {
+        let Some(spool) = self.spool.as_mut() else {
+            return;
+        };
+        let idx: Vec<usize> = (0..records.len())
+            .filter(|&i| matches!(records[i].yum, Some(YumEntries::Rendered(_))))
+            .collect();
+        let xs: Vec<&crate::yum::YumXml> = idx
+            .iter()
+            .filter_map(|&i| match &records[i].yum {
+                Some(YumEntries::Rendered(x)) => Some(&**x),
+                _ => None,
+            })
+            .collect();
+        if let Ok(refs) = spool.append(&xs) {
+            for (i, r) in idx.into_iter().zip(refs) {
+                records[i].yum = Some(YumEntries::Spooled(r));
+            }
         }
     }
 
     /// Takes the record for `path` out of the cache if its stamp and its
     /// path relative to the index root are unchanged.
     pub fn take(&mut self, path: &Path, stamp: Stamp, rel: &str) -> Option<Record> {
-        let e = self.old.remove(path)?;
-        if e.stamp != stamp || e.record.rel != rel {
-            return None;
+        self.take_many(&[(path, stamp, rel)]).pop().flatten()
+    }
+
+    /// [`Cache::take`] for many packages, decoding on all cores.
+    pub fn take_many(&mut self, wanted: &[(&Path, Stamp, &str)]) -> Vec<Option<Record>> {
+        use rayon::prelude::*;
+        let frames: Vec<Option<std::ops::Range<usize>>> = wanted
+            .iter()
+            .map(|(p, _, _)| self.old.remove(p.as_os_str()))
+            .collect();
+        let buf = &self.old_buf;
+        let no_spool = self.spool.is_none();
+        let decoded: Vec<Option<Record>> = wanted
+            .par_iter()
+            .zip(&frames)
+            .map(|(&(_, stamp, rel), frame)| {
+                let (_, body) = split_frame(&buf[frame.clone()?])?;
+                let e: Entry = postcard::from_bytes(body).ok()?;
+                let spooled = matches!(e.record.yum, Some(YumEntries::Spooled(_)));
+                // A spooled entry without a spool (it could not be opened) is no use.
+                (e.stamp == stamp && e.record.rel == rel && !(spooled && no_spool))
+                    .then_some(e.record)
+            })
+            .collect();
+        for ((r, frame), &(path, stamp, _)) in decoded.iter().zip(frames).zip(wanted) {
+            if let Some(r) = r {
+                let taken = Taken {
+                    stamp,
+                    frame,
+                    live: live_of(r),
+                };
+                self.stamps.insert(path.as_os_str().to_owned(), taken);
+            }
         }
-        self.stamps.insert(path.to_path_buf(), stamp);
-        Some(e.record)
+        decoded
     }
 
     /// Notes that the packages of `dir` were scanned this run: at
@@ -182,15 +411,41 @@ impl Cache {
 
     /// Notes the stamp of a package read this run (for [`Cache::give_back`]).
     pub fn stamp(&mut self, path: &Path, stamp: Stamp) {
-        self.stamps.insert(path.to_path_buf(), stamp);
+        let taken = Taken {
+            stamp,
+            frame: None,
+            live: 0,
+        };
+        self.stamps.insert(path.as_os_str().to_owned(), taken);
     }
 
-    /// Keeps records for next time (those taken or stamped this run).
+    /// Keeps records for next time (those taken or stamped this run),
+    /// encoded at once: the records themselves are dropped. A record taken
+    /// from the cache is kept as it was stored (records are not changed
+    /// while a run uses them), without encoding it again.
     pub fn give_back(&mut self, records: impl IntoIterator<Item = Record>) {
         for record in records {
-            if let Some(&stamp) = self.stamps.get(&record.path) {
-                self.kept
-                    .insert(record.path.clone(), Entry { stamp, record });
+            let Some(taken) = self.stamps.remove(record.path.as_os_str()) else {
+                continue;
+            };
+            match taken.frame {
+                Some(frame) => {
+                    self.kept
+                        .extend_from_slice(&(frame.len() as u32).to_le_bytes());
+                    self.kept.extend_from_slice(&self.old_buf[frame]);
+                    self.kept_live += taken.live;
+                }
+                None => {
+                    self.kept_live += live_of(&record);
+                    let path = record.path.clone();
+                    let entry = Entry {
+                        stamp: taken.stamp,
+                        record,
+                    };
+                    if put_frame(&mut self.kept, &path, &entry).is_err() {
+                        self.saving = false;
+                    }
+                }
             }
         }
     }
@@ -215,35 +470,262 @@ impl Cache {
     /// Writes the records given back, the generations and the chunks used
     /// this run (under a temporary name, then renamed: a reader sees the old
     /// cache or the new one; a damaged one only means a cold run, so it is
-    /// not synced). Errors are returned for the caller to report.
+    /// not synced). When less than half of the spool is still referenced,
+    /// the referenced entries move to a new, compact spool generation first.
+    /// Errors are returned for the caller to report.
     pub fn save(mut self) -> std::io::Result<()> {
+        if !self.saving {
+            return Ok(());
+        }
         let dir = self
             .file
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
         fs::create_dir_all(&dir)?;
-        for (path, entry) in std::mem::take(&mut self.old) {
+        // Entries of directories not scanned this run stay as they were.
+        let mut frames = std::mem::take(&mut self.kept);
+        let mut old: Vec<(PathBuf, std::ops::Range<usize>)> =
+            self.old.drain().map(|(p, r)| (p.into(), r)).collect();
+        old.sort_by_key(|a| a.1.start);
+        let mut live = self.kept_live;
+        for (path, range) in old {
             let scanned = path.parent().is_some_and(|d| self.scanned.contains(d));
             if !scanned {
-                self.kept.entry(path).or_insert(entry);
+                if let Some(e) = split_frame(&self.old_buf[range.clone()])
+                    .and_then(|(_, b)| postcard::from_bytes::<Entry>(b).ok())
+                {
+                    live += live_of(&e.record);
+                }
+                frames.extend_from_slice(&(range.len() as u32).to_le_bytes());
+                frames.extend_from_slice(&self.old_buf[range]);
             }
         }
+        self.old_buf = Vec::new();
         self.chunks.prune();
-        let stored = Stored {
+        let frames = self.compact(frames, live);
+        let meta = Meta {
             version: CACHE_VERSION,
-            entries: std::mem::take(&mut self.kept),
             generations: std::mem::take(&mut self.generations),
             chunks: std::mem::take(&mut self.chunks),
+            spool: self.spool.as_ref().map(|s| (s.gen_id, s.lens())),
         };
-        let tmp = tempfile::Builder::new()
+        let meta = postcard::to_stdvec(&meta).map_err(std::io::Error::other)?;
+        let mut tmp = tempfile::Builder::new()
             .prefix(".index-")
             .tempfile_in(&dir)?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp);
-        postcard::to_io(&stored, &mut w).map_err(std::io::Error::other)?;
-        w.flush()?;
-        let tmp = w.into_inner().map_err(|e| e.into_error())?;
+        tmp.write_all(MAGIC)?;
+        tmp.write_all(&(meta.len() as u64).to_le_bytes())?;
+        tmp.write_all(&meta)?;
+        tmp.write_all(&frames)?;
         tmp.persist(&self.file).map_err(|e| e.error)?;
+        self.remove_other_generations(&dir);
         Ok(())
+    }
+
+    /// When less than half of the spool is still referenced by `frames`
+    /// (`live` bytes of it),
+    /// moves the referenced entries to a new spool generation, in frame
+    /// order, and returns the frames pointing there; on any failure the old
+    /// spool and frames stay.
+    fn compact(&mut self, frames: Vec<u8>, live: u64) -> Vec<u8> {
+        let Some(old) = self.spool.as_ref() else {
+            return frames;
+        };
+        let total: u64 = old.lens().iter().sum();
+        if total <= 2 * live + (1 << 20) {
+            return frames;
+        }
+        let list = self::frames(&frames, 0).unwrap_or_default();
+        let entry = |r: &std::ops::Range<usize>| {
+            split_frame(&frames[r.clone()]).and_then(|(_, b)| postcard::from_bytes::<Entry>(b).ok())
+        };
+        let spooled = |e: &Entry| match e.record.yum {
+            Some(YumEntries::Spooled(r)) => Some(r),
+            _ => None,
+        };
+        let Ok(mut new) = Spool::create(&self.file, rand::random()) else {
+            return frames;
+        };
+        let mut out = Vec::with_capacity(frames.len());
+        for (path, r) in &list {
+            let Some(mut e) = entry(r) else {
+                continue;
+            };
+            if let Some(s) = spooled(&e) {
+                match new.copy_from(old, &s) {
+                    Ok(n) => e.record.yum = Some(YumEntries::Spooled(n)),
+                    Err(_) => {
+                        for f in new.file_paths() {
+                            let _ = fs::remove_file(f);
+                        }
+                        return frames;
+                    }
+                }
+            }
+            if put_frame(&mut out, path, &e).is_err() {
+                return frames;
+            }
+        }
+        self.spool = Some(new);
+        out
+    }
+
+    /// Deletes spool files of this cache's other generations (superseded,
+    /// or left by a run that stopped).
+    fn remove_other_generations(&self, dir: &Path) {
+        let Some(stem) = self
+            .file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+        else {
+            return;
+        };
+        let current = self.spool.as_ref().map(|s| s.file_paths().clone());
+        let Ok(list) = fs::read_dir(dir) else {
+            return;
+        };
+        for e in list.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let ours = name
+                .strip_prefix(&stem)
+                .and_then(|r| r.strip_prefix('-'))
+                .and_then(|r| r.rsplit_once('.'))
+                .is_some_and(|(gen_id, kind)| gen_id.len() == 16 && spool::KINDS.contains(&kind));
+            let path = e.path();
+            if ours && !current.as_ref().is_some_and(|c| c.contains(&path)) {
+                let _ = fs::remove_file(path);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spool::read_kind;
+    use crate::yum::YumXml;
+
+    fn record(dir: &Path, i: usize) -> (Record, Stamp) {
+        let path = dir.join(format!("p{i}.rpm"));
+        let text = |k: &str| format!("<{k}{i}>{}</{k}{i}>\n", "x".repeat(200_000));
+        let record = Record {
+            path,
+            rel: format!("p{i}.rpm"),
+            size: 1,
+            mtime: 1,
+            md5: String::new(),
+            sha1: String::new(),
+            sha256: format!("{i:064}"),
+            sha512: String::new(),
+            info: omnipack_spec::PackageInfo {
+                format: omnipack_spec::Format::Rpm,
+                name: format!("p{i}"),
+                version: "1".into(),
+                release: "1".into(),
+                epoch: None,
+                arch: "noarch".into(),
+                summary: String::new(),
+                description: String::new(),
+                fields: Vec::new(),
+                depends: Vec::new(),
+                provides: Vec::new(),
+                conflicts: Vec::new(),
+                installed_size: 0,
+                scripts: Vec::new(),
+                files: Vec::new(),
+            },
+            yum: Some(
+                YumXml {
+                    primary: text("p"),
+                    filelists: text("f"),
+                    other: text("o"),
+                }
+                .into(),
+            ),
+        };
+        let stamp = Stamp {
+            size: 1,
+            mtime_ns: i as i128,
+            ino: i as u64,
+        };
+        (record, stamp)
+    }
+
+    /// Records come back from a saved cache with their spooled entries; when
+    /// most entries went, the spool is compacted to the ones left.
+    #[test]
+    fn entries_survive_saves_and_the_spool_is_compacted() {
+        let t = tempfile::tempdir().unwrap();
+        let (root, dir) = (t.path().join("root"), t.path().join("cache"));
+        fs::create_dir_all(&root).unwrap();
+        let mut cache = Cache::load(&root, Some(&dir));
+        cache.scanned(&root);
+        let mut records = Vec::new();
+        for i in 0..10 {
+            let (r, s) = record(&root, i);
+            cache.stamp(&r.path, s);
+            records.push(r);
+        }
+        cache.spool_records(&mut records);
+        assert!(
+            records
+                .iter()
+                .all(|r| matches!(r.yum, Some(YumEntries::Spooled(_))))
+        );
+        cache.give_back(records);
+        cache.save().unwrap();
+        let spool_files = || {
+            let mut v: Vec<String> = fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".primary"))
+                .collect();
+            v.sort();
+            v
+        };
+        let first = spool_files();
+        assert_eq!(first.len(), 1);
+
+        // Two of ten packages are left: the spool shrinks to them.
+        let mut cache = Cache::load(&root, Some(&dir));
+        cache.scanned(&root);
+        let wanted: Vec<(Record, Stamp)> = [3, 7].map(|i| record(&root, i)).into();
+        let keys: Vec<(&Path, Stamp, &str)> = wanted
+            .iter()
+            .map(|(r, s)| (r.path.as_path(), *s, r.rel.as_str()))
+            .collect();
+        let taken: Vec<Record> = cache.take_many(&keys).into_iter().flatten().collect();
+        assert_eq!(taken.len(), 2);
+        let mut text = Vec::new();
+        let entries: Vec<&YumEntries> = taken.iter().map(|r| r.yum.as_ref().unwrap()).collect();
+        read_kind(cache.spool(), 1, &entries, &mut text).unwrap();
+        assert!(text.starts_with(b"<f3>") && text.ends_with(b"</f7>\n"));
+        cache.give_back(taken);
+        cache.save().unwrap();
+        let second = spool_files();
+        assert_eq!(second.len(), 1);
+        assert_ne!(first, second, "a new generation");
+        let len = fs::metadata(dir.join(&second[0])).unwrap().len();
+        assert!(len < 500_000, "{len} bytes left");
+
+        let mut cache = Cache::load(&root, Some(&dir));
+        let (r, s) = record(&root, 7);
+        let back = cache.take(&r.path, s, &r.rel).expect("still cached");
+        let mut text = Vec::new();
+        read_kind(cache.spool(), 2, &[back.yum.as_ref().unwrap()], &mut text).unwrap();
+        assert_eq!(
+            text,
+            r.yum
+                .map(|y| match y {
+                    YumEntries::Rendered(x) => x.other.into_bytes(),
+                    YumEntries::Spooled(_) => unreachable!(),
+                })
+                .unwrap()
+        );
+        // A changed stamp is a miss.
+        let (r, mut s) = record(&root, 3);
+        s.ino += 1;
+        assert!(cache.take(&r.path, s, &r.rel).is_none());
     }
 }

@@ -16,10 +16,14 @@ use omnipack_spec::Format;
 
 use crate::apt::{AptOptions, Dists, write_dists, write_flat};
 use crate::cache::Cache;
-use crate::scan::{LeafScan, Problem, drop_conflicts, find_leaves, scan_dir, scan_leaf};
+use crate::scan::{
+    LeafScan, Problem, drop_conflicts, find_leaves, find_leaves_and_gem_sources, scan_dir,
+    scan_leaf,
+};
 use crate::sign::Signer;
+use crate::spool::SpoolError;
 use crate::yum::{self, YumOptions};
-use crate::{RepoError, Staging};
+use crate::{Record, RepoError, Staging};
 
 /// Which indexes to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,8 +131,27 @@ pub fn index(
 }
 
 /// [`index`] with a cache already loaded for `root` (by a channel operation
-/// that read the same leaves); saves it.
+/// that read the same leaves); saves it. If the cache turns out damaged
+/// (a spooled entry fails its CRC; the leaf concerned had nothing renamed
+/// into place yet), everything is indexed again without it.
 pub fn index_with(
+    root: &Path,
+    opts: &IndexOptions,
+    progress: &dyn Progress,
+    cache: Cache,
+) -> Result<IndexReport, RepoError> {
+    match index_once(root, opts, progress, cache) {
+        Err(RepoError::Yum(crate::yum::YumError::Spool(SpoolError::Damaged(_)))) => index_once(
+            root,
+            opts,
+            progress,
+            Cache::cold(root, opts.cache_dir.as_deref()),
+        ),
+        r => r,
+    }
+}
+
+fn index_once(
     root: &Path,
     opts: &IndexOptions,
     progress: &dyn Progress,
@@ -143,17 +166,17 @@ pub fn index_with(
     if let Layout::Dists(dists) = &opts.layout {
         return index_dists(root, dists, opts, progress, cache);
     }
-    let gem_sources = match (opts.kind, &opts.leaves) {
-        (IndexKind::Gem, _) if crate::gem::is_source(root) || root.join("gems").is_dir() => {
-            vec![root.to_path_buf()]
+    let (leaves, gem_sources) = match (&opts.leaves, opts.kind) {
+        (_, IndexKind::Gem) if crate::gem::is_source(root) || root.join("gems").is_dir() => {
+            (Vec::new(), vec![root.to_path_buf()])
         }
-        (IndexKind::Gem | IndexKind::Auto, None) => crate::gem::find_sources(root),
-        _ => Vec::new(),
-    };
-    let leaves = match (&opts.leaves, opts.kind) {
-        (_, IndexKind::Gem) => Vec::new(),
-        (Some(only), _) => only.iter().filter(|l| l.is_dir()).cloned().collect(),
-        (None, _) => find_leaves(root)?,
+        (_, IndexKind::Gem) => (Vec::new(), crate::gem::find_sources(root)),
+        (Some(only), _) => (
+            only.iter().filter(|l| l.is_dir()).cloned().collect(),
+            Vec::new(),
+        ),
+        (None, IndexKind::Auto) => find_leaves_and_gem_sources(root)?,
+        (None, _) => (find_leaves(root)?, Vec::new()),
     };
     if leaves.is_empty() && gem_sources.is_empty() && opts.leaves.is_none() {
         return Err(RepoError::Empty(root.to_path_buf()));
@@ -180,10 +203,7 @@ pub fn index_with(
     }
     for (leaf, scan) in scans {
         // Moved, not cloned: a leaf of 10 000 packages is held once.
-        let (debs, rpms): (Vec<_>, Vec<_>) = scan
-            .records
-            .into_iter()
-            .partition(|r| r.info.format == Format::Deb);
+        let (debs, rpms) = by_format(scan.records);
         let mut staging = Staging::new(&leaf);
         // A leaf whose last package of a kind went keeps an (empty) index of
         // that kind, so clients stop seeing the packages that went.
@@ -197,12 +217,14 @@ pub fn index_with(
             write_flat(&debs, &opts.apt, opts.signer.as_ref(), &mut staging)?;
         }
         if rpm {
+            let (chunks, spool) = cache.chunks_and_spool();
             yum::write_cached(
                 &rpms,
                 &opts.yum,
                 opts.signer.as_ref(),
                 &mut staging,
-                &mut cache.chunks,
+                chunks,
+                spool,
             )?;
         }
         let written = staging.commit()?;
@@ -229,6 +251,19 @@ pub fn index_with(
     // failure to save only costs speed next time.
     let _ = cache.save();
     Ok(report)
+}
+
+/// Splits records into .deb and .rpm, without a copy when a leaf holds
+/// one kind (the usual case).
+fn by_format(records: Vec<Record>) -> (Vec<Record>, Vec<Record>) {
+    let is_deb = |r: &Record| r.info.format == Format::Deb;
+    if records.iter().all(is_deb) {
+        (records, Vec::new())
+    } else if !records.iter().any(is_deb) {
+        (Vec::new(), records)
+    } else {
+        records.into_iter().partition(is_deb)
+    }
 }
 
 /// With `--strict`: fails, before anything is written, on the first problem.

@@ -10,6 +10,8 @@
 //!   last, so a crash leaves the previous complete index or the new one.
 //! * [`gem`] indexes a RubyGems source (`gems/*.gem` → compact and legacy
 //!   indexes), for `gem install` and Bundler.
+//! * [`spool`] keeps the rendered yum entries of cached packages on disk, so
+//!   a run holds small records only.
 //! * [`sign`] signs with OpenPGP keys (the `pgp` crate, as the `rpm` crate uses).
 
 pub mod apt;
@@ -23,6 +25,7 @@ pub mod release;
 pub mod rpmsign;
 pub mod scan;
 pub mod sign;
+pub mod spool;
 pub mod yum;
 
 pub use atomic::Staging;

@@ -27,13 +27,15 @@ pub struct Record {
     /// Hex SHA-512 (not computed by the scan: no index uses it per package).
     pub sha512: String,
     /// Metadata (for .deb: every control field in `info.fields`). The file
-    /// list and scripts are dropped after reading: no index needs them.
+    /// list and scripts are dropped after reading: no index needs them; for
+    /// an .rpm so are its fields, description and relations, which its
+    /// [`Record::yum`] entries carry.
     pub info: PackageInfo,
-    /// For .rpm: its rendered entries in the yum metadata.
-    pub yum: Option<crate::yum::YumXml>,
+    /// For .rpm: its rendered entries in the yum metadata (in memory, or in
+    /// the cache's [`crate::spool`]).
+    pub yum: Option<crate::spool::YumEntries>,
 }
 
-use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
@@ -78,10 +80,24 @@ fn is_package(p: &Path) -> Option<Format> {
 /// files: one flat repository, or each `<dist>/<version>/<arch>/` of a tree.
 /// Hidden directories, `repodata` and `by-hash` are skipped.
 pub fn find_leaves(root: &Path) -> Result<Vec<PathBuf>, crate::RepoError> {
+    Ok(walk(root, false)?.0)
+}
+
+/// [`find_leaves`], and in the same walk every gem source under `root`
+/// (see [`crate::gem::find_sources`]).
+pub fn find_leaves_and_gem_sources(
+    root: &Path,
+) -> Result<(Vec<PathBuf>, Vec<PathBuf>), crate::RepoError> {
+    walk(root, true)
+}
+
+fn walk(root: &Path, gems: bool) -> Result<(Vec<PathBuf>, Vec<PathBuf>), crate::RepoError> {
     let mut leaves = Vec::new();
+    let mut gem_dirs = Vec::new();
+    // Unsorted (sorting a directory of 10 000 packages by name costs more
+    // than the walk): the results are sorted at the end.
     let walker = walkdir::WalkDir::new(root)
         .follow_links(false)
-        .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
             let name = e.file_name().to_string_lossy();
@@ -95,17 +111,27 @@ pub fn find_leaves(root: &Path) -> Result<Vec<PathBuf>, crate::RepoError> {
                 .unwrap_or_else(|| root.to_path_buf()),
             reason: format!("cannot read: {e}"),
         })?;
-        if entry.file_type().is_file()
+        let ft = entry.file_type();
+        if ft.is_file()
             && is_package(entry.path()).is_some()
             && let Some(parent) = entry.path().parent()
             && leaves.last().map(|l: &PathBuf| l.as_path()) != Some(parent)
         {
             leaves.push(parent.to_path_buf());
+        } else if gems
+            && ft.is_dir()
+            && entry.file_name() == "gems"
+            && let Some(parent) = entry.path().parent()
+        {
+            gem_dirs.push(parent.to_path_buf());
         }
     }
     leaves.sort();
     leaves.dedup();
-    Ok(leaves)
+    gem_dirs.retain(|d| crate::gem::is_source(d));
+    gem_dirs.sort();
+    gem_dirs.dedup();
+    Ok((leaves, gem_dirs))
 }
 
 /// The digests a format's index needs, in one read: MD5, SHA-1 and SHA-256
@@ -136,6 +162,9 @@ fn digests(path: &Path, format: Format) -> std::io::Result<(String, String, Stri
     };
     Ok((m, s1, hex::encode(sha256.finalize())))
 }
+
+/// Packages read in parallel before their yum entries go to the spool.
+const READ_BATCH: usize = 512;
 
 /// Packages up to this size are read into memory whole, once.
 const WHOLE_READ_MAX: u64 = 8 << 20;
@@ -214,6 +243,15 @@ fn read_record(path: &Path, rel: String, stamp: Stamp, mtime: i64) -> Result<Rec
     };
     info.files = Vec::new();
     info.scripts = Vec::new();
+    if format == Format::Rpm {
+        // Its yum entries carry everything else an index needs: the record
+        // keeps what identifies the package (and what `repo list` shows).
+        info.fields = Vec::new();
+        info.description = String::new();
+        info.depends = Vec::new();
+        info.provides = Vec::new();
+        info.conflicts = Vec::new();
+    }
     let mut record = Record {
         path: path.to_path_buf(),
         rel,
@@ -226,7 +264,7 @@ fn read_record(path: &Path, rel: String, stamp: Stamp, mtime: i64) -> Result<Rec
         info,
         yum: None,
     };
-    record.yum = yum.map(|y| crate::yum::render_package(&record, &y));
+    record.yum = yum.map(|y| crate::yum::render_package(&record, &y).into());
     Ok(record)
 }
 
@@ -264,24 +302,47 @@ pub fn scan_leaf(leaf: &Path, cache: &mut Cache) -> Result<LeafScan, crate::Repo
 /// conflict check, which the caller runs over everything it gathered.
 pub fn scan_dir(dir: &Path, base: &Path, cache: &mut Cache) -> Result<LeafScan, crate::RepoError> {
     cache.scanned(dir);
-    let mut files = Vec::new();
+    let mut entries = Vec::new();
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
-        let path = entry.path();
-        if is_package(&path).is_none() {
-            continue;
+        if is_package(Path::new(&entry.file_name())).is_some() {
+            entries.push(entry);
         }
-        let meta = fs::metadata(&path)?;
+    }
+    // Stat on all cores (it is most of a warm run), relative to the open
+    // directory; a symlink is followed, as `fs::metadata` does.
+    let stats: Vec<std::io::Result<std::fs::Metadata>> = entries
+        .par_iter()
+        .map(|e| match e.file_type()?.is_symlink() {
+            true => fs::metadata(e.path()),
+            false => e.metadata(),
+        })
+        .collect();
+    // `rel` is relative to `base`: the file name in a flat leaf.
+    let prefix = match dir.strip_prefix(base) {
+        Ok(p) if p.as_os_str().is_empty() => String::new(),
+        Ok(p) => {
+            let mut p = p
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            p.push('/');
+            p
+        }
+        Err(_) => format!("{}/", dir.display()),
+    };
+    let mut files = Vec::with_capacity(entries.len());
+    for (entry, meta) in entries.into_iter().zip(stats) {
+        let path = entry.path();
+        let meta = meta.map_err(|e| crate::RepoError::Package {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
         if !meta.is_file() {
             continue;
         }
-        let rel = path
-            .strip_prefix(base)
-            .unwrap_or(&path)
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
+        let rel = format!("{prefix}{}", entry.file_name().to_string_lossy());
         files.push((
             path,
             rel,
@@ -293,31 +354,46 @@ pub fn scan_dir(dir: &Path, base: &Path, cache: &mut Cache) -> Result<LeafScan, 
 
     let mut scan = LeafScan::default();
     let mut fresh = Vec::new();
-    let mut records = Vec::new();
-    for (path, rel, stamp, mtime) in files {
-        match cache.take(&path, stamp, &rel) {
+    let mut records = Vec::with_capacity(files.len());
+    let wanted: Vec<(&Path, Stamp, &str)> = files
+        .iter()
+        .map(|(p, rel, stamp, _)| (p.as_path(), *stamp, rel.as_str()))
+        .collect();
+    let taken = cache.take_many(&wanted);
+    drop(wanted);
+    for (file, r) in files.into_iter().zip(taken) {
+        match r {
             Some(r) => {
                 scan.cached += 1;
                 records.push(r);
             }
-            None => fresh.push((path, rel, stamp, mtime)),
+            None => fresh.push(file),
         }
     }
-    let read: Vec<(Stamp, Result<Record, Problem>)> = fresh
-        .into_par_iter()
-        .map(|(path, rel, stamp, mtime)| (stamp, read_record(&path, rel, stamp, mtime)))
-        .collect();
-    scan.read = read.len();
-    for (stamp, r) in read {
-        match r {
-            Ok(record) => {
-                cache.stamp(&record.path, stamp);
-                records.push(record);
+    scan.read = fresh.len();
+    // Read on all cores in batches, each batch's yum entries then going to
+    // the cache's spool, so a cold leaf of any size holds small records.
+    for batch in fresh.chunks(READ_BATCH) {
+        let read: Vec<(Stamp, Result<Record, Problem>)> = batch
+            .par_iter()
+            .map(|(path, rel, stamp, mtime)| {
+                (*stamp, read_record(path, rel.clone(), *stamp, *mtime))
+            })
+            .collect();
+        let start = records.len();
+        for (stamp, r) in read {
+            match r {
+                Ok(record) => {
+                    cache.stamp(&record.path, stamp);
+                    records.push(record);
+                }
+                Err(p) => scan.problems.push(p),
             }
-            Err(p) => scan.problems.push(p),
         }
+        cache.spool_records(&mut records[start..]);
     }
-    records.sort_by(|a, b| a.rel.cmp(&b.rel));
+    // In place: a stable sort would copy every record (`rel` is unique here).
+    records.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
     scan.records = records;
     Ok(scan)
 }
@@ -327,17 +403,33 @@ pub fn scan_dir(dir: &Path, base: &Path, cache: &mut Cache) -> Result<LeafScan, 
 pub fn drop_conflicts(records: Vec<Record>, problems: &mut Vec<Problem>) -> Vec<Record> {
     // Two different files for one name + version + arch: which one a client
     // would get is undefined, so neither is indexed.
-    let mut by_nva: BTreeMap<(String, String, String, &str), Vec<usize>> = BTreeMap::new();
+    type Nva<'r> = (&'r str, u32, &'r str, &'r str, &'r str, &'static str);
+    let mut by_nva: std::collections::HashMap<Nva<'_>, Vec<usize>> =
+        std::collections::HashMap::with_capacity(records.len());
     for (i, r) in records.iter().enumerate() {
         let i_ = &r.info;
-        let v = format!("{}:{}-{}", i_.epoch.unwrap_or(0), i_.version, i_.release);
         by_nva
-            .entry((i_.name.clone(), v, i_.arch.clone(), i_.format.as_str()))
+            .entry((
+                &i_.name,
+                i_.epoch.unwrap_or(0),
+                &i_.version,
+                &i_.release,
+                &i_.arch,
+                i_.format.as_str(),
+            ))
             .or_default()
             .push(i);
     }
+    // In order, so the problems are reported the same way every run.
+    let mut clashes: Vec<(Nva<'_>, &Vec<usize>)> = by_nva
+        .iter()
+        .filter(|(_, idx)| idx.len() > 1)
+        .map(|(k, v)| (*k, v))
+        .collect();
+    clashes.sort();
     let mut drop = std::collections::BTreeSet::new();
-    for ((name, v, arch, _), idx) in &by_nva {
+    for ((name, epoch, version, release, arch, _), idx) in clashes {
+        let v = format!("{epoch}:{version}-{release}");
         let distinct: std::collections::BTreeSet<&str> =
             idx.iter().map(|&i| records[i].sha256.as_str()).collect();
         if idx.len() > 1 && distinct.len() > 1 {
@@ -356,6 +448,9 @@ pub fn drop_conflicts(records: Vec<Record>, problems: &mut Vec<Problem>) -> Vec<
                 });
             }
         }
+    }
+    if drop.is_empty() {
+        return records;
     }
     records
         .into_iter()

@@ -183,7 +183,7 @@ fn record(leaf: &Path, path: &Path) -> Record {
         info: Rpm::read(path).unwrap(),
         yum: None,
     };
-    r.yum = Some(yum::render_package(&r, &yum::read_package(path).unwrap()));
+    r.yum = Some(yum::render_package(&r, &yum::read_package(path).unwrap()).into());
     r
 }
 

@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cache::Chunks;
 use crate::sign::{SignError, Signer};
+use crate::spool::{Spool, SpoolError};
 use crate::{Record, Staging};
 
 pub use read::{from_package_metadata, read_package};
@@ -83,6 +84,9 @@ pub enum YumError {
     /// Signing `repomd.xml` failed.
     #[error("cannot sign `repodata/repomd.xml`: {0}")]
     Sign(#[from] SignError),
+    /// Reading cached entries back failed.
+    #[error(transparent)]
+    Spool(#[from] SpoolError),
 }
 
 /// A comparison in a dependency (`flags` in the XML), from the low nibble of
@@ -242,7 +246,7 @@ pub struct YumXml {
 }
 
 /// Renders `y`'s three entries; the size, checksum, file time and location
-/// come from `r`.
+/// come from `r`. (`.into()` makes them a [`Record::yum`].)
 pub fn render_package(r: &Record, y: &YumPackage) -> YumXml {
     xml::fragments(r, y)
 }
@@ -284,17 +288,19 @@ pub fn write(
     signer: Option<&Signer>,
     out: &mut Staging,
 ) -> Result<(), YumError> {
-    write_cached(records, opts, signer, out, &mut Chunks::default())
+    write_cached(records, opts, signer, out, &mut Chunks::default(), None)
 }
 
 /// [`write`], taking the compressed chunks of unchanged packages from
-/// `chunks` (and leaving the new ones there for next time).
+/// `chunks` (and leaving the new ones there for next time), and spooled
+/// entries from `spool`.
 pub fn write_cached(
     records: &[Record],
     opts: &YumOptions,
     signer: Option<&Signer>,
     out: &mut Staging,
     chunks: &mut Chunks,
+    spool: Option<&Spool>,
 ) -> Result<(), YumError> {
     let mut pkgs = Vec::with_capacity(records.len());
     for r in records {
@@ -305,9 +311,12 @@ pub fn write_cached(
     }
     pkgs.sort_by(|a, b| a.0.rel.cmp(&b.0.rel));
 
-    let docs = xml::render_all(&pkgs, opts.zstd, chunks).map_err(|source| YumError::Io {
-        path: out.root().join("repodata"),
-        source,
+    let docs = xml::render_all(&pkgs, opts.zstd, chunks, spool).map_err(|e| match e {
+        xml::RenderError::Io(source) => YumError::Io {
+            path: out.root().join("repodata"),
+            source,
+        },
+        xml::RenderError::Spool(e) => YumError::Spool(e),
     })?;
 
     let root = out.root().to_path_buf();

@@ -11,7 +11,7 @@
 //! (and cached compressed), and its tail ([`render_all`]).
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
+use std::io;
 
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use super::{YumDep, YumFileKind, YumPackage, YumXml, is_primary};
 use crate::Record;
 use crate::cache::Chunks;
+use crate::spool::{self, Spool, SpoolError, YumEntries};
 
 /// One compressed document and what `repomd.xml` says about it.
 pub(super) struct Doc {
@@ -34,7 +35,18 @@ pub(super) struct Doc {
     pub open_size: u64,
 }
 
-type Pkgs<'a> = [(&'a Record, &'a YumXml)];
+type Pkgs<'a> = [(&'a Record, &'a YumEntries)];
+
+/// Why a document could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum RenderError {
+    /// Compressing failed.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+    /// A spooled entry could not be read back.
+    #[error(transparent)]
+    Spool(#[from] SpoolError),
+}
 
 /// A package ends a chunk when the low bits of its checksum are zero: chunks
 /// average this many packages, and where they end depends only on the
@@ -44,7 +56,7 @@ const CHUNK_AVERAGE: u32 = 64;
 const CHUNK_MAX: usize = 4 * CHUNK_AVERAGE as usize;
 
 /// The three kinds, in `repomd.xml` order.
-const KINDS: [&str; 3] = ["primary", "filelists", "other"];
+const KINDS: [&str; 3] = spool::KINDS;
 
 /// Splits the sorted packages into chunks (index ranges).
 fn chunk_ranges(pkgs: &Pkgs<'_>) -> Vec<std::ops::Range<usize>> {
@@ -85,43 +97,71 @@ fn chunk_key(kind: &str, zstd: bool, members: &Pkgs<'_>) -> [u8; 32] {
     h.finalize().into()
 }
 
-fn fragment(x: &YumXml, kind: usize) -> &str {
-    match kind {
-        0 => &x.primary,
-        1 => &x.filelists,
-        _ => &x.other,
-    }
-}
-
 /// One gzip member or zstd frame; members and frames concatenate into a
 /// valid stream (RFC 1952 §2.2; zstd's format), which zlib's `gzread`
 /// (libsolv, createrepo_c), Python's `gzip` (EL7's yum) and every zstd
 /// decoder read through.
-fn compress(parts: &mut dyn Iterator<Item = &str>, zstd: bool) -> io::Result<Vec<u8>> {
-    if zstd {
-        let mut e = zstd::Encoder::new(Vec::new(), 0)?;
-        for p in parts {
-            e.write_all(p.as_bytes())?;
-        }
-        e.finish()
+fn compress(text: &[u8], zstd: bool) -> io::Result<Vec<u8>> {
+    let mut out = if zstd {
+        zstd::bulk::compress(text, 0)?
     } else {
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        for p in parts {
-            e.write_all(p.as_bytes())?;
-        }
-        e.finish()
-    }
+        gzip_member(text)?
+    };
+    out.shrink_to_fit();
+    Ok(out)
 }
 
-/// Renders the three documents from the packages' cached fragments.
+/// One gzip member (RFC 1952: a fixed header with no name and no time,
+/// raw deflate at the default level, CRC-32 and length), with a deflate
+/// state kept per thread: a fresh one is some hundreds of KiB to allocate
+/// and clear for every chunk.
+fn gzip_member(text: &[u8]) -> io::Result<Vec<u8>> {
+    thread_local! {
+        static DEFLATE: std::cell::RefCell<flate2::Compress> =
+            std::cell::RefCell::new(flate2::Compress::new(flate2::Compression::default(), false));
+    }
+    const HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    let mut out = Vec::with_capacity(text.len() / 8 + 64);
+    out.extend_from_slice(&HEADER);
+    DEFLATE.with(|d| -> io::Result<()> {
+        let mut d = d.borrow_mut();
+        d.reset();
+        loop {
+            let read = d.total_in() as usize;
+            if out.capacity() - out.len() < 1024 {
+                out.reserve(out.capacity() / 2 + 1024);
+            }
+            let status = d
+                .compress_vec(&text[read..], &mut out, flate2::FlushCompress::Finish)
+                .map_err(io::Error::other)?;
+            if status == flate2::Status::StreamEnd {
+                return Ok(());
+            }
+        }
+    })?;
+    out.extend_from_slice(&crc32fast::hash(text).to_le_bytes());
+    out.extend_from_slice(&(text.len() as u32).to_le_bytes());
+    Ok(out)
+}
+
+/// Renders the three documents from the packages' fragments (in memory or
+/// spooled).
 ///
 /// Each document is its head, its packages in chunks, and its tail, each
 /// compressed on its own and concatenated. A chunk whose packages are
 /// unchanged since the last run comes from `chunks` as it was compressed
 /// then; new chunks are compressed on all cores. The chunking depends only
 /// on the packages, so a warm run writes the same bytes as a cold one.
-pub(super) fn render_all(pkgs: &Pkgs<'_>, zstd: bool, chunks: &mut Chunks) -> io::Result<Vec<Doc>> {
+/// Fragments are read back a chunk at a time, so memory stays small
+/// whatever the number of packages.
+pub(super) fn render_all(
+    pkgs: &Pkgs<'_>,
+    zstd: bool,
+    chunks: &mut Chunks,
+    spool: Option<&Spool>,
+) -> Result<Vec<Doc>, RenderError> {
     let ranges = chunk_ranges(pkgs);
+    let entries: Vec<&YumEntries> = pkgs.iter().map(|(_, e)| *e).collect();
     let keys: Vec<[[u8; 32]; 3]> = ranges
         .iter()
         .map(|r| KINDS.map(|k| chunk_key(k, zstd, &pkgs[r.clone()])))
@@ -134,11 +174,13 @@ pub(super) fn render_all(pkgs: &Pkgs<'_>, zstd: bool, chunks: &mut Chunks) -> io
             }
         }
     }
-    let fresh: Vec<io::Result<([u8; 32], Vec<u8>)>> = missing
+    type Compressed = Result<([u8; 32], Vec<u8>), RenderError>;
+    let fresh: Vec<Compressed> = missing
         .par_iter()
         .map(|&(c, k)| {
-            let mut parts = pkgs[ranges[c].clone()].iter().map(|(_, x)| fragment(x, k));
-            Ok((keys[c][k], compress(&mut parts, zstd)?))
+            let mut text = Vec::new();
+            spool::read_kind(spool, k, &entries[ranges[c].clone()], &mut text)?;
+            Ok((keys[c][k], compress(&text, zstd)?))
         })
         .collect();
     for f in fresh {
@@ -147,7 +189,7 @@ pub(super) fn render_all(pkgs: &Pkgs<'_>, zstd: bool, chunks: &mut Chunks) -> io
     }
     let chunks = &*chunks;
     let n = pkgs.len();
-    let docs: Vec<io::Result<Doc>> = (0..KINDS.len())
+    let docs: Vec<Result<Doc, RenderError>> = (0..KINDS.len())
         .into_par_iter()
         .map(|k| {
             let kind = KINDS[k];
@@ -170,20 +212,27 @@ pub(super) fn render_all(pkgs: &Pkgs<'_>, zstd: bool, chunks: &mut Chunks) -> io
             let mut open = Sha256::new();
             let mut open_size = (head.len() + tail.len()) as u64;
             open.update(head.as_bytes());
-            for (_, x) in pkgs {
-                let f = fragment(x, k);
-                open.update(f.as_bytes());
-                open_size += f.len() as u64;
-            }
-            open.update(tail.as_bytes());
-            let mut bytes = compress(&mut std::iter::once(head.as_str()), zstd)?;
-            for ks in &keys {
+            let mut bytes = compress(head.as_bytes(), zstd)?;
+            bytes.reserve_exact(
+                keys.iter()
+                    .filter_map(|ks| chunks.get(&ks[k]))
+                    .map(<[u8]>::len)
+                    .sum::<usize>()
+                    + 64,
+            );
+            let mut text = Vec::new();
+            for (range, ks) in ranges.iter().zip(&keys) {
+                text.clear();
+                spool::read_kind(spool, k, &entries[range.clone()], &mut text)?;
+                open.update(&text);
+                open_size += text.len() as u64;
                 let chunk = chunks.get(&ks[k]).ok_or_else(|| {
                     io::Error::other("a compressed chunk went missing while rendering")
                 })?;
                 bytes.extend_from_slice(chunk);
             }
-            bytes.extend(compress(&mut std::iter::once(tail), zstd)?);
+            open.update(tail.as_bytes());
+            bytes.extend(compress(tail.as_bytes(), zstd)?);
             Ok(Doc {
                 kind,
                 sha256: hex::encode(Sha256::digest(&bytes)),
@@ -461,20 +510,33 @@ mod chunk_tests {
                 scripts: Vec::new(),
                 files: Vec::new(),
             },
-            yum: Some(YumXml {
-                primary: format!("<package>p{i}</package>\n"),
-                filelists: format!("<package pkgid=\"{i}\"/>\n"),
-                other: format!("<package other=\"{i}\"/>\n"),
-            }),
+            yum: Some(
+                YumXml {
+                    primary: format!("<package>p{i}</package>\n"),
+                    filelists: format!("<package pkgid=\"{i}\"/>\n"),
+                    other: format!("<package other=\"{i}\"/>\n"),
+                }
+                .into(),
+            ),
         }
     }
 
-    fn render(records: &[Record], chunks: &mut Chunks) -> Vec<Doc> {
-        let pkgs: Vec<(&Record, &YumXml)> = records
+    fn render(records: &[Record], chunks: &mut Chunks, spool: Option<&Spool>) -> Vec<Doc> {
+        let pkgs: Vec<(&Record, &YumEntries)> = records
             .iter()
             .map(|r| (r, r.yum.as_ref().unwrap()))
             .collect();
-        render_all(&pkgs, false, chunks).unwrap()
+        render_all(&pkgs, false, chunks, spool).unwrap()
+    }
+
+    trait TapSort {
+        fn tap_sort(self) -> Self;
+    }
+    impl TapSort for Vec<Record> {
+        fn tap_sort(mut self) -> Self {
+            self.sort_by(|a, b| a.rel.cmp(&b.rel));
+            self
+        }
     }
 
     /// A warm run (chunks from the previous one) writes exactly what a cold
@@ -484,13 +546,32 @@ mod chunk_tests {
     fn warm_and_cold_runs_write_the_same_bytes() {
         let mut records: Vec<Record> = (0..2000).map(|i| record(i * 2)).collect();
         let mut chunks = Chunks::default();
-        let first = render(&records, &mut chunks);
+        let first = render(&records, &mut chunks, None);
         let before = chunks.len();
         assert!(before > 3 * 10, "{before} chunks for 2000 packages");
+        // The cached packages' entries go to a spool, as a run's do; the
+        // new ones are in memory.
+        let dir = tempfile::tempdir().unwrap();
+        let mut spool = Spool::create(&dir.path().join("index-t.bin"), 1).unwrap();
+        for r in &mut records {
+            let Some(YumEntries::Rendered(x)) = &r.yum else {
+                unreachable!()
+            };
+            let at = spool.append(&[&**x]).unwrap()[0];
+            r.yum = Some(YumEntries::Spooled(at));
+        }
         records.extend([1, 501, 3001].map(record));
         records.sort_by(|a, b| a.rel.cmp(&b.rel));
-        let warm = render(&records, &mut chunks);
-        let cold = render(&records, &mut Chunks::default());
+        let warm = render(&records, &mut chunks, Some(&spool));
+        let cold = render(
+            &(0..2000)
+                .map(|i| record(i * 2))
+                .chain([1, 501, 3001].map(record))
+                .collect::<Vec<_>>()
+                .tap_sort(),
+            &mut Chunks::default(),
+            None,
+        );
         for (w, c) in warm.iter().zip(&cold) {
             assert_eq!(w.bytes, c.bytes, "{}", w.kind);
             assert_eq!(w.open_sha256, c.open_sha256);

@@ -274,3 +274,87 @@ fn the_dists_layout_indexes_the_pool_and_explains_what_it_needs() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("(1 read, 1 cached"), "{err}");
 }
+
+/// Copies the packages (not the indexes) of `from` into a new directory
+/// `to`, keeping their mtimes (yum records them).
+fn copy_packages(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for p in walk(from) {
+        let ext = p.extension().and_then(|x| x.to_str()).unwrap_or("");
+        if ext == "deb" || ext == "rpm" {
+            omnipack_test_support::run_ok(
+                std::process::Command::new("cp").arg("-p").arg(&p).arg(to),
+            );
+        }
+    }
+}
+
+// The cache only ever costs speed: a damaged fragment spool (zeros where
+// the cache says an RPM's entries are, as after a power loss) is detected
+// and the index rebuilt from the packages; while another run holds the
+// cache, a run goes cold beside it and leaves the cache alone.
+#[test]
+fn a_damaged_or_busy_cache_costs_speed_not_correctness() {
+    let t = tempfile::tempdir().unwrap();
+    let repo = t.path().join("repo");
+    fs::create_dir_all(&repo).unwrap();
+    for i in 0..4 {
+        make_package(&repo, &format!("pkg{i}"), "1.0", "rpm");
+    }
+    let cache = t.path().join("cache");
+    let (code, _, err) = index(&repo, &cache, &[]);
+    assert_eq!(code, 0, "{err}");
+    let spool: Vec<PathBuf> = walk(&cache)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "primary"))
+        .collect();
+    assert_eq!(spool.len(), 1, "{spool:?}");
+    let len = fs::metadata(&spool[0]).unwrap().len() as usize;
+    fs::write(&spool[0], vec![0u8; len]).unwrap();
+
+    make_package(&repo, "pkg9", "1.0", "rpm");
+    let (code, _, err) = index(&repo, &cache, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("5 .rpm (5 read, 0 cached"), "{err}");
+    let cold = t.path().join("cold");
+    copy_packages(&repo, &cold);
+    let (code, _, err) = index(&cold, &t.path().join("cache2"), &[]);
+    assert_eq!(code, 0, "{err}");
+    for (path, bytes) in metadata(&cold) {
+        assert_eq!(
+            metadata(&repo).get(&path),
+            Some(&bytes),
+            "{} differs from a cold run",
+            path.display()
+        );
+    }
+    // And the rebuilt cache serves the next run.
+    let (code, _, err) = index(&repo, &cache, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("5 .rpm (0 read, 5 cached"), "{err}");
+
+    // Busy: another process holds the cache's lock.
+    let lock = walk(&cache)
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "lock"))
+        .expect("a lock file beside the cache");
+    let holder = fs::OpenOptions::new().write(true).open(&lock).unwrap();
+    holder.file().lock().unwrap();
+    let before: Vec<(PathBuf, Vec<u8>)> = walk(&cache)
+        .into_iter()
+        .map(|p| (p.clone(), fs::read(&p).unwrap()))
+        .collect();
+    make_package(&repo, "pkg8", "1.0", "rpm");
+    let (code, _, err) = index(&repo, &cache, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("6 .rpm (6 read, 0 cached"), "{err}");
+    let after: Vec<(PathBuf, Vec<u8>)> = walk(&cache)
+        .into_iter()
+        .map(|p| (p.clone(), fs::read(&p).unwrap()))
+        .collect();
+    assert_eq!(before, after, "the busy cache was left alone");
+    drop(holder);
+    let (code, _, err) = index(&repo, &cache, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("6 .rpm (1 read, 5 cached"), "{err}");
+}
