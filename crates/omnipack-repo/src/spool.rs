@@ -110,13 +110,17 @@ impl Spool {
                     .open(p)?,
             );
         }
+        Spool::of(paths, files, [0; 3], gen_id)
+    }
+
+    fn of(paths: [PathBuf; 3], files: Vec<File>, lens: [u64; 3], gen_id: u64) -> io::Result<Spool> {
         let files: [File; 3] = files
             .try_into()
             .map_err(|_| io::Error::other("three spool files"))?;
         Ok(Spool {
             paths,
             files,
-            lens: [0; 3],
+            lens,
             gen_id,
         })
     }
@@ -140,15 +144,7 @@ impl Spool {
             }
             files.push(f);
         }
-        let files: [File; 3] = files
-            .try_into()
-            .map_err(|_| io::Error::other("three spool files"))?;
-        Ok(Spool {
-            paths,
-            files,
-            lens,
-            gen_id,
-        })
+        Spool::of(paths, files, lens, gen_id)
     }
 
     /// The bytes in each file.

@@ -76,18 +76,7 @@ fn incremental_runs_read_only_new_packages_and_match_a_cold_run() {
 
     // Cold: a copy of the packages only (mtimes kept: yum records them), a fresh cache.
     let cold = t.path().join("cold");
-    fs::create_dir_all(&cold).unwrap();
-    for p in walk(&repo) {
-        let ext = p.extension().and_then(|x| x.to_str()).unwrap_or("");
-        if ext == "deb" || ext == "rpm" {
-            omnipack_test_support::run_ok(
-                std::process::Command::new("cp")
-                    .arg("-p")
-                    .arg(&p)
-                    .arg(&cold),
-            );
-        }
-    }
+    copy_packages(&repo, &cold);
     let (code, _, err) = index(&cold, &t.path().join("cache2"), &[]);
     assert_eq!(code, 0, "{err}");
     let cold_meta = metadata(&cold);
