@@ -94,44 +94,51 @@ pub fn find_leaves_and_gem_sources(
 fn walk(root: &Path, gems: bool) -> Result<(Vec<PathBuf>, Vec<PathBuf>), crate::RepoError> {
     let mut leaves = Vec::new();
     let mut gem_dirs = Vec::new();
-    // Unsorted (sorting a directory of 10 000 packages by name costs more
-    // than the walk): the results are sorted at the end.
-    let walker = walkdir::WalkDir::new(root)
-        .follow_links(false)
-        .into_iter()
-        .filter_entry(|e| {
-            let name = e.file_name().to_string_lossy();
-            e.depth() == 0 || !(name.starts_with('.') || name == "repodata" || name == "by-hash")
-        });
-    for entry in walker {
-        let entry = entry.map_err(|e| crate::RepoError::Package {
-            path: e
-                .path()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| root.to_path_buf()),
-            reason: format!("cannot read: {e}"),
-        })?;
-        let ft = entry.file_type();
-        if ft.is_file()
-            && is_package(entry.path()).is_some()
-            && let Some(parent) = entry.path().parent()
-            && leaves.last().map(|l: &PathBuf| l.as_path()) != Some(parent)
-        {
-            leaves.push(parent.to_path_buf());
-        } else if gems
-            && ft.is_dir()
-            && entry.file_name() == "gems"
-            && let Some(parent) = entry.path().parent()
-        {
-            gem_dirs.push(parent.to_path_buf());
-        }
-    }
+    walk_dir(root, gems, &mut leaves, &mut gem_dirs)?;
     leaves.sort();
-    leaves.dedup();
     gem_dirs.retain(|d| crate::gem::is_source(d));
     gem_dirs.sort();
-    gem_dirs.dedup();
     Ok((leaves, gem_dirs))
+}
+
+/// One directory of [`walk`]: types from the directory entries (no stat),
+/// symlinks not followed, every directory listed once.
+fn walk_dir(
+    dir: &Path,
+    gems: bool,
+    leaves: &mut Vec<PathBuf>,
+    gem_dirs: &mut Vec<PathBuf>,
+) -> Result<(), crate::RepoError> {
+    let cannot = |e: std::io::Error| crate::RepoError::Package {
+        path: dir.to_path_buf(),
+        reason: format!("cannot read: {e}"),
+    };
+    let mut leaf = false;
+    let mut subdirs = Vec::new();
+    for entry in fs::read_dir(dir).map_err(cannot)? {
+        let entry = entry.map_err(cannot)?;
+        let ft = entry.file_type().map_err(cannot)?;
+        let name = entry.file_name();
+        if ft.is_file() {
+            leaf = leaf || is_package(Path::new(&name)).is_some();
+        } else if ft.is_dir() {
+            let name = name.to_string_lossy();
+            if name.starts_with('.') || name == "repodata" || name == "by-hash" {
+                continue;
+            }
+            if gems && name == "gems" {
+                gem_dirs.push(dir.to_path_buf());
+            }
+            subdirs.push(entry.path());
+        }
+    }
+    if leaf {
+        leaves.push(dir.to_path_buf());
+    }
+    for d in subdirs {
+        walk_dir(&d, gems, leaves, gem_dirs)?;
+    }
+    Ok(())
 }
 
 /// The digests a format's index needs, in one read: MD5, SHA-1 and SHA-256

@@ -81,12 +81,10 @@ fn chunk_ranges(pkgs: &Pkgs<'_>) -> Vec<std::ops::Range<usize>> {
 
 /// What identifies a compressed chunk: its kind, codec and, per package,
 /// everything its fragment is rendered from besides the package's contents
-/// (which its SHA-256 stands for).
-fn chunk_key(kind: &str, zstd: bool, members: &Pkgs<'_>) -> [u8; 32] {
+/// (which its SHA-256 stands for). The members are hashed once for the
+/// three kinds.
+fn chunk_keys(zstd: bool, members: &Pkgs<'_>) -> [[u8; 32]; 3] {
     let mut h = Sha256::new();
-    h.update(b"omnipack yum chunk 1\0");
-    h.update(kind.as_bytes());
-    h.update(if zstd { b"\0zst\0" } else { b"\0gz\0\0" });
     for (r, _) in members {
         h.update(r.rel.as_bytes());
         h.update(b"\0");
@@ -94,7 +92,15 @@ fn chunk_key(kind: &str, zstd: bool, members: &Pkgs<'_>) -> [u8; 32] {
         h.update(r.mtime.to_le_bytes());
         h.update(r.size.to_le_bytes());
     }
-    h.finalize().into()
+    let members: [u8; 32] = h.finalize().into();
+    KINDS.map(|kind| {
+        let mut h = Sha256::new();
+        h.update(b"omnipack yum chunk 2\0");
+        h.update(kind.as_bytes());
+        h.update(if zstd { b"\0zst\0" } else { b"\0gz\0\0" });
+        h.update(members);
+        h.finalize().into()
+    })
 }
 
 /// One gzip member or zstd frame; members and frames concatenate into a
@@ -164,7 +170,7 @@ pub(super) fn render_all(
     let entries: Vec<&YumEntries> = pkgs.iter().map(|(_, e)| *e).collect();
     let keys: Vec<[[u8; 32]; 3]> = ranges
         .iter()
-        .map(|r| KINDS.map(|k| chunk_key(k, zstd, &pkgs[r.clone()])))
+        .map(|r| chunk_keys(zstd, &pkgs[r.clone()]))
         .collect();
     let mut missing = Vec::new();
     for (c, ks) in keys.iter().enumerate() {
