@@ -262,8 +262,9 @@ impl Cache {
         Cache::open(root, dir, true)
     }
 
-    /// An empty cache for `root` that replaces the stored one when saved:
-    /// for a rebuild after the stored one turned out damaged.
+    /// A cache for `root` without the stored records and chunks (only its
+    /// metadata generations, for pruning), replacing the stored one when
+    /// saved: for a rebuild after the stored one turned out damaged.
     pub fn cold(root: &Path, dir: Option<&Path>) -> Cache {
         Cache::open(root, dir, false)
     }
@@ -305,20 +306,21 @@ impl Cache {
             // most likely fail too (which only costs speed).
             _ => return cache,
         }
-        let stored = read.then(|| read_file(&cache.file)).flatten();
-        if let Some((buf, meta, frames)) = stored {
+        if let Some((buf, meta, frames)) = read_file(&cache.file) {
+            // The metadata generations are kept in any case: they say which
+            // superseded index files are still to be pruned.
+            cache.generations = meta.generations;
             let spool = match meta.spool {
                 Some((id, lens)) => Spool::open(&cache.file, id, lens).ok().map(Some),
                 None => Some(None),
             };
             // Without its spool the file's yum entries are useless: cold.
-            if let Some(spool) = spool {
+            if let (true, Some(spool)) = (read, spool) {
                 cache.old_buf = buf;
                 cache.old = frames
                     .into_iter()
                     .map(|(p, r)| (p.into_os_string(), r))
                     .collect();
-                cache.generations = meta.generations;
                 cache.chunks = meta.chunks;
                 cache.spool = spool;
             }
