@@ -223,9 +223,17 @@ fn read_record(path: &Path, rel: String, stamp: Stamp, mtime: i64) -> Result<Rec
             )
         })?
     };
+    // The parsed info is cloned once the reader's transient buffers (the
+    // inflate state and window, read buffers: 32–128 KiB a package) are
+    // freed: otherwise its small long-lived strings sit in the holes those
+    // leave, every package's buffers need fresh heap, and reading 10 000
+    // .deb grew the heap by 25 KiB a package (cold apt peak RSS 277 MiB;
+    // with the clone 123 MiB, and faster).
     let (mut info, yum) = match format {
         Format::Deb => (
-            omnipack_deb::read_control(path).map_err(|e| problem(e.to_string()))?,
+            omnipack_deb::read_control(path)
+                .map_err(|e| problem(e.to_string()))?
+                .clone(),
             None,
         ),
         Format::Rpm => {
