@@ -609,9 +609,9 @@ mod tests {
             md5: "m".into(),
             sha1: "s1".into(),
             sha256: "s256".into(),
-            sha512: "s512".into(),
             info,
             yum: None,
+            origin: Default::default(),
         }
     }
 

@@ -32,6 +32,24 @@ impl std::fmt::Debug for Staging {
     }
 }
 
+/// Writes every part, in order, with as few `writev` calls as the kernel
+/// allows (a document is hundreds of cached chunks).
+fn write_all_vectored(out: &mut impl Write, parts: &[&[u8]]) -> std::io::Result<()> {
+    let mut slices: Vec<std::io::IoSlice<'_>> =
+        parts.iter().map(|p| std::io::IoSlice::new(p)).collect();
+    let mut left = &mut slices[..];
+    std::io::IoSlice::advance_slices(&mut left, 0);
+    while !left.is_empty() {
+        match out.write_vectored(left) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => std::io::IoSlice::advance_slices(&mut left, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 impl Staging {
     /// Stages files under `root` (the leaf or repository directory).
     pub fn new(root: impl Into<PathBuf>) -> Self {
@@ -47,7 +65,7 @@ impl Staging {
         &self.root
     }
 
-    fn stage(&self, rel: &str, bytes: &[u8]) -> std::io::Result<Pending> {
+    fn stage(&self, rel: &str, parts: &[&[u8]]) -> std::io::Result<Pending> {
         let dest = self.root.join(rel);
         let parent = dest.parent().unwrap_or(&self.root).to_path_buf();
         fs::create_dir_all(&parent)?;
@@ -68,7 +86,7 @@ impl Staging {
                     ),
                 )
             })?;
-        tmp.write_all(bytes)?;
+        write_all_vectored(tmp.as_file_mut(), parts)?;
         let mut perms = tmp.as_file().metadata()?.permissions();
         std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o644);
         tmp.as_file().set_permissions(perms)?;
@@ -81,7 +99,13 @@ impl Staging {
 
     /// Stages an ordinary metadata file (`Packages.xz`, `by-hash/...`, `repodata/<sum>-primary.xml.gz`).
     pub fn write(&mut self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
-        let p = self.stage(rel, bytes)?;
+        self.write_parts(rel, &[bytes])
+    }
+
+    /// [`Staging::write`] of a file given in pieces, written one after
+    /// another (never joined in memory).
+    pub fn write_parts(&mut self, rel: &str, parts: &[&[u8]]) -> std::io::Result<()> {
+        let p = self.stage(rel, parts)?;
         self.files.push(p);
         Ok(())
     }
@@ -102,7 +126,7 @@ impl Staging {
         let staged: Vec<Pending> = pool.install(|| {
             files
                 .par_iter()
-                .map(|(rel, bytes)| self.stage(rel, bytes))
+                .map(|(rel, bytes)| self.stage(rel, &[bytes]))
                 .collect::<std::io::Result<_>>()
         })?;
         self.files.extend(staged);
@@ -112,7 +136,7 @@ impl Staging {
     /// Stages a top index (`Release`, `InRelease`, `repomd.xml`), renamed after
     /// every ordinary file, in the order added.
     pub fn write_top(&mut self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
-        let p = self.stage(rel, bytes)?;
+        let p = self.stage(rel, &[bytes])?;
         self.top.push(p);
         Ok(())
     }
@@ -129,9 +153,21 @@ impl Staging {
             })?;
             done.push(p.dest);
         }
-        // Make the renames durable.
-        if let Ok(d) = fs::File::open(&self.root) {
-            let _ = d.sync_all();
+        // Make the renames durable: a rename is an entry in the directory
+        // the file landed in (`repodata/`, `by-hash/SHA256/`), and such a
+        // directory, if new, an entry in its parent; so each directory from
+        // the root down to every file is synced.
+        let mut dirs: Vec<&Path> = done
+            .iter()
+            .flat_map(|d| d.ancestors().skip(1))
+            .filter(|d| d.starts_with(&self.root))
+            .collect();
+        dirs.sort_unstable();
+        dirs.dedup();
+        for dir in dirs {
+            if let Ok(d) = fs::File::open(dir) {
+                let _ = d.sync_all();
+            }
         }
         Ok(done)
     }
@@ -163,6 +199,22 @@ mod tests {
             ]
         );
         assert_eq!(fs::read(t.path().join("Release")).unwrap(), b"top");
+    }
+
+    #[test]
+    fn a_file_in_many_parts_is_written_whole() {
+        let t = tempfile::tempdir().unwrap();
+        let parts: Vec<Vec<u8>> = (0..3000u32)
+            .map(|i| i.to_le_bytes().repeat(i as usize % 7))
+            .collect();
+        let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+        let mut s = Staging::new(t.path());
+        s.write_parts("repodata/x.gz", &refs).unwrap();
+        s.commit().unwrap();
+        assert_eq!(
+            fs::read(t.path().join("repodata/x.gz")).unwrap(),
+            parts.concat()
+        );
     }
 
     #[test]

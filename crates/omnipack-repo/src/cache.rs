@@ -15,7 +15,6 @@
 //! cache (an advisory lock beside it); a second one meanwhile runs without
 //! it, cold, and saves nothing.
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -29,15 +28,17 @@ use crate::spool::{self, Spool, YumEntries};
 
 /// Bumped when the record layout or the rendering of cached fragments
 /// changes; an older cache is ignored.
-const CACHE_VERSION: u32 = 3;
+const CACHE_VERSION: u32 = 4;
 
 /// A file's identity for cache validity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
     /// Size in bytes.
     pub size: u64,
-    /// Modification time in nanoseconds.
-    pub mtime_ns: i128,
+    /// Modification time: seconds.
+    pub mtime: i64,
+    /// Modification time: nanoseconds within the second.
+    pub mtime_nsec: u32,
     /// Inode number.
     pub ino: u64,
 }
@@ -47,8 +48,19 @@ impl Stamp {
     pub fn of(meta: &std::fs::Metadata) -> Stamp {
         Stamp {
             size: meta.len(),
-            mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
+            mtime: meta.mtime(),
+            mtime_nsec: meta.mtime_nsec() as u32,
             ino: meta.ino(),
+        }
+    }
+
+    /// The stamp of a `stat` result.
+    pub fn of_stat(st: &rustix::fs::Stat) -> Stamp {
+        Stamp {
+            size: st.st_size as u64,
+            mtime: st.st_mtime,
+            mtime_nsec: st.st_mtime_nsec as u32,
+            ino: st.st_ino,
         }
     }
 }
@@ -64,10 +76,19 @@ struct Entry {
 /// packages changed.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Chunks {
-    /// Key → (CRC-32 of the bytes, bytes).
-    map: HashMap<[u8; 32], (u32, Vec<u8>)>,
+    /// Key → chunk.
+    map: HashMap<[u8; 32], Chunk>,
     #[serde(skip)]
     used: HashSet<[u8; 32]>,
+}
+
+/// One compressed chunk and the CRC-32 it is checked against when loaded.
+#[derive(Debug, Serialize, Deserialize)]
+struct Chunk {
+    crc: u32,
+    /// Encoded as one byte string (a copy), not byte by byte.
+    #[serde(with = "serde_bytes")]
+    bytes: Vec<u8>,
 }
 
 impl Chunks {
@@ -76,7 +97,7 @@ impl Chunks {
     pub fn hit(&mut self, key: &[u8; 32]) -> bool {
         self.used.insert(*key);
         match self.map.get(key) {
-            Some((crc, bytes)) if crc32fast::hash(bytes) == *crc => true,
+            Some(c) if crc32fast::hash(&c.bytes) == c.crc => true,
             Some(_) => {
                 self.map.remove(key);
                 false
@@ -87,13 +108,14 @@ impl Chunks {
 
     /// A chunk's bytes.
     pub fn get(&self, key: &[u8; 32]) -> Option<&[u8]> {
-        self.map.get(key).map(|(_, b)| b.as_slice())
+        self.map.get(key).map(|c| c.bytes.as_slice())
     }
 
     /// Stores a chunk (kept for next time).
     pub fn insert(&mut self, key: [u8; 32], bytes: Vec<u8>) {
         self.used.insert(key);
-        self.map.insert(key, (crc32fast::hash(&bytes), bytes));
+        let crc = crc32fast::hash(&bytes);
+        self.map.insert(key, Chunk { crc, bytes });
     }
 
     /// How many chunks are held.
@@ -119,7 +141,7 @@ impl Chunks {
 /// postcard-encoded [`Entry`]. Frames are found without decoding them, so a
 /// run decodes only the entries it takes, and entries of directories it did
 /// not scan are saved again as they are.
-const MAGIC: &[u8; 24] = b"omnipack index cache v3\n";
+const MAGIC: &[u8; 24] = b"omnipack index cache v4\n";
 
 /// Everything in the cache file but the package entries.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -162,17 +184,30 @@ fn split_frame(frame: &[u8]) -> Option<(&Path, &[u8])> {
 }
 
 /// The frames of a cache file after its header: `(path, frame range)`.
-fn frames(buf: &[u8], mut at: usize) -> Option<FrameList> {
+fn frames(buf: &[u8], mut at: usize) -> Option<Vec<(&Path, std::ops::Range<usize>)>> {
     let mut out = Vec::new();
     while at < buf.len() {
         let len = u32::from_le_bytes(buf.get(at..at + 4)?.try_into().ok()?) as usize;
         let range = at + 4..at + 4 + len;
         let (path, _) = split_frame(buf.get(range.clone())?)?;
-        out.push((path.to_path_buf(), range.clone()));
+        out.push((path, range.clone()));
         at = range.end;
     }
     Some(out)
 }
+
+/// What the frames of the cache file are found by: a hash of the path
+/// (the path itself is in the frame, and checked).
+fn path_key(path: &Path) -> u64 {
+    std::hash::BuildHasher::hash_one(
+        &rustc_hash::FxBuildHasher,
+        path.as_os_str().as_encoded_bytes(),
+    )
+}
+
+/// Frames by [`path_key`]. Of two paths with one key (never seen; it
+/// would only cost a cache miss) the last is kept.
+type FrameMap = rustc_hash::FxHashMap<u64, std::ops::Range<usize>>;
 
 /// The cache of one index root. A run takes records out of it
 /// ([`Cache::take`], decoding only those) and gives them back when done
@@ -182,15 +217,15 @@ fn frames(buf: &[u8], mut at: usize) -> Option<FrameList> {
 pub struct Cache {
     /// The cache file as read (its frames are decoded on demand).
     old_buf: Vec<u8>,
-    /// Path → frame in `old_buf`, for the entries not taken yet (keyed by
-    /// the path's bytes: hashing a `Path` walks its components).
-    old: HashMap<OsString, std::ops::Range<usize>>,
-    /// Frames of the records given back this run.
-    kept: Vec<u8>,
-    /// Per record taken or read this run: its stamp, and where its
-    /// frame was in `old_buf` if it came from the cache.
-    stamps: HashMap<OsString, Taken>,
-    /// Spool bytes the frames in `kept` refer to.
+    /// Frames in `old_buf` of the entries not taken yet, by [`path_key`]
+    /// (no copy of 10 000 paths).
+    old: FrameMap,
+    /// Frames of records given back unchanged: where they are in
+    /// `old_buf` (saved from there, never copied).
+    kept_old: Vec<std::ops::Range<usize>>,
+    /// Frames of the records read this run, encoded when given back.
+    kept_new: Vec<u8>,
+    /// Spool bytes the kept frames refer to.
     kept_live: u64,
     scanned: HashSet<PathBuf>,
     generations: BTreeMap<PathBuf, Vec<Vec<String>>>,
@@ -208,8 +243,24 @@ pub struct Cache {
     file: PathBuf,
 }
 
-/// A record out of the cache for this run.
-#[derive(Debug, Clone)]
+/// Where a [`Record`] came from this run, for [`Cache::give_back`]: out
+/// of the cache (and where its frame was) or read, with the stamp it was
+/// read or checked at. Not stored; a record with none is not given back.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Origin(Option<Taken>);
+
+impl Origin {
+    /// A package read this run, whose file had `stamp` before it was read.
+    pub fn read(stamp: Stamp) -> Origin {
+        Origin(Some(Taken {
+            stamp,
+            frame: None,
+            live: 0,
+        }))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 struct Taken {
     stamp: Stamp,
     /// Its frame in `old_buf` (taken from the cache, not read).
@@ -226,11 +277,8 @@ fn live_of(r: &Record) -> u64 {
     }
 }
 
-/// Each frame's path and where the frame is.
-type FrameList = Vec<(PathBuf, std::ops::Range<usize>)>;
-
 /// Reads a cache file: its [`Meta`] and where its frames are.
-fn read_file(file: &Path) -> Option<(Vec<u8>, Meta, FrameList)> {
+fn read_file(file: &Path) -> Option<(Vec<u8>, Meta, FrameMap)> {
     let buf = fs::read(file).ok()?;
     let rest = buf.strip_prefix(MAGIC.as_slice())?;
     let n = u64::from_le_bytes(rest.get(..8)?.try_into().ok()?) as usize;
@@ -238,8 +286,12 @@ fn read_file(file: &Path) -> Option<(Vec<u8>, Meta, FrameList)> {
     if meta.version != CACHE_VERSION {
         return None;
     }
-    let frames = frames(&buf, MAGIC.len() + 8 + n)?;
-    Some((buf, meta, frames))
+    let list = frames(&buf, MAGIC.len() + 8 + n)?;
+    let mut map = FrameMap::with_capacity_and_hasher(list.len(), Default::default());
+    for (path, range) in list {
+        map.insert(path_key(path), range);
+    }
+    Some((buf, meta, map))
 }
 
 /// The default cache directory (see the module documentation).
@@ -276,9 +328,9 @@ impl Cache {
         let file = dir.join(format!("index-{}.bin", &key[..16]));
         let mut cache = Cache {
             old_buf: Vec::new(),
-            old: HashMap::new(),
-            kept: Vec::new(),
-            stamps: HashMap::new(),
+            old: FrameMap::default(),
+            kept_old: Vec::new(),
+            kept_new: Vec::new(),
             kept_live: 0,
             scanned: HashSet::new(),
             generations: BTreeMap::new(),
@@ -317,10 +369,7 @@ impl Cache {
             // Without its spool the file's yum entries are useless: cold.
             if let (true, Some(spool)) = (read, spool) {
                 cache.old_buf = buf;
-                cache.old = frames
-                    .into_iter()
-                    .map(|(p, r)| (p.into_os_string(), r))
-                    .collect();
+                cache.old = frames;
                 cache.chunks = meta.chunks;
                 cache.spool = spool;
             }
@@ -375,33 +424,33 @@ impl Cache {
         use rayon::prelude::*;
         let frames: Vec<Option<std::ops::Range<usize>>> = wanted
             .iter()
-            .map(|(p, _, _)| self.old.remove(p.as_os_str()))
+            .map(|(p, _, _)| self.old.remove(&path_key(p)))
             .collect();
         let buf = &self.old_buf;
         let no_spool = self.spool.is_none();
-        let decoded: Vec<Option<Record>> = wanted
+        wanted
             .par_iter()
-            .zip(&frames)
-            .map(|(&(_, stamp, rel), frame)| {
-                let (_, body) = split_frame(&buf[frame.clone()?])?;
-                let e: Entry = postcard::from_bytes(body).ok()?;
+            .zip(frames)
+            .map(|(&(path, stamp, rel), frame)| {
+                let frame = frame?;
+                let (at, body) = split_frame(&buf[frame.clone()])?;
+                if at != path {
+                    return None;
+                }
+                let mut e: Entry = postcard::from_bytes(body).ok()?;
                 let spooled = matches!(e.record.yum, Some(YumEntries::Spooled(_)));
                 // A spooled entry without a spool (it could not be opened) is no use.
-                (e.stamp == stamp && e.record.rel == rel && !(spooled && no_spool))
-                    .then_some(e.record)
-            })
-            .collect();
-        for ((r, frame), &(path, stamp, _)) in decoded.iter().zip(frames).zip(wanted) {
-            if let Some(r) = r {
-                let taken = Taken {
+                if e.stamp != stamp || e.record.rel != rel || (spooled && no_spool) {
+                    return None;
+                }
+                e.record.origin = Origin(Some(Taken {
                     stamp,
-                    frame,
-                    live: live_of(r),
-                };
-                self.stamps.insert(path.as_os_str().to_owned(), taken);
-            }
-        }
-        decoded
+                    frame: Some(frame),
+                    live: live_of(&e.record),
+                }));
+                Some(e.record)
+            })
+            .collect()
     }
 
     /// Notes that the packages of `dir` were scanned this run: at
@@ -411,30 +460,20 @@ impl Cache {
         self.scanned.insert(dir.to_path_buf());
     }
 
-    /// Notes the stamp of a package read this run (for [`Cache::give_back`]).
-    pub fn stamp(&mut self, path: &Path, stamp: Stamp) {
-        let taken = Taken {
-            stamp,
-            frame: None,
-            live: 0,
-        };
-        self.stamps.insert(path.as_os_str().to_owned(), taken);
-    }
-
-    /// Keeps records for next time (those taken or stamped this run),
-    /// encoded at once: the records themselves are dropped. A record taken
-    /// from the cache is kept as it was stored (records are not changed
-    /// while a run uses them), without encoding it again.
+    /// Keeps records for next time (those with an [`Origin`]: taken from
+    /// the cache or read this run), encoded at once: the records themselves
+    /// are dropped. A record taken from the cache is kept as it was stored
+    /// (records are not changed while a run uses them; one that is, such
+    /// as a copy under another path, has its origin cleared), without
+    /// encoding or copying it again.
     pub fn give_back(&mut self, records: impl IntoIterator<Item = Record>) {
-        for record in records {
-            let Some(taken) = self.stamps.remove(record.path.as_os_str()) else {
+        for mut record in records {
+            let Some(taken) = record.origin.0.take() else {
                 continue;
             };
             match taken.frame {
                 Some(frame) => {
-                    self.kept
-                        .extend_from_slice(&(frame.len() as u32).to_le_bytes());
-                    self.kept.extend_from_slice(&self.old_buf[frame]);
+                    self.kept_old.push(frame);
                     self.kept_live += taken.live;
                 }
                 None => {
@@ -444,7 +483,7 @@ impl Cache {
                         stamp: taken.stamp,
                         record,
                     };
-                    if put_frame(&mut self.kept, &path, &entry).is_err() {
+                    if put_frame(&mut self.kept_new, &path, &entry).is_err() {
                         self.saving = false;
                     }
                 }
@@ -486,26 +525,45 @@ impl Cache {
             .unwrap_or_default();
         fs::create_dir_all(&dir)?;
         // Entries of directories not scanned this run stay as they were.
-        let mut frames = std::mem::take(&mut self.kept);
-        let mut old: Vec<(PathBuf, std::ops::Range<usize>)> =
-            self.old.drain().map(|(p, r)| (p.into(), r)).collect();
-        old.sort_by_key(|a| a.1.start);
         let mut live = self.kept_live;
-        for (path, range) in old {
+        let mut old_frames = std::mem::take(&mut self.kept_old);
+        for (_, range) in std::mem::take(&mut self.old) {
+            let Some((path, body)) = split_frame(&self.old_buf[range.clone()]) else {
+                continue;
+            };
             let scanned = path.parent().is_some_and(|d| self.scanned.contains(d));
             if !scanned {
-                if let Some(e) = split_frame(&self.old_buf[range.clone()])
-                    .and_then(|(_, b)| postcard::from_bytes::<Entry>(b).ok())
-                {
+                if let Ok(e) = postcard::from_bytes::<Entry>(body) {
                     live += live_of(&e.record);
                 }
-                frames.extend_from_slice(&(range.len() as u32).to_le_bytes());
-                frames.extend_from_slice(&self.old_buf[range]);
+                old_frames.push(range);
             }
         }
-        self.old_buf = Vec::new();
+        // Each frame with its length before it, frames next to each other
+        // in the old file written as one piece.
+        old_frames.sort_unstable_by_key(|r| r.start);
+        let mut pieces: Vec<std::ops::Range<usize>> = Vec::new();
+        for r in old_frames {
+            let r = r.start - 4..r.end;
+            match pieces.last_mut() {
+                Some(last) if last.end == r.start => last.end = r.end,
+                _ => pieces.push(r),
+            }
+        }
+        let new_frames = std::mem::take(&mut self.kept_new);
         self.chunks.prune();
-        let frames = self.compact(frames, live);
+        let frames = if self.compacting(live) {
+            let mut all = Vec::with_capacity(
+                pieces.iter().map(|r| r.len()).sum::<usize>() + new_frames.len(),
+            );
+            for r in pieces.drain(..) {
+                all.extend_from_slice(&self.old_buf[r]);
+            }
+            all.extend_from_slice(&new_frames);
+            self.compact(all)
+        } else {
+            new_frames
+        };
         let meta = Meta {
             version: CACHE_VERSION,
             generations: std::mem::take(&mut self.generations),
@@ -519,25 +577,30 @@ impl Cache {
         tmp.write_all(MAGIC)?;
         tmp.write_all(&(meta.len() as u64).to_le_bytes())?;
         tmp.write_all(&meta)?;
+        for r in pieces {
+            tmp.write_all(&self.old_buf[r])?;
+        }
         tmp.write_all(&frames)?;
         tmp.persist(&self.file).map_err(|e| e.error)?;
         self.remove_other_generations(&dir);
         Ok(())
     }
 
-    /// When less than half of the spool is still referenced by `frames`
-    /// (`live` bytes of it),
-    /// moves the referenced entries to a new spool generation, in frame
-    /// order, and returns the frames pointing there; on any failure the old
-    /// spool and frames stay.
-    fn compact(&mut self, frames: Vec<u8>, live: u64) -> Vec<u8> {
+    /// Whether less than half of the spool is still referenced by the
+    /// frames being saved (`live` bytes of it).
+    fn compacting(&self, live: u64) -> bool {
+        self.spool
+            .as_ref()
+            .is_some_and(|s| s.lens().iter().sum::<u64>() > 2 * live + (1 << 20))
+    }
+
+    /// Moves the spooled entries `frames` refer to to a new spool
+    /// generation, in frame order, and returns the frames pointing there;
+    /// on any failure the old spool and frames stay.
+    fn compact(&mut self, frames: Vec<u8>) -> Vec<u8> {
         let Some(old) = self.spool.as_ref() else {
             return frames;
         };
-        let total: u64 = old.lens().iter().sum();
-        if total <= 2 * live + (1 << 20) {
-            return frames;
-        }
         let list = self::frames(&frames, 0).unwrap_or_default();
         let entry = |r: &std::ops::Range<usize>| {
             split_frame(&frames[r.clone()]).and_then(|(_, b)| postcard::from_bytes::<Entry>(b).ok())
@@ -619,7 +682,6 @@ mod tests {
             md5: String::new(),
             sha1: String::new(),
             sha256: format!("{i:064}"),
-            sha512: String::new(),
             info: omnipack_spec::PackageInfo {
                 format: omnipack_spec::Format::Rpm,
                 name: format!("p{i}"),
@@ -645,10 +707,12 @@ mod tests {
                 }
                 .into(),
             ),
+            origin: Default::default(),
         };
         let stamp = Stamp {
             size: 1,
-            mtime_ns: i as i128,
+            mtime: i as i64,
+            mtime_nsec: 0,
             ino: i as u64,
         };
         (record, stamp)
@@ -665,8 +729,8 @@ mod tests {
         cache.scanned(&root);
         let mut records = Vec::new();
         for i in 0..10 {
-            let (r, s) = record(&root, i);
-            cache.stamp(&r.path, s);
+            let (mut r, s) = record(&root, i);
+            r.origin = Origin::read(s);
             records.push(r);
         }
         cache.spool_records(&mut records);

@@ -387,7 +387,8 @@ fn apply(
         changes.copied.push((c.from, c.to.clone()));
         changes.touched.insert(dir.clone());
         // Known to retention below; not to the cache (a new file is read
-        // when the leaf is indexed).
+        // when the leaf is indexed), so without the origin of the record
+        // it was copied from.
         let rel =
             c.to.file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -395,6 +396,7 @@ fn apply(
         let record = Record {
             path: c.to,
             rel,
+            origin: Default::default(),
             ..c.record
         };
         leaves.get(&dir)?.records.push(record);

@@ -16,10 +16,7 @@ use omnipack_spec::Format;
 
 use crate::apt::{AptOptions, Dists, write_dists, write_flat};
 use crate::cache::Cache;
-use crate::scan::{
-    LeafScan, Problem, drop_conflicts, find_leaves, find_leaves_and_gem_sources, scan_dir,
-    scan_leaf,
-};
+use crate::scan::{Leaf, LeafScan, Problem, drop_conflicts, scan_dir_listed, scan_listed, walk};
 use crate::sign::Signer;
 use crate::spool::SpoolError;
 use crate::yum::{self, YumOptions};
@@ -166,25 +163,33 @@ fn index_once(
     if let Layout::Dists(dists) = &opts.layout {
         return index_dists(root, dists, opts, progress, cache);
     }
+    // Leaves found by the walk come with their listing; leaves given are
+    // listed when scanned.
     let (leaves, gem_sources) = match (&opts.leaves, opts.kind) {
         (_, IndexKind::Gem) if crate::gem::is_source(root) || root.join("gems").is_dir() => {
             (Vec::new(), vec![root.to_path_buf()])
         }
         (_, IndexKind::Gem) => (Vec::new(), crate::gem::find_sources(root)),
         (Some(only), _) => (
-            only.iter().filter(|l| l.is_dir()).cloned().collect(),
+            only.iter()
+                .filter(|l| l.is_dir())
+                .map(|l| Leaf {
+                    dir: l.clone(),
+                    names: None,
+                })
+                .collect(),
             Vec::new(),
         ),
-        (None, IndexKind::Auto) => find_leaves_and_gem_sources(root)?,
-        (None, _) => (find_leaves(root)?, Vec::new()),
+        (None, kind) => walk(root, kind == IndexKind::Auto)?,
     };
     if leaves.is_empty() && gem_sources.is_empty() && opts.leaves.is_none() {
         return Err(RepoError::Empty(root.to_path_buf()));
     }
     progress.start("reading packages", leaves.len() as u64);
     let mut scans = Vec::new();
-    for leaf in &leaves {
-        scans.push((leaf.clone(), scan_leaf(leaf, &mut cache)?));
+    for Leaf { dir, names } in leaves {
+        let scan = scan_listed(&dir, names, &mut cache)?;
+        scans.push((dir, scan));
         progress.advance(1);
     }
     progress.finish();
@@ -319,11 +324,11 @@ fn index_dists(
                 .into(),
         });
     }
-    let dirs = find_leaves(&pool)?;
+    let (dirs, _) = walk(&pool, false)?;
     let mut all = LeafScan::default();
     progress.start("reading packages", dirs.len() as u64);
-    for dir in &dirs {
-        let scan = scan_dir(dir, root, &mut cache)?;
+    for Leaf { dir, names } in dirs {
+        let scan = scan_dir_listed(&dir, root, names, &mut cache)?;
         all.read += scan.read;
         all.cached += scan.cached;
         all.problems.extend(scan.problems);

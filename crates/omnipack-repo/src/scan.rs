@@ -1,5 +1,6 @@
 //! Finds and reads the packages of a leaf directory.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use omnipack_spec::PackageInfo;
@@ -24,8 +25,6 @@ pub struct Record {
     pub sha1: String,
     /// Hex SHA-256.
     pub sha256: String,
-    /// Hex SHA-512 (not computed by the scan: no index uses it per package).
-    pub sha512: String,
     /// Metadata (for .deb: every control field in `info.fields`). The file
     /// list and scripts are dropped after reading: no index needs them; for
     /// an .rpm so are its fields, description and relations, which its
@@ -34,6 +33,9 @@ pub struct Record {
     /// For .rpm: its rendered entries in the yum metadata (in memory, or in
     /// the cache's [`crate::spool`]).
     pub yum: Option<crate::spool::YumEntries>,
+    /// Whether and how the cache keeps it after this run (not stored).
+    #[serde(skip)]
+    pub origin: crate::cache::Origin,
 }
 
 use std::io::Read;
@@ -44,7 +46,7 @@ use md5::Digest as _;
 use omnipack_spec::Format;
 use rayon::prelude::*;
 
-use crate::cache::{Cache, Stamp};
+use crate::cache::{Cache, Origin, Stamp};
 
 /// A package that could not be indexed, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,26 +78,32 @@ fn is_package(p: &Path) -> Option<Format> {
     }
 }
 
+/// A leaf directory and the names of the package files (and symlinks) in
+/// it, as the walk that found it listed them.
+#[derive(Debug, Clone)]
+pub struct Leaf {
+    /// The directory.
+    pub dir: PathBuf,
+    /// Its `.deb`/`.rpm` entries (files or symlinks), unsorted; `None`
+    /// when not listed yet (a leaf named rather than found).
+    pub names: Option<Vec<OsString>>,
+}
+
 /// Directories under `root` (itself included) that directly hold .deb or .rpm
 /// files: one flat repository, or each `<dist>/<version>/<arch>/` of a tree.
 /// Hidden directories, `repodata` and `by-hash` are skipped.
 pub fn find_leaves(root: &Path) -> Result<Vec<PathBuf>, crate::RepoError> {
-    Ok(walk(root, false)?.0)
+    Ok(walk(root, false)?.0.into_iter().map(|l| l.dir).collect())
 }
 
-/// [`find_leaves`], and in the same walk every gem source under `root`
-/// (see [`crate::gem::find_sources`]).
-pub fn find_leaves_and_gem_sources(
-    root: &Path,
-) -> Result<(Vec<PathBuf>, Vec<PathBuf>), crate::RepoError> {
-    walk(root, true)
-}
-
-fn walk(root: &Path, gems: bool) -> Result<(Vec<PathBuf>, Vec<PathBuf>), crate::RepoError> {
+/// [`find_leaves`] with each leaf's listing (so scanning it need not list
+/// it again), and in the same walk, with `gems`, every gem source under
+/// `root` (see [`crate::gem::find_sources`]).
+pub fn walk(root: &Path, gems: bool) -> Result<(Vec<Leaf>, Vec<PathBuf>), crate::RepoError> {
     let mut leaves = Vec::new();
     let mut gem_dirs = Vec::new();
     walk_dir(root, gems, &mut leaves, &mut gem_dirs)?;
-    leaves.sort();
+    leaves.sort_by(|a, b| a.dir.cmp(&b.dir));
     gem_dirs.retain(|d| crate::gem::is_source(d));
     gem_dirs.sort();
     Ok((leaves, gem_dirs))
@@ -106,7 +114,7 @@ fn walk(root: &Path, gems: bool) -> Result<(Vec<PathBuf>, Vec<PathBuf>), crate::
 fn walk_dir(
     dir: &Path,
     gems: bool,
-    leaves: &mut Vec<PathBuf>,
+    leaves: &mut Vec<Leaf>,
     gem_dirs: &mut Vec<PathBuf>,
 ) -> Result<(), crate::RepoError> {
     let cannot = |e: std::io::Error| crate::RepoError::Package {
@@ -114,13 +122,19 @@ fn walk_dir(
         reason: format!("cannot read: {e}"),
     };
     let mut leaf = false;
+    let mut names = Vec::new();
     let mut subdirs = Vec::new();
     for entry in fs::read_dir(dir).map_err(cannot)? {
         let entry = entry.map_err(cannot)?;
         let ft = entry.file_type().map_err(cannot)?;
         let name = entry.file_name();
-        if ft.is_file() {
-            leaf = leaf || is_package(Path::new(&name)).is_some();
+        if ft.is_file() || ft.is_symlink() {
+            if is_package(Path::new(&name)).is_some() {
+                // A directory of symlinks only is not a leaf (as before);
+                // a leaf's symlinked packages are indexed.
+                leaf = leaf || ft.is_file();
+                names.push(name);
+            }
         } else if ft.is_dir() {
             let name = name.to_string_lossy();
             if name.starts_with('.') || name == "repodata" || name == "by-hash" {
@@ -133,7 +147,10 @@ fn walk_dir(
         }
     }
     if leaf {
-        leaves.push(dir.to_path_buf());
+        leaves.push(Leaf {
+            dir: dir.to_path_buf(),
+            names: Some(names),
+        });
     }
     for d in subdirs {
         walk_dir(&d, gems, leaves, gem_dirs)?;
@@ -275,9 +292,9 @@ fn read_record(path: &Path, rel: String, stamp: Stamp, mtime: i64) -> Result<Rec
         md5,
         sha1,
         sha256,
-        sha512: String::new(),
         info,
         yum: None,
+        origin: Origin::default(),
     };
     record.yum = yum.map(|y| crate::yum::render_package(&record, &y).into());
     Ok(record)
@@ -305,7 +322,17 @@ pub fn read_package(path: &Path) -> Result<Record, Problem> {
 /// not vouch for, on all cores. Unreadable or conflicting packages become
 /// [`Problem`]s and are left out; everything else is indexed.
 pub fn scan_leaf(leaf: &Path, cache: &mut Cache) -> Result<LeafScan, crate::RepoError> {
-    let mut scan = scan_dir(leaf, leaf, cache)?;
+    scan_listed(leaf, None, cache)
+}
+
+/// [`scan_leaf`] of a leaf whose package entries are already listed
+/// (`names`, from [`walk`]), or listed here if `None`.
+pub fn scan_listed(
+    leaf: &Path,
+    names: Option<Vec<OsString>>,
+    cache: &mut Cache,
+) -> Result<LeafScan, crate::RepoError> {
+    let mut scan = scan_dir_listed(leaf, leaf, names, cache)?;
     scan.records = drop_conflicts(std::mem::take(&mut scan.records), &mut scan.problems);
     scan.problems.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(scan)
@@ -316,23 +343,49 @@ pub fn scan_leaf(leaf: &Path, cache: &mut Cache) -> Result<LeafScan, crate::Repo
 /// archive root of a `dists/` + `pool/` repository), and without the
 /// conflict check, which the caller runs over everything it gathered.
 pub fn scan_dir(dir: &Path, base: &Path, cache: &mut Cache) -> Result<LeafScan, crate::RepoError> {
+    scan_dir_listed(dir, base, None, cache)
+}
+
+/// [`scan_dir`] of a directory whose package entries are already listed
+/// (`names`, from [`walk`]), or listed here if `None`.
+pub fn scan_dir_listed(
+    dir: &Path,
+    base: &Path,
+    names: Option<Vec<OsString>>,
+    cache: &mut Cache,
+) -> Result<LeafScan, crate::RepoError> {
     cache.scanned(dir);
-    let mut entries = Vec::new();
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        if is_package(Path::new(&entry.file_name())).is_some() {
-            entries.push(entry);
+    let cannot = |e: std::io::Error| crate::RepoError::Package {
+        path: dir.to_path_buf(),
+        reason: format!("cannot read: {e}"),
+    };
+    let names = match names {
+        Some(names) => names,
+        None => {
+            let mut names = Vec::new();
+            for entry in fs::read_dir(dir).map_err(cannot)? {
+                let name = entry.map_err(cannot)?.file_name();
+                if is_package(Path::new(&name)).is_some() {
+                    names.push(name);
+                }
+            }
+            names
         }
-    }
+    };
     // Stat on all cores (it is most of a warm run), relative to the open
-    // directory; a symlink is followed, as `fs::metadata` does.
-    let stats: Vec<std::io::Result<std::fs::Metadata>> = entries
+    // directory (no path walk per file); a symlink is followed, as
+    // `fs::metadata` does.
+    let dirfd = rustix::fs::open(
+        dir,
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .map_err(|e| cannot(e.into()))?;
+    let stats: Vec<rustix::io::Result<rustix::fs::Stat>> = names
         .par_iter()
-        .map(|e| match e.file_type()?.is_symlink() {
-            true => fs::metadata(e.path()),
-            false => e.metadata(),
-        })
+        .map(|name| rustix::fs::statat(&dirfd, name, rustix::fs::AtFlags::empty()))
         .collect();
+    drop(dirfd);
     // `rel` is relative to `base`: the file name in a flat leaf.
     let prefix = match dir.strip_prefix(base) {
         Ok(p) if p.as_os_str().is_empty() => String::new(),
@@ -347,45 +400,56 @@ pub fn scan_dir(dir: &Path, base: &Path, cache: &mut Cache) -> Result<LeafScan, 
         }
         Err(_) => format!("{}/", dir.display()),
     };
-    let mut files = Vec::with_capacity(entries.len());
-    for (entry, meta) in entries.into_iter().zip(stats) {
-        let path = entry.path();
-        let meta = meta.map_err(|e| crate::RepoError::Package {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
-        if !meta.is_file() {
+    let mut scan = LeafScan::default();
+    let mut files = Vec::with_capacity(names.len());
+    for (name, st) in names.into_iter().zip(stats) {
+        let path = dir.join(&name);
+        let st = match st {
+            Ok(st) => st,
+            // A dangling symlink (or a file gone since it was listed).
+            Err(rustix::io::Errno::NOENT) => {
+                scan.problems.push(Problem {
+                    path,
+                    message: "no such file (a symlink to nothing?); remove it or fix its target"
+                        .into(),
+                });
+                continue;
+            }
+            Err(e) => {
+                return Err(crate::RepoError::Package {
+                    path,
+                    reason: std::io::Error::from(e).to_string(),
+                });
+            }
+        };
+        if !rustix::fs::FileType::from_raw_mode(st.st_mode).is_file() {
             continue;
         }
-        let rel = format!("{prefix}{}", entry.file_name().to_string_lossy());
-        files.push((
-            path,
-            rel,
-            Stamp::of(&meta),
-            std::os::unix::fs::MetadataExt::mtime(&meta),
-        ));
+        let rel = format!("{prefix}{}", name.to_string_lossy());
+        let stamp = Stamp::of_stat(&st);
+        files.push((path, rel, stamp, stamp.mtime));
     }
-    files.sort_by(|a, b| a.1.cmp(&b.1));
+    files.sort_unstable_by(|a, b| a.1.cmp(&b.1));
 
-    let mut scan = LeafScan::default();
     let mut fresh = Vec::new();
-    let mut records = Vec::with_capacity(files.len());
     let wanted: Vec<(&Path, Stamp, &str)> = files
         .iter()
         .map(|(p, rel, stamp, _)| (p.as_path(), *stamp, rel.as_str()))
         .collect();
     let taken = cache.take_many(&wanted);
     drop(wanted);
-    for (file, r) in files.into_iter().zip(taken) {
-        match r {
-            Some(r) => {
-                scan.cached += 1;
-                records.push(r);
-            }
-            None => fresh.push(file),
+    for (file, r) in files.into_iter().zip(&taken) {
+        if r.is_none() {
+            fresh.push(file);
         }
     }
+    // Collected in place (an `Option<Record>` is a `Record`'s size;
+    // `flatten` would copy into a second buffer of every record).
+    #[allow(clippy::filter_map_identity)]
+    let mut records: Vec<Record> = taken.into_iter().filter_map(|r| r).collect();
+    scan.cached = records.len();
     scan.read = fresh.len();
+    records.reserve_exact(fresh.len());
     // Read on all cores in batches, each batch's yum entries then going to
     // the cache's spool, so a cold leaf of any size holds small records.
     for batch in fresh.chunks(READ_BATCH) {
@@ -398,8 +462,8 @@ pub fn scan_dir(dir: &Path, base: &Path, cache: &mut Cache) -> Result<LeafScan, 
         let start = records.len();
         for (stamp, r) in read {
             match r {
-                Ok(record) => {
-                    cache.stamp(&record.path, stamp);
+                Ok(mut record) => {
+                    record.origin = Origin::read(stamp);
                     records.push(record);
                 }
                 Err(p) => scan.problems.push(p),
@@ -419,29 +483,38 @@ pub fn drop_conflicts(records: Vec<Record>, problems: &mut Vec<Problem>) -> Vec<
     // Two different files for one name + version + arch: which one a client
     // would get is undefined, so neither is indexed.
     type Nva<'r> = (&'r str, u32, &'r str, &'r str, &'r str, &'static str);
-    let mut by_nva: std::collections::HashMap<Nva<'_>, Vec<usize>> =
-        std::collections::HashMap::with_capacity(records.len());
-    for (i, r) in records.iter().enumerate() {
-        let i_ = &r.info;
-        by_nva
-            .entry((
-                &i_.name,
-                i_.epoch.unwrap_or(0),
-                &i_.version,
-                &i_.release,
-                &i_.arch,
-                i_.format.as_str(),
-            ))
-            .or_default()
-            .push(i);
+    fn nva(r: &Record) -> Nva<'_> {
+        let i = &r.info;
+        (
+            &i.name,
+            i.epoch.unwrap_or(0),
+            &i.version,
+            &i.release,
+            &i.arch,
+            i.format.as_str(),
+        )
     }
-    // In order, so the problems are reported the same way every run.
-    let mut clashes: Vec<(Nva<'_>, &Vec<usize>)> = by_nva
+    // Candidates by a hash of the key, sorted: a leaf of any size usually
+    // has none, and this costs 16 bytes a package rather than a map entry.
+    let hasher = rustc_hash::FxBuildHasher;
+    let mut hashed: Vec<(u64, usize)> = records
         .iter()
-        .filter(|(_, idx)| idx.len() > 1)
-        .map(|(k, v)| (*k, v))
+        .enumerate()
+        .map(|(i, r)| (std::hash::BuildHasher::hash_one(&hasher, nva(r)), i))
         .collect();
-    clashes.sort();
+    hashed.sort_unstable();
+    // In key order, so the problems are reported the same way every run.
+    let mut by_nva: std::collections::BTreeMap<Nva<'_>, Vec<usize>> = Default::default();
+    for run in hashed
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.len() > 1)
+    {
+        for &(_, i) in run {
+            by_nva.entry(nva(&records[i])).or_default().push(i);
+        }
+    }
+    drop(hashed);
+    let clashes = by_nva.iter().filter(|(_, idx)| idx.len() > 1);
     let mut drop = std::collections::BTreeSet::new();
     for ((name, epoch, version, release, arch, _), idx) in clashes {
         let v = format!("{epoch}:{version}-{release}");

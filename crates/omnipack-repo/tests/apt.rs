@@ -67,9 +67,9 @@ fn record(leaf: &Path, path: &Path) -> Record {
         md5: hex::encode(md5::Md5::digest(&bytes)),
         sha1: hex::encode(sha1::Sha1::digest(&bytes)),
         sha256: hex::encode(sha2::Sha256::digest(&bytes)),
-        sha512: hex::encode(sha2::Sha512::digest(&bytes)),
         info: omnipack_deb::read_control(path).unwrap(),
         yum: None,
+        origin: Default::default(),
     }
 }
 

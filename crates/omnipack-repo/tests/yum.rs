@@ -179,9 +179,9 @@ fn record(leaf: &Path, path: &Path) -> Record {
         md5: hex_of::<md5::Md5>(&bytes),
         sha1: hex_of::<sha1::Sha1>(&bytes),
         sha256: hex_of::<sha2::Sha256>(&bytes),
-        sha512: hex_of::<sha2::Sha512>(&bytes),
         info: Rpm::read(path).unwrap(),
         yum: None,
+        origin: Default::default(),
     };
     r.yum = Some(yum::render_package(&r, &yum::read_package(path).unwrap()).into());
     r

@@ -42,7 +42,7 @@ pub use spec::{GemFile, GemSpec};
 const SYNC_THREADS: usize = 16;
 
 /// Bumped when [`GemFile`] or what is derived from it changes.
-const CACHE_VERSION: u32 = 1;
+const CACHE_VERSION: u32 = 2;
 
 /// How to index a gem source.
 #[derive(Debug, Clone, Default)]

@@ -332,7 +332,8 @@ pub fn write_cached(
             doc.kind,
             if opts.zstd { "zst" } else { "gz" }
         );
-        out.write(&href, &doc.bytes).map_err(io(&href))?;
+        let parts: Vec<&[u8]> = doc.parts.iter().map(|p| &**p).collect();
+        out.write_parts(&href, &parts).map_err(io(&href))?;
         located.push((href, doc));
     }
 

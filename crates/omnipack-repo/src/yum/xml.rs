@@ -22,11 +22,14 @@ use crate::cache::Chunks;
 use crate::spool::{self, Spool, SpoolError, YumEntries};
 
 /// One compressed document and what `repomd.xml` says about it.
-pub(super) struct Doc {
+pub(super) struct Doc<'c> {
     /// `primary`, `filelists` or `other`.
     pub kind: &'static str,
-    /// The compressed bytes.
-    pub bytes: Vec<u8>,
+    /// The compressed bytes, in pieces: the head, the chunks (as cached:
+    /// never copied into one buffer), the tail.
+    pub parts: Vec<std::borrow::Cow<'c, [u8]>>,
+    /// Their total length.
+    pub size: u64,
     /// SHA-256 of `bytes`.
     pub sha256: String,
     /// SHA-256 of the uncompressed XML.
@@ -160,12 +163,12 @@ fn gzip_member(text: &[u8]) -> io::Result<Vec<u8>> {
 /// on the packages, so a warm run writes the same bytes as a cold one.
 /// Fragments are read back a chunk at a time, so memory stays small
 /// whatever the number of packages.
-pub(super) fn render_all(
+pub(super) fn render_all<'c>(
     pkgs: &Pkgs<'_>,
     zstd: bool,
-    chunks: &mut Chunks,
+    chunks: &'c mut Chunks,
     spool: Option<&Spool>,
-) -> Result<Vec<Doc>, RenderError> {
+) -> Result<Vec<Doc<'c>>, RenderError> {
     let ranges = chunk_ranges(pkgs);
     let entries: Vec<&YumEntries> = pkgs.iter().map(|(_, e)| *e).collect();
     let keys: Vec<[[u8; 32]; 3]> = ranges
@@ -195,7 +198,7 @@ pub(super) fn render_all(
     }
     let chunks = &*chunks;
     let n = pkgs.len();
-    let docs: Vec<Result<Doc, RenderError>> = (0..KINDS.len())
+    let docs: Vec<Result<Doc<'c>, RenderError>> = (0..KINDS.len())
         .into_par_iter()
         .map(|k| {
             let kind = KINDS[k];
@@ -218,14 +221,8 @@ pub(super) fn render_all(
             let mut open = Sha256::new();
             let mut open_size = (head.len() + tail.len()) as u64;
             open.update(head.as_bytes());
-            let mut bytes = compress(head.as_bytes(), zstd)?;
-            bytes.reserve_exact(
-                keys.iter()
-                    .filter_map(|ks| chunks.get(&ks[k]))
-                    .map(<[u8]>::len)
-                    .sum::<usize>()
-                    + 64,
-            );
+            let mut parts = Vec::with_capacity(keys.len() + 2);
+            parts.push(std::borrow::Cow::Owned(compress(head.as_bytes(), zstd)?));
             let mut text = Vec::new();
             for (range, ks) in ranges.iter().zip(&keys) {
                 text.clear();
@@ -235,14 +232,21 @@ pub(super) fn render_all(
                 let chunk = chunks.get(&ks[k]).ok_or_else(|| {
                     io::Error::other("a compressed chunk went missing while rendering")
                 })?;
-                bytes.extend_from_slice(chunk);
+                parts.push(std::borrow::Cow::Borrowed(chunk));
             }
             open.update(tail.as_bytes());
-            bytes.extend(compress(tail.as_bytes(), zstd)?);
+            parts.push(std::borrow::Cow::Owned(compress(tail.as_bytes(), zstd)?));
+            let mut sha256 = Sha256::new();
+            let mut size = 0;
+            for p in &parts {
+                sha256.update(p);
+                size += p.len() as u64;
+            }
             Ok(Doc {
                 kind,
-                sha256: hex::encode(Sha256::digest(&bytes)),
-                bytes,
+                sha256: hex::encode(sha256.finalize()),
+                parts,
+                size,
                 open_sha256: hex::encode(open.finalize()),
                 open_size,
             })
@@ -459,7 +463,7 @@ pub(super) fn repomd(docs: &[(String, Doc)], date: u64) -> String {
         attr(&mut out, "href", href);
         out.push_str("/>\n");
         let _ = writeln!(out, "    <timestamp>{date}</timestamp>");
-        let _ = writeln!(out, "    <size>{}</size>", d.bytes.len());
+        let _ = writeln!(out, "    <size>{}</size>", d.size);
         let _ = writeln!(out, "    <open-size>{}</open-size>", d.open_size);
         out.push_str("  </data>\n");
     }
@@ -498,7 +502,6 @@ mod chunk_tests {
             md5: String::new(),
             sha1: String::new(),
             sha256: sha,
-            sha512: String::new(),
             info: omnipack_spec::PackageInfo {
                 format: omnipack_spec::Format::Rpm,
                 name: format!("p{i}"),
@@ -524,15 +527,38 @@ mod chunk_tests {
                 }
                 .into(),
             ),
+            origin: Default::default(),
         }
     }
 
-    fn render(records: &[Record], chunks: &mut Chunks, spool: Option<&Spool>) -> Vec<Doc> {
+    /// A rendered document, its pieces joined.
+    struct Joined {
+        kind: &'static str,
+        bytes: Vec<u8>,
+        open_sha256: String,
+        open_size: u64,
+    }
+
+    fn render(records: &[Record], chunks: &mut Chunks, spool: Option<&Spool>) -> Vec<Joined> {
         let pkgs: Vec<(&Record, &YumEntries)> = records
             .iter()
             .map(|r| (r, r.yum.as_ref().unwrap()))
             .collect();
-        render_all(&pkgs, false, chunks, spool).unwrap()
+        render_all(&pkgs, false, chunks, spool)
+            .unwrap()
+            .into_iter()
+            .map(|d| {
+                let bytes = d.parts.concat();
+                assert_eq!(bytes.len() as u64, d.size);
+                assert_eq!(hex::encode(Sha256::digest(&bytes)), d.sha256);
+                Joined {
+                    kind: d.kind,
+                    bytes,
+                    open_sha256: d.open_sha256,
+                    open_size: d.open_size,
+                }
+            })
+            .collect()
     }
 
     trait TapSort {
