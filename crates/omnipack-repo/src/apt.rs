@@ -220,9 +220,10 @@ fn stanza(r: &Record, flat: bool) -> String {
         },
     ));
     fields.push(("Size".into(), r.size.to_string()));
-    fields.push(("MD5sum".into(), r.md5.clone()));
-    fields.push(("SHA1".into(), r.sha1.clone()));
-    fields.push(("SHA256".into(), r.sha256.clone()));
+    let hex = |c: Option<String>| c.unwrap_or_default();
+    fields.push(("MD5sum".into(), hex(r.md5.map(|c| c.to_string()))));
+    fields.push(("SHA1".into(), hex(r.sha1.map(|c| c.to_string()))));
+    fields.push(("SHA256".into(), r.sha256.to_string()));
     // Known fields in dpkg's order, then unknown ones sorted by name (a
     // stable sort keeps the package's own order among equals).
     fields.sort_by(|(a, _), (b, _)| match (rank(a), rank(b)) {
@@ -606,10 +607,10 @@ mod tests {
             rel: rel.into(),
             size: 1234,
             mtime: 0,
-            md5: "m".into(),
-            sha1: "s1".into(),
-            sha256: "s256".into(),
-            info,
+            md5: Some(crate::scan::Checksum([0x6d; 16])),
+            sha1: Some(crate::scan::Checksum([0x51; 20])),
+            sha256: crate::scan::Checksum([0x52; 32]),
+            info: (&info).into(),
             yum: None,
             origin: Default::default(),
         }

@@ -135,12 +135,14 @@ impl Chunks {
     }
 }
 
-/// The cache file: [`MAGIC`], the length of the postcard-encoded [`Meta`]
-/// (u64 LE) and the [`Meta`], then one frame per package: the frame's
-/// length (u32 LE), the path's length (u32 LE), the path, and the
-/// postcard-encoded [`Entry`]. Frames are found without decoding them, so a
-/// run decodes only the entries it takes, and entries of directories it did
-/// not scan are saved again as they are.
+/// The cache file: [`MAGIC`], one frame per package: the frame's length
+/// (u32 LE), the path's length (u32 LE), the path, and the
+/// postcard-encoded [`Entry`]; then the postcard-encoded [`Meta`] and its
+/// length (u64 LE). Frames are found without decoding them, so a run
+/// decodes only the entries it takes, and entries of directories it did not
+/// scan are saved again as they are. The frames come first so that those of
+/// packages read this run go to the next file as they are given back, never
+/// gathered in memory.
 const MAGIC: &[u8; 24] = b"omnipack index cache v4\n";
 
 /// Everything in the cache file but the package entries.
@@ -223,8 +225,11 @@ pub struct Cache {
     /// Frames of records given back unchanged: where they are in
     /// `old_buf` (saved from there, never copied).
     kept_old: Vec<std::ops::Range<usize>>,
-    /// Frames of the records read this run, encoded when given back.
-    kept_new: Vec<u8>,
+    /// The next cache file (temporary name), holding the frames of the
+    /// records read this run, written as they are given back.
+    next: Option<std::io::BufWriter<tempfile::NamedTempFile>>,
+    /// One frame being encoded.
+    scratch: Vec<u8>,
     /// Spool bytes the kept frames refer to.
     kept_live: u64,
     scanned: HashSet<PathBuf>,
@@ -277,16 +282,30 @@ fn live_of(r: &Record) -> u64 {
     }
 }
 
+/// A new cache file under a temporary name beside `file`, its magic
+/// written.
+fn next_file(file: &Path) -> std::io::Result<std::io::BufWriter<tempfile::NamedTempFile>> {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let tmp = tempfile::Builder::new()
+        .prefix(".index-")
+        .tempfile_in(dir)?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, tmp);
+    out.write_all(MAGIC)?;
+    Ok(out)
+}
+
 /// Reads a cache file: its [`Meta`] and where its frames are.
 fn read_file(file: &Path) -> Option<(Vec<u8>, Meta, FrameMap)> {
     let buf = fs::read(file).ok()?;
-    let rest = buf.strip_prefix(MAGIC.as_slice())?;
-    let n = u64::from_le_bytes(rest.get(..8)?.try_into().ok()?) as usize;
-    let meta: Meta = postcard::from_bytes(rest.get(8..8 + n)?).ok()?;
+    buf.strip_prefix(MAGIC.as_slice())?;
+    let end = buf.len().checked_sub(8)?;
+    let n = u64::from_le_bytes(buf.get(end..)?.try_into().ok()?) as usize;
+    let meta_at = end.checked_sub(n).filter(|&at| at >= MAGIC.len())?;
+    let meta: Meta = postcard::from_bytes(&buf[meta_at..end]).ok()?;
     if meta.version != CACHE_VERSION {
         return None;
     }
-    let list = frames(&buf, MAGIC.len() + 8 + n)?;
+    let list = frames(&buf[..meta_at], MAGIC.len())?;
     let mut map = FrameMap::with_capacity_and_hasher(list.len(), Default::default());
     for (path, range) in list {
         map.insert(path_key(path), range);
@@ -330,7 +349,8 @@ impl Cache {
             old_buf: Vec::new(),
             old: FrameMap::default(),
             kept_old: Vec::new(),
-            kept_new: Vec::new(),
+            next: None,
+            scratch: Vec::new(),
             kept_live: 0,
             scanned: HashSet::new(),
             generations: BTreeMap::new(),
@@ -392,23 +412,25 @@ impl Cache {
 
     /// Moves the rendered yum entries of `records` into the spool (one
     /// write per kind), leaving them in memory if that fails.
-    pub fn spool_records(&mut self, records: &mut [Record]) {
+    pub fn spool_records<'r>(&mut self, records: impl IntoIterator<Item = &'r mut Record>) {
         let Some(spool) = self.spool.as_mut() else {
             return;
         };
-        let idx: Vec<usize> = (0..records.len())
-            .filter(|&i| matches!(records[i].yum, Some(YumEntries::Rendered(_))))
+        let mut records: Vec<&mut Record> = records
+            .into_iter()
+            .filter(|r| matches!(r.yum, Some(YumEntries::Rendered(_))))
             .collect();
-        let xs: Vec<&crate::yum::YumXml> = idx
+        let xs: Vec<&crate::yum::YumXml> = records
             .iter()
-            .filter_map(|&i| match &records[i].yum {
+            .filter_map(|r| match &r.yum {
                 Some(YumEntries::Rendered(x)) => Some(&**x),
                 _ => None,
             })
             .collect();
         if let Ok(refs) = spool.append(&xs) {
-            for (i, r) in idx.into_iter().zip(refs) {
-                records[i].yum = Some(YumEntries::Spooled(r));
+            drop(xs);
+            for (record, r) in records.iter_mut().zip(refs) {
+                record.yum = Some(YumEntries::Spooled(r));
             }
         }
     }
@@ -434,7 +456,7 @@ impl Cache {
             .map(|(&(path, stamp, rel), frame)| {
                 let frame = frame?;
                 let (at, body) = split_frame(&buf[frame.clone()])?;
-                if at != path {
+                if at.as_os_str() != path.as_os_str() {
                     return None;
                 }
                 let mut e: Entry = postcard::from_bytes(body).ok()?;
@@ -483,12 +505,27 @@ impl Cache {
                         stamp: taken.stamp,
                         record,
                     };
-                    if put_frame(&mut self.kept_new, &path, &entry).is_err() {
+                    if self.write_frame(&path, &entry).is_err() {
                         self.saving = false;
                     }
                 }
             }
         }
+    }
+
+    /// Appends one entry's frame to the next cache file (created, with its
+    /// magic, at the first).
+    fn write_frame(&mut self, path: &Path, entry: &Entry) -> std::io::Result<()> {
+        if !self.saving {
+            return Ok(());
+        }
+        let out = match &mut self.next {
+            Some(out) => out,
+            None => self.next.insert(next_file(&self.file)?),
+        };
+        self.scratch.clear();
+        put_frame(&mut self.scratch, path, entry)?;
+        out.write_all(&self.scratch)
     }
 
     /// Records a new generation of metadata files for `leaf`, keeps the last
@@ -550,20 +587,30 @@ impl Cache {
                 _ => pieces.push(r),
             }
         }
-        let new_frames = std::mem::take(&mut self.kept_new);
         self.chunks.prune();
-        let frames = if self.compacting(live) {
-            let mut all = Vec::with_capacity(
-                pieces.iter().map(|r| r.len()).sum::<usize>() + new_frames.len(),
-            );
+        let mut out = match self.next.take() {
+            Some(out) => out,
+            None => next_file(&self.file)?,
+        };
+        if self.compacting(live) {
+            // Rare (most of the spool dead): every frame gathered, moved
+            // to a new spool generation, and written to a new next file.
+            let written = out.into_inner().map_err(|e| e.into_error())?;
+            let new_frames = fs::read(written.path())?;
+            let mut all = Vec::new();
             for r in pieces.drain(..) {
                 all.extend_from_slice(&self.old_buf[r]);
             }
-            all.extend_from_slice(&new_frames);
-            self.compact(all)
-        } else {
-            new_frames
-        };
+            all.extend_from_slice(new_frames.get(MAGIC.len()..).unwrap_or_default());
+            drop(new_frames);
+            let frames = self.compact(all);
+            out = next_file(&self.file)?;
+            out.write_all(&frames)?;
+        }
+        for r in pieces {
+            out.write_all(&self.old_buf[r])?;
+        }
+        self.old_buf = Vec::new();
         let meta = Meta {
             version: CACHE_VERSION,
             generations: std::mem::take(&mut self.generations),
@@ -571,16 +618,9 @@ impl Cache {
             spool: self.spool.as_ref().map(|s| (s.gen_id, s.lens())),
         };
         let meta = postcard::to_stdvec(&meta).map_err(std::io::Error::other)?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".index-")
-            .tempfile_in(&dir)?;
-        tmp.write_all(MAGIC)?;
-        tmp.write_all(&(meta.len() as u64).to_le_bytes())?;
-        tmp.write_all(&meta)?;
-        for r in pieces {
-            tmp.write_all(&self.old_buf[r])?;
-        }
-        tmp.write_all(&frames)?;
+        out.write_all(&meta)?;
+        out.write_all(&(meta.len() as u64).to_le_bytes())?;
+        let tmp = out.into_inner().map_err(|e| e.into_error())?;
         tmp.persist(&self.file).map_err(|e| e.error)?;
         self.remove_other_generations(&dir);
         Ok(())
@@ -679,25 +719,17 @@ mod tests {
             rel: format!("p{i}.rpm"),
             size: 1,
             mtime: 1,
-            md5: String::new(),
-            sha1: String::new(),
-            sha256: format!("{i:064}"),
-            info: omnipack_spec::PackageInfo {
+            md5: None,
+            sha1: None,
+            sha256: crate::scan::Checksum([i as u8; 32]),
+            info: crate::IndexInfo {
                 format: omnipack_spec::Format::Rpm,
                 name: format!("p{i}"),
                 version: "1".into(),
                 release: "1".into(),
                 epoch: None,
                 arch: "noarch".into(),
-                summary: String::new(),
-                description: String::new(),
                 fields: Vec::new(),
-                depends: Vec::new(),
-                provides: Vec::new(),
-                conflicts: Vec::new(),
-                installed_size: 0,
-                scripts: Vec::new(),
-                files: Vec::new(),
             },
             yum: Some(
                 YumXml {

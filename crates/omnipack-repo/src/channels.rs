@@ -21,11 +21,11 @@ use std::path::{Path, PathBuf};
 use fs_err as fs;
 use omnipack_spec::distribution::Distribution;
 use omnipack_spec::vercmp::{compare_packages, deb_version};
-use omnipack_spec::{Arch, Format, PackageInfo};
+use omnipack_spec::{Arch, Format};
 use serde::Serialize;
 
 use crate::cache::Cache;
-use crate::scan::{self, Problem, find_leaves, scan_leaf};
+use crate::scan::{self, IndexInfo, Problem, find_leaves, scan_leaf};
 use crate::{Record, RepoError};
 
 /// A channel.
@@ -141,7 +141,7 @@ pub struct Changes {
 /// the RPM release (`1.el9`).
 fn distribution_of<'a>(
     path: &Path,
-    info: &PackageInfo,
+    info: &IndexInfo,
     opts: &'a AddOptions,
 ) -> Result<&'a Distribution, RepoError> {
     if let Some(d) = &opts.distribution {
@@ -222,7 +222,7 @@ fn arch_dirs(
 
 /// The version as clients write it: `[epoch:]version-release` (deb) or
 /// `version-release` with an optional `epoch:` (rpm).
-pub fn version_of(info: &PackageInfo) -> String {
+pub fn version_of(info: &IndexInfo) -> String {
     deb_version(info)
 }
 
@@ -739,7 +739,7 @@ pub fn list(repo: &Path, cache: &mut Cache) -> Result<Vec<ListedLeaf>, RepoError
                     version: version_of(&r.info),
                     arch: r.info.arch.clone(),
                     file: rel(&r.path),
-                    sha256: r.sha256.clone(),
+                    sha256: r.sha256.to_string(),
                 })
                 .collect(),
             problems: state

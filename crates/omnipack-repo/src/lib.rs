@@ -31,4 +31,4 @@ pub mod yum;
 pub use atomic::Staging;
 pub use error::RepoError;
 pub use index::{IndexKind, IndexOptions, IndexReport, Layout, index, index_with};
-pub use scan::Record;
+pub use scan::{IndexInfo, Record};

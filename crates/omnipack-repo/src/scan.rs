@@ -6,6 +6,80 @@ use std::path::PathBuf;
 use omnipack_spec::PackageInfo;
 use serde::{Deserialize, Serialize};
 
+/// What the indexes keep of a package's [`PackageInfo`]: what identifies
+/// it and, for a .deb, every control field (its `Packages` stanza). The
+/// file list, scripts, description and relations are dropped when it is
+/// read (an .rpm's [`Record::yum`] entries carry what yum needs of them),
+/// so that 10 000 records stay small.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexInfo {
+    /// Package format.
+    pub format: omnipack_spec::Format,
+    /// Package name.
+    pub name: String,
+    /// Upstream version.
+    pub version: String,
+    /// Release / Debian revision (may be empty).
+    pub release: String,
+    /// Epoch, if any.
+    pub epoch: Option<u32>,
+    /// Architecture as the format spells it.
+    pub arch: String,
+    /// For a .deb, every control field in order; empty for an .rpm.
+    pub fields: Vec<(String, String)>,
+}
+
+impl From<&PackageInfo> for IndexInfo {
+    /// Copies what is kept (new strings, so they are not in the holes the
+    /// reader's buffers leave; see `read_record`).
+    fn from(i: &PackageInfo) -> Self {
+        IndexInfo {
+            format: i.format,
+            name: i.name.clone(),
+            version: i.version.clone(),
+            release: i.release.clone(),
+            epoch: i.epoch,
+            arch: i.arch.clone(),
+            fields: i.fields.clone(),
+        }
+    }
+}
+
+impl omnipack_spec::vercmp::Versioned for IndexInfo {
+    fn format(&self) -> omnipack_spec::Format {
+        self.format
+    }
+    fn epoch(&self) -> Option<u32> {
+        self.epoch
+    }
+    fn version(&self) -> &str {
+        &self.version
+    }
+    fn release(&self) -> &str {
+        &self.release
+    }
+}
+
+/// A digest of `N` bytes, kept as bytes (10 000 records hold no hex
+/// strings) and written out as lowercase hex (`Display`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Checksum<const N: usize>(#[serde(with = "serde_bytes")] pub [u8; N]);
+
+impl<const N: usize> std::fmt::Display for Checksum<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl<const N: usize> std::fmt::Debug for Checksum<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
 /// One package as the indexes see it: where it is, its checksums, its
 /// metadata. Cached between runs (see [`crate::cache`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -19,17 +93,15 @@ pub struct Record {
     pub size: u64,
     /// Modification time (seconds).
     pub mtime: i64,
-    /// Hex MD5 of the file (.deb only; empty for .rpm, which yum doesn't need).
-    pub md5: String,
-    /// Hex SHA-1 (.deb only).
-    pub sha1: String,
-    /// Hex SHA-256.
-    pub sha256: String,
-    /// Metadata (for .deb: every control field in `info.fields`). The file
-    /// list and scripts are dropped after reading: no index needs them; for
-    /// an .rpm so are its fields, description and relations, which its
-    /// [`Record::yum`] entries carry.
-    pub info: PackageInfo,
+    /// MD5 of the file (.deb only; not computed for .rpm, which yum
+    /// doesn't need).
+    pub md5: Option<Checksum<16>>,
+    /// SHA-1 (.deb only).
+    pub sha1: Option<Checksum<20>>,
+    /// SHA-256.
+    pub sha256: Checksum<32>,
+    /// What identifies the package (and for a .deb every control field).
+    pub info: IndexInfo,
     /// For .rpm: its rendered entries in the yum metadata (in memory, or in
     /// the cache's [`crate::spool`]).
     pub yum: Option<crate::spool::YumEntries>,
@@ -158,10 +230,14 @@ fn walk_dir(
     Ok(())
 }
 
+/// The digests of a package: MD5 and SHA-1 for a .deb (its `Packages`
+/// stanza), SHA-256 always.
+type Digests = (Option<Checksum<16>>, Option<Checksum<20>>, Checksum<32>);
+
 /// The digests a format's index needs, in one read: MD5, SHA-1 and SHA-256
 /// for a .deb (the `Packages` stanza); SHA-256 only for an .rpm (repodata).
-/// Unused digests are left empty rather than computed.
-fn digests(path: &Path, format: Format) -> std::io::Result<(String, String, String)> {
+/// Unused digests are left out rather than computed.
+fn digests(path: &Path, format: Format) -> std::io::Result<Digests> {
     let mut f = fs::File::open(path)?;
     let deb = format == Format::Deb;
     let mut md5 = md5::Md5::new();
@@ -180,35 +256,40 @@ fn digests(path: &Path, format: Format) -> std::io::Result<(String, String, Stri
         sha256.update(&buf[..n]);
     }
     let (m, s1) = if deb {
-        (hex::encode(md5.finalize()), hex::encode(sha1.finalize()))
+        (
+            Some(Checksum(md5.finalize().into())),
+            Some(Checksum(sha1.finalize().into())),
+        )
     } else {
-        (String::new(), String::new())
+        (None, None)
     };
-    Ok((m, s1, hex::encode(sha256.finalize())))
+    Ok((m, s1, Checksum(sha256.finalize().into())))
 }
 
-/// Packages read in parallel before their yum entries go to the spool.
-const READ_BATCH: usize = 512;
+/// Packages read in parallel before their yum entries go to the spool
+/// (rendered entries in memory meanwhile: 1 MB for 512 small packages).
+const READ_BATCH: usize = 256;
 
 /// Packages up to this size are read into memory whole, once.
 const WHOLE_READ_MAX: u64 = 8 << 20;
 
 /// [`digests`] of a package already in memory.
-fn digests_of(bytes: &[u8], format: Format) -> (String, String, String) {
-    let sha256 = hex::encode(sha2::Sha256::digest(bytes));
+fn digests_of(bytes: &[u8], format: Format) -> Digests {
+    let sha256 = Checksum(sha2::Sha256::digest(bytes).into());
     if format == Format::Deb {
         (
-            hex::encode(md5::Md5::digest(bytes)),
-            hex::encode(sha1::Sha1::digest(bytes)),
+            Some(Checksum(md5::Md5::digest(bytes).into())),
+            Some(Checksum(sha1::Sha1::digest(bytes).into())),
             sha256,
         )
     } else {
-        (String::new(), String::new(), sha256)
+        (None, None, sha256)
     }
 }
 
 /// Reads and hashes one package.
-fn read_record(path: &Path, rel: String, stamp: Stamp, mtime: i64) -> Result<Record, Problem> {
+fn read_record(owned: PathBuf, rel: String, stamp: Stamp, mtime: i64) -> Result<Record, Problem> {
+    let path = owned.as_path();
     let problem = |message: String| Problem {
         path: path.to_path_buf(),
         message,
@@ -246,11 +327,9 @@ fn read_record(path: &Path, rel: String, stamp: Stamp, mtime: i64) -> Result<Rec
     // leave, every package's buffers need fresh heap, and reading 10 000
     // .deb grew the heap by 25 KiB a package (cold apt peak RSS 277 MiB;
     // with the clone 123 MiB, and faster).
-    let (mut info, yum) = match format {
+    let (info, yum) = match format {
         Format::Deb => (
-            omnipack_deb::read_control(path)
-                .map_err(|e| problem(e.to_string()))?
-                .clone(),
+            IndexInfo::from(&omnipack_deb::read_control(path).map_err(|e| problem(e.to_string()))?),
             None,
         ),
         Format::Rpm => {
@@ -266,6 +345,10 @@ fn read_record(path: &Path, rel: String, stamp: Stamp, mtime: i64) -> Result<Rec
             .map_err(|e| problem(e.to_string()))?;
             let yum = crate::yum::from_package_metadata(&meta, path)
                 .map_err(|e| problem(e.to_string()))?;
+            // Its yum entries carry everything else an index needs: the
+            // record keeps what identifies the package.
+            let mut info = IndexInfo::from(&info);
+            info.fields = Vec::new();
             (info, Some(yum))
         }
     };
@@ -273,19 +356,8 @@ fn read_record(path: &Path, rel: String, stamp: Stamp, mtime: i64) -> Result<Rec
         Some(bytes) => digests_of(bytes, format),
         None => digests(path, format).map_err(|e| problem(e.to_string()))?,
     };
-    info.files = Vec::new();
-    info.scripts = Vec::new();
-    if format == Format::Rpm {
-        // Its yum entries carry everything else an index needs: the record
-        // keeps what identifies the package (and what `repo list` shows).
-        info.fields = Vec::new();
-        info.description = String::new();
-        info.depends = Vec::new();
-        info.provides = Vec::new();
-        info.conflicts = Vec::new();
-    }
     let mut record = Record {
-        path: path.to_path_buf(),
+        path: owned,
         rel,
         size: stamp.size,
         mtime,
@@ -311,7 +383,7 @@ pub fn read_package(path: &Path) -> Result<Record, Problem> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     read_record(
-        path,
+        path.to_path_buf(),
         rel,
         Stamp::of(&meta),
         std::os::unix::fs::MetadataExt::mtime(&meta),
@@ -431,48 +503,56 @@ pub fn scan_dir_listed(
     }
     files.sort_unstable_by(|a, b| a.1.cmp(&b.1));
 
-    let mut fresh = Vec::new();
     let wanted: Vec<(&Path, Stamp, &str)> = files
         .iter()
         .map(|(p, rel, stamp, _)| (p.as_path(), *stamp, rel.as_str()))
         .collect();
-    let taken = cache.take_many(&wanted);
+    // One slot per file, in `rel` order: what the cache vouches for, then
+    // what is read, so the records need no sorting.
+    let mut slots = cache.take_many(&wanted);
     drop(wanted);
-    for (file, r) in files.into_iter().zip(&taken) {
-        if r.is_none() {
-            fresh.push(file);
-        }
-    }
-    // Collected in place (an `Option<Record>` is a `Record`'s size;
-    // `flatten` would copy into a second buffer of every record).
-    #[allow(clippy::filter_map_identity)]
-    let mut records: Vec<Record> = taken.into_iter().filter_map(|r| r).collect();
-    scan.cached = records.len();
+    // The files to read, with their slots; their paths move into their
+    // records, the others' are dropped now.
+    let fresh: Vec<(usize, PathBuf, String, Stamp, i64)> = files
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| slots[*i].is_none())
+        .map(|(i, (path, rel, stamp, mtime))| (i, path, rel, stamp, mtime))
+        .collect();
     scan.read = fresh.len();
-    records.reserve_exact(fresh.len());
+    scan.cached = slots.len() - fresh.len();
     // Read on all cores in batches, each batch's yum entries then going to
     // the cache's spool, so a cold leaf of any size holds small records.
-    for batch in fresh.chunks(READ_BATCH) {
-        let read: Vec<(Stamp, Result<Record, Problem>)> = batch
-            .par_iter()
-            .map(|(path, rel, stamp, mtime)| {
-                (*stamp, read_record(path, rel.clone(), *stamp, *mtime))
+    let mut fresh = fresh.into_iter();
+    loop {
+        let batch: Vec<_> = fresh.by_ref().take(READ_BATCH).collect();
+        let (Some(first), Some(last)) = (batch.first().map(|b| b.0), batch.last().map(|b| b.0))
+        else {
+            break;
+        };
+        let read: Vec<(usize, Result<Record, Problem>)> = batch
+            .into_par_iter()
+            .map(|(i, path, rel, stamp, mtime)| {
+                let r = read_record(path, rel, stamp, mtime).map(|mut record| {
+                    record.origin = Origin::read(stamp);
+                    record
+                });
+                (i, r)
             })
             .collect();
-        let start = records.len();
-        for (stamp, r) in read {
+        for (i, r) in read {
             match r {
-                Ok(mut record) => {
-                    record.origin = Origin::read(stamp);
-                    records.push(record);
-                }
+                Ok(record) => slots[i] = Some(record),
                 Err(p) => scan.problems.push(p),
             }
         }
-        cache.spool_records(&mut records[start..]);
+        // The batch's span: the cached records in it are spooled already.
+        cache.spool_records(slots[first..=last].iter_mut().flatten());
     }
-    // In place: a stable sort would copy every record (`rel` is unique here).
-    records.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
+    // In place (an `Option<Record>` is a `Record`'s size; `flatten` would
+    // collect into a second buffer as large).
+    #[allow(clippy::filter_map_identity)]
+    let records: Vec<Record> = slots.into_iter().filter_map(|r| r).collect();
     scan.records = records;
     Ok(scan)
 }
@@ -518,8 +598,8 @@ pub fn drop_conflicts(records: Vec<Record>, problems: &mut Vec<Problem>) -> Vec<
     let mut drop = std::collections::BTreeSet::new();
     for ((name, epoch, version, release, arch, _), idx) in clashes {
         let v = format!("{epoch}:{version}-{release}");
-        let distinct: std::collections::BTreeSet<&str> =
-            idx.iter().map(|&i| records[i].sha256.as_str()).collect();
+        let distinct: std::collections::BTreeSet<&Checksum<32>> =
+            idx.iter().map(|&i| &records[i].sha256).collect();
         if idx.len() > 1 && distinct.len() > 1 {
             let paths: Vec<String> = idx
                 .iter()
@@ -546,4 +626,19 @@ pub fn drop_conflicts(records: Vec<Record>, problems: &mut Vec<Problem>) -> Vec<
         .filter(|(i, _)| !drop.contains(i))
         .map(|(_, r)| r)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The scan collects `Option<Record>` slots into records in place,
+    /// which needs the two to be the same size.
+    #[test]
+    fn an_optional_record_is_a_records_size() {
+        assert_eq!(
+            std::mem::size_of::<Option<Record>>(),
+            std::mem::size_of::<Record>()
+        );
+    }
 }

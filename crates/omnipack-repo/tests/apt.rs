@@ -13,6 +13,7 @@ use fs_err as fs;
 use omnipack_archive::{NoProgress, PackageFormat, WriteOptions};
 use omnipack_deb::Deb;
 use omnipack_repo::apt::{AptOptions, Dists, packages_text, write_flat};
+use omnipack_repo::scan::Checksum;
 use omnipack_repo::sign::{GeneratedKey, KeyAlgorithm, Signer, generate, generate_with};
 use omnipack_repo::{IndexKind, IndexOptions, Layout, Record, Staging};
 use omnipack_spec::{Arch, PackageSpec, ScanOptions, scan_tree};
@@ -64,10 +65,10 @@ fn record(leaf: &Path, path: &Path) -> Record {
             .into_owned(),
         size: meta.len(),
         mtime: meta.mtime(),
-        md5: hex::encode(md5::Md5::digest(&bytes)),
-        sha1: hex::encode(sha1::Sha1::digest(&bytes)),
-        sha256: hex::encode(sha2::Sha256::digest(&bytes)),
-        info: omnipack_deb::read_control(path).unwrap(),
+        md5: Some(Checksum(md5::Md5::digest(&bytes).into())),
+        sha1: Some(Checksum(sha1::Sha1::digest(&bytes).into())),
+        sha256: Checksum(sha2::Sha256::digest(&bytes).into()),
+        info: (&omnipack_deb::read_control(path).unwrap()).into(),
         yum: None,
         origin: Default::default(),
     }

@@ -13,6 +13,7 @@ use std::process::Command;
 
 use fs_err as fs;
 use omnipack_archive::{NoProgress, PackageFormat, WriteOptions};
+use omnipack_repo::scan::Checksum;
 use omnipack_repo::yum::{self, YumError, YumOptions};
 use omnipack_repo::{Record, Staging, sign};
 use omnipack_rpm::Rpm;
@@ -176,10 +177,10 @@ fn record(leaf: &Path, path: &Path) -> Record {
             .into_owned(),
         size: meta.len(),
         mtime: meta.mtime(),
-        md5: hex_of::<md5::Md5>(&bytes),
-        sha1: hex_of::<sha1::Sha1>(&bytes),
-        sha256: hex_of::<sha2::Sha256>(&bytes),
-        info: Rpm::read(path).unwrap(),
+        md5: None,
+        sha1: None,
+        sha256: Checksum(sha2::Sha256::digest(&bytes).into()),
+        info: (&Rpm::read(path).unwrap()).into(),
         yum: None,
         origin: Default::default(),
     };

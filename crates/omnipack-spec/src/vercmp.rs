@@ -183,29 +183,58 @@ pub fn compare_rpm(a: (Option<u32>, &str, &str), b: (Option<u32>, &str, &str)) -
         .then_with(|| rpmvercmp(a.2, b.2))
 }
 
+/// What a package's version is made of: enough to compare two packages
+/// and spell their version ([`PackageInfo`] has it, and so does the
+/// slimmer record a repository index keeps per package).
+pub trait Versioned {
+    /// The package format (whose rules compare).
+    fn format(&self) -> Format;
+    /// The epoch, if any.
+    fn epoch(&self) -> Option<u32>;
+    /// The upstream version.
+    fn version(&self) -> &str;
+    /// The release / Debian revision (may be empty).
+    fn release(&self) -> &str;
+}
+
+impl Versioned for PackageInfo {
+    fn format(&self) -> Format {
+        self.format
+    }
+    fn epoch(&self) -> Option<u32> {
+        self.epoch
+    }
+    fn version(&self) -> &str {
+        &self.version
+    }
+    fn release(&self) -> &str {
+        &self.release
+    }
+}
+
 /// Compares the versions of two packages of the same format, by that
 /// format's rules (packages of different formats compare by format name).
-pub fn compare_packages(a: &PackageInfo, b: &PackageInfo) -> Ordering {
-    match (a.format, b.format) {
+pub fn compare_packages<P: Versioned>(a: &P, b: &P) -> Ordering {
+    match (a.format(), b.format()) {
         (Format::Deb, Format::Deb) => compare_deb(&deb_version(a), &deb_version(b)),
         (Format::Rpm, Format::Rpm) => compare_rpm(
-            (a.epoch, &a.version, &a.release),
-            (b.epoch, &b.version, &b.release),
+            (a.epoch(), a.version(), a.release()),
+            (b.epoch(), b.version(), b.release()),
         ),
         (x, y) => x.as_str().cmp(y.as_str()),
     }
 }
 
 /// The full Debian version of `info`: `[epoch:]version[-release]`.
-pub fn deb_version(info: &PackageInfo) -> String {
+pub fn deb_version<P: Versioned>(info: &P) -> String {
     let mut v = String::new();
-    if let Some(e) = info.epoch.filter(|e| *e != 0) {
+    if let Some(e) = info.epoch().filter(|e| *e != 0) {
         v.push_str(&format!("{e}:"));
     }
-    v.push_str(&info.version);
-    if !info.release.is_empty() {
+    v.push_str(info.version());
+    if !info.release().is_empty() {
         v.push('-');
-        v.push_str(&info.release);
+        v.push_str(info.release());
     }
     v
 }

@@ -66,11 +66,9 @@ fn chunk_ranges(pkgs: &Pkgs<'_>) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
     for (i, (r, _)) in pkgs.iter().enumerate() {
-        let low = r
-            .sha256
-            .get(..8)
-            .and_then(|h| u32::from_str_radix(h, 16).ok())
-            .unwrap_or(0);
+        // The first four bytes, as the first eight hex digits read.
+        let [a, b, c, d, ..] = r.sha256.0;
+        let low = u32::from_be_bytes([a, b, c, d]);
         if low % CHUNK_AVERAGE == 0 || i + 1 - start >= CHUNK_MAX {
             out.push(start..i + 1);
             start = i + 1;
@@ -91,7 +89,7 @@ fn chunk_keys(zstd: bool, members: &Pkgs<'_>) -> [[u8; 32]; 3] {
     for (r, _) in members {
         h.update(r.rel.as_bytes());
         h.update(b"\0");
-        h.update(r.sha256.as_bytes());
+        h.update(r.sha256.0);
         h.update(r.mtime.to_le_bytes());
         h.update(r.size.to_le_bytes());
     }
@@ -493,31 +491,23 @@ mod chunk_tests {
     use super::*;
 
     fn record(i: u32) -> Record {
-        let sha = hex::encode(Sha256::digest(i.to_le_bytes()));
+        let sha = crate::scan::Checksum(Sha256::digest(i.to_le_bytes()).into());
         Record {
             path: format!("/r/p{i:05}.rpm").into(),
             rel: format!("p{i:05}.rpm"),
             size: 100 + u64::from(i),
             mtime: 7,
-            md5: String::new(),
-            sha1: String::new(),
+            md5: None,
+            sha1: None,
             sha256: sha,
-            info: omnipack_spec::PackageInfo {
+            info: crate::IndexInfo {
                 format: omnipack_spec::Format::Rpm,
                 name: format!("p{i}"),
                 version: "1".into(),
                 release: "1".into(),
                 epoch: None,
                 arch: "noarch".into(),
-                summary: String::new(),
-                description: String::new(),
                 fields: Vec::new(),
-                depends: Vec::new(),
-                provides: Vec::new(),
-                conflicts: Vec::new(),
-                installed_size: 0,
-                scripts: Vec::new(),
-                files: Vec::new(),
             },
             yum: Some(
                 YumXml {
