@@ -267,8 +267,8 @@ fn digests(path: &Path, format: Format) -> std::io::Result<Digests> {
 }
 
 /// Packages read in parallel before their yum entries go to the spool
-/// (rendered entries in memory meanwhile: 1 MB for 512 small packages).
-const READ_BATCH: usize = 256;
+/// (rendered entries in memory meanwhile: about 2 KiB a small package).
+const READ_BATCH: usize = 64;
 
 /// Packages up to this size are read into memory whole, once.
 const WHOLE_READ_MAX: u64 = 8 << 20;
