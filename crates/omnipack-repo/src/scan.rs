@@ -666,6 +666,27 @@ pub fn drop_conflicts(records: Vec<Record>, problems: &mut Vec<Problem>) -> Vec<
 mod tests {
     use super::*;
 
+    /// A symlink to nothing named like a package is reported by path, and
+    /// the rest of the leaf is still scanned.
+    #[test]
+    fn a_dangling_symlink_is_a_problem_not_a_failure() {
+        let t = tempfile::tempdir().unwrap();
+        let leaf = t.path().join("leaf");
+        fs::create_dir_all(&leaf).unwrap();
+        std::os::unix::fs::symlink(leaf.join("gone.rpm"), leaf.join("a.rpm")).unwrap();
+        fs::write(leaf.join("b.rpm"), b"not a package").unwrap();
+        let mut cache = Cache::load(&leaf, Some(&t.path().join("cache")));
+        let scan = scan_leaf(&leaf, &mut cache).unwrap();
+        assert!(scan.records.is_empty());
+        let paths: Vec<&Path> = scan.problems.iter().map(|p| p.path.as_path()).collect();
+        assert_eq!(paths, [leaf.join("a.rpm"), leaf.join("b.rpm")]);
+        assert!(
+            scan.problems[0].message.contains("symlink"),
+            "{:?}",
+            scan.problems[0]
+        );
+    }
+
     /// The scan collects `Option<Record>` slots into records in place,
     /// which needs the two to be the same size.
     #[test]
