@@ -220,9 +220,14 @@ fn stanza(r: &Record, flat: bool) -> String {
         },
     ));
     fields.push(("Size".into(), r.size.to_string()));
-    let hex = |c: Option<String>| c.unwrap_or_default();
-    fields.push(("MD5sum".into(), hex(r.md5.map(|c| c.to_string()))));
-    fields.push(("SHA1".into(), hex(r.sha1.map(|c| c.to_string()))));
+    fields.push((
+        "MD5sum".into(),
+        r.md5.map(|c| c.to_string()).unwrap_or_default(),
+    ));
+    fields.push((
+        "SHA1".into(),
+        r.sha1.map(|c| c.to_string()).unwrap_or_default(),
+    ));
     fields.push(("SHA256".into(), r.sha256.to_string()));
     // Known fields in dpkg's order, then unknown ones sorted by name (a
     // stable sort keeps the package's own order among equals).

@@ -826,4 +826,37 @@ mod tests {
         s.ino += 1;
         assert!(cache.take(&r.path, s, &r.rel).is_none());
     }
+
+    /// A cache file cut short anywhere (its metadata is at the end) is no
+    /// cache: every record is a miss, and the next save writes a whole one.
+    #[test]
+    fn a_truncated_cache_file_is_a_cold_cache() {
+        let t = tempfile::tempdir().unwrap();
+        let (root, dir) = (t.path().join("root"), t.path().join("cache"));
+        fs::create_dir_all(&root).unwrap();
+        let mut cache = Cache::load(&root, Some(&dir));
+        cache.scanned(&root);
+        let (mut r, s) = record(&root, 1);
+        r.origin = Origin::read(s);
+        let rel = r.rel.clone();
+        cache.give_back([r]);
+        cache.save().unwrap();
+        let file = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "bin"))
+            .unwrap();
+        let whole = fs::read(&file).unwrap();
+        let path = root.join("p1.rpm");
+        assert!(
+            Cache::load(&root, Some(&dir))
+                .take(&path, s, &rel)
+                .is_some()
+        );
+        for cut in [1, 8, whole.len() / 2, whole.len() - MAGIC.len()] {
+            fs::write(&file, &whole[..whole.len() - cut]).unwrap();
+            let mut cache = Cache::load(&root, Some(&dir));
+            assert!(cache.take(&path, s, &rel).is_none(), "cut {cut}");
+        }
+    }
 }

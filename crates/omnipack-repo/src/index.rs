@@ -16,7 +16,7 @@ use omnipack_spec::Format;
 
 use crate::apt::{AptOptions, Dists, write_dists, write_flat};
 use crate::cache::Cache;
-use crate::scan::{Leaf, LeafScan, Problem, drop_conflicts, scan_dir_listed, scan_listed, walk};
+use crate::scan::{Leaf, LeafScan, Problem, drop_conflicts, scan_dir, scan_listed, walk};
 use crate::sign::Signer;
 use crate::spool::SpoolError;
 use crate::yum::{self, YumOptions};
@@ -328,7 +328,7 @@ fn index_dists(
     let mut all = LeafScan::default();
     progress.start("reading packages", dirs.len() as u64);
     for Leaf { dir, names } in dirs {
-        let scan = scan_dir_listed(&dir, root, names, &mut cache)?;
+        let scan = scan_dir(&dir, root, names, &mut cache)?;
         all.read += scan.read;
         all.cached += scan.cached;
         all.problems.extend(scan.problems);

@@ -30,9 +30,18 @@ pub struct IndexInfo {
 }
 
 impl From<&PackageInfo> for IndexInfo {
-    /// Copies what is kept (new strings, so they are not in the holes the
-    /// reader's buffers leave; see `read_record`).
+    /// Copies what is kept, control fields included.
     fn from(i: &PackageInfo) -> Self {
+        IndexInfo {
+            fields: i.fields.clone(),
+            ..IndexInfo::identity(i)
+        }
+    }
+}
+
+impl IndexInfo {
+    /// What identifies the package, without its control fields.
+    fn identity(i: &PackageInfo) -> Self {
         IndexInfo {
             format: i.format,
             name: i.name.clone(),
@@ -40,7 +49,20 @@ impl From<&PackageInfo> for IndexInfo {
             release: i.release.clone(),
             epoch: i.epoch,
             arch: i.arch.clone(),
-            fields: i.fields.clone(),
+            fields: Vec::new(),
+        }
+    }
+
+    /// Nothing yet but the format (filled in by `ReadPackage::finish`).
+    fn unread(format: omnipack_spec::Format) -> Self {
+        IndexInfo {
+            format,
+            name: String::new(),
+            version: String::new(),
+            release: String::new(),
+            epoch: None,
+            arch: String::new(),
+            fields: Vec::new(),
         }
     }
 }
@@ -150,6 +172,14 @@ fn is_package(p: &Path) -> Option<Format> {
     }
 }
 
+/// The error for a directory that cannot be listed or opened.
+fn cannot_read(dir: &Path) -> impl Fn(std::io::Error) -> crate::RepoError + Copy + '_ {
+    move |e| crate::RepoError::Package {
+        path: dir.to_path_buf(),
+        reason: format!("cannot read: {e}"),
+    }
+}
+
 /// A leaf directory and the names of the package files (and symlinks) in
 /// it, as the walk that found it listed them.
 #[derive(Debug, Clone)]
@@ -189,10 +219,7 @@ fn walk_dir(
     leaves: &mut Vec<Leaf>,
     gem_dirs: &mut Vec<PathBuf>,
 ) -> Result<(), crate::RepoError> {
-    let cannot = |e: std::io::Error| crate::RepoError::Package {
-        path: dir.to_path_buf(),
-        reason: format!("cannot read: {e}"),
-    };
+    let cannot = cannot_read(dir);
     let mut leaf = false;
     let mut names = Vec::new();
     let mut subdirs = Vec::new();
@@ -287,7 +314,6 @@ fn digests_of(bytes: &[u8], format: Format) -> Digests {
     }
 }
 
-/// Reads and hashes one package.
 /// A package read (on a worker thread), to be made a [`Record`] by
 /// [`ReadPackage::finish`] on the thread that keeps it.
 struct ReadPackage {
@@ -313,12 +339,8 @@ impl ReadPackage {
     }
 }
 
-fn read_record(
-    owned: PathBuf,
-    rel: String,
-    stamp: Stamp,
-    mtime: i64,
-) -> Result<ReadPackage, Problem> {
+/// Reads and hashes one package.
+fn read_record(owned: PathBuf, rel: String, stamp: Stamp) -> Result<ReadPackage, Problem> {
     let path = owned.as_path();
     let problem = |message: String| Problem {
         path: path.to_path_buf(),
@@ -355,15 +377,7 @@ fn read_record(
     // `ReadPackage::finish`).
     let (info, deb, yum) = match format {
         Format::Deb => (
-            IndexInfo {
-                format,
-                name: String::new(),
-                version: String::new(),
-                release: String::new(),
-                epoch: None,
-                arch: String::new(),
-                fields: Vec::new(),
-            },
+            IndexInfo::unread(format),
             Some(omnipack_deb::read_control(path).map_err(|e| problem(e.to_string()))?),
             None,
         ),
@@ -382,9 +396,7 @@ fn read_record(
                 .map_err(|e| problem(e.to_string()))?;
             // Its yum entries carry everything else an index needs: the
             // record keeps what identifies the package.
-            let mut info = IndexInfo::from(&info);
-            info.fields = Vec::new();
-            (info, None, Some(yum))
+            (IndexInfo::identity(&info), None, Some(yum))
         }
     };
     let (md5, sha1, sha256) = match &whole {
@@ -395,7 +407,7 @@ fn read_record(
         path: owned,
         rel,
         size: stamp.size,
-        mtime,
+        mtime: stamp.mtime,
         md5,
         sha1,
         sha256,
@@ -417,13 +429,7 @@ pub fn read_package(path: &Path) -> Result<Record, Problem> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    read_record(
-        path.to_path_buf(),
-        rel,
-        Stamp::of(&meta),
-        std::os::unix::fs::MetadataExt::mtime(&meta),
-    )
-    .map(ReadPackage::finish)
+    read_record(path.to_path_buf(), rel, Stamp::of(&meta)).map(ReadPackage::finish)
 }
 
 /// Scans the packages directly in `leaf`, reading only those the cache does
@@ -440,33 +446,25 @@ pub fn scan_listed(
     names: Option<Vec<OsString>>,
     cache: &mut Cache,
 ) -> Result<LeafScan, crate::RepoError> {
-    let mut scan = scan_dir_listed(leaf, leaf, names, cache)?;
+    let mut scan = scan_dir(leaf, leaf, names, cache)?;
     scan.records = drop_conflicts(std::mem::take(&mut scan.records), &mut scan.problems);
     scan.problems.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(scan)
 }
 
-/// Reads the packages directly in `dir` like [`scan_leaf`], with each
-/// record's `rel` taken relative to `base` (an ancestor of `dir`: the
-/// archive root of a `dists/` + `pool/` repository), and without the
+/// Reads the packages directly in `dir` like [`scan_leaf`], its package
+/// entries given as listed by [`walk`] (`names`) or listed here if `None`,
+/// with each record's `rel` taken relative to `base` (an ancestor of `dir`:
+/// the archive root of a `dists/` + `pool/` repository), and without the
 /// conflict check, which the caller runs over everything it gathered.
-pub fn scan_dir(dir: &Path, base: &Path, cache: &mut Cache) -> Result<LeafScan, crate::RepoError> {
-    scan_dir_listed(dir, base, None, cache)
-}
-
-/// [`scan_dir`] of a directory whose package entries are already listed
-/// (`names`, from [`walk`]), or listed here if `None`.
-pub fn scan_dir_listed(
+pub fn scan_dir(
     dir: &Path,
     base: &Path,
     names: Option<Vec<OsString>>,
     cache: &mut Cache,
 ) -> Result<LeafScan, crate::RepoError> {
     cache.scanned(dir);
-    let cannot = |e: std::io::Error| crate::RepoError::Package {
-        path: dir.to_path_buf(),
-        reason: format!("cannot read: {e}"),
-    };
+    let cannot = cannot_read(dir);
     let names = match names {
         Some(names) => names,
         None => {
@@ -534,14 +532,13 @@ pub fn scan_dir_listed(
             continue;
         }
         let rel = format!("{prefix}{}", name.to_string_lossy());
-        let stamp = Stamp::of_stat(&st);
-        files.push((path, rel, stamp, stamp.mtime));
+        files.push((path, rel, Stamp::of_stat(&st)));
     }
     files.sort_unstable_by(|a, b| a.1.cmp(&b.1));
 
     let wanted: Vec<(&Path, Stamp, &str)> = files
         .iter()
-        .map(|(p, rel, stamp, _)| (p.as_path(), *stamp, rel.as_str()))
+        .map(|(p, rel, stamp)| (p.as_path(), *stamp, rel.as_str()))
         .collect();
     // One slot per file, in `rel` order: what the cache vouches for, then
     // what is read, so the records need no sorting.
@@ -549,11 +546,10 @@ pub fn scan_dir_listed(
     drop(wanted);
     // The files to read, with their slots; their paths move into their
     // records, the others' are dropped now.
-    let fresh: Vec<(usize, PathBuf, String, Stamp, i64)> = files
+    let fresh: Vec<(usize, (PathBuf, String, Stamp))> = files
         .into_iter()
         .enumerate()
         .filter(|(i, _)| slots[*i].is_none())
-        .map(|(i, (path, rel, stamp, mtime))| (i, path, rel, stamp, mtime))
         .collect();
     scan.read = fresh.len();
     scan.cached = slots.len() - fresh.len();
@@ -568,7 +564,7 @@ pub fn scan_dir_listed(
         };
         let read: Vec<(usize, Stamp, Result<ReadPackage, Problem>)> = batch
             .into_par_iter()
-            .map(|(i, path, rel, stamp, mtime)| (i, stamp, read_record(path, rel, stamp, mtime)))
+            .map(|(i, (path, rel, stamp))| (i, stamp, read_record(path, rel, stamp)))
             .collect();
         for (i, stamp, r) in read {
             match r {

@@ -28,14 +28,19 @@ pub(super) struct Doc<'c> {
     /// The compressed bytes, in pieces: the head, the chunks (as cached:
     /// never copied into one buffer), the tail.
     pub parts: Vec<std::borrow::Cow<'c, [u8]>>,
-    /// Their total length.
-    pub size: u64,
     /// SHA-256 of `bytes`.
     pub sha256: String,
     /// SHA-256 of the uncompressed XML.
     pub open_sha256: String,
     /// Length of the uncompressed XML.
     pub open_size: u64,
+}
+
+impl Doc<'_> {
+    /// The compressed length.
+    pub fn size(&self) -> u64 {
+        self.parts.iter().map(|p| p.len() as u64).sum()
+    }
 }
 
 type Pkgs<'a> = [(&'a Record, &'a YumEntries)];
@@ -235,16 +240,13 @@ pub(super) fn render_all<'c>(
             open.update(tail.as_bytes());
             parts.push(std::borrow::Cow::Owned(compress(tail.as_bytes(), zstd)?));
             let mut sha256 = Sha256::new();
-            let mut size = 0;
             for p in &parts {
                 sha256.update(p);
-                size += p.len() as u64;
             }
             Ok(Doc {
                 kind,
                 sha256: hex::encode(sha256.finalize()),
                 parts,
-                size,
                 open_sha256: hex::encode(open.finalize()),
                 open_size,
             })
@@ -461,7 +463,7 @@ pub(super) fn repomd(docs: &[(String, Doc)], date: u64) -> String {
         attr(&mut out, "href", href);
         out.push_str("/>\n");
         let _ = writeln!(out, "    <timestamp>{date}</timestamp>");
-        let _ = writeln!(out, "    <size>{}</size>", d.size);
+        let _ = writeln!(out, "    <size>{}</size>", d.size());
         let _ = writeln!(out, "    <open-size>{}</open-size>", d.open_size);
         out.push_str("  </data>\n");
     }
@@ -539,7 +541,7 @@ mod chunk_tests {
             .into_iter()
             .map(|d| {
                 let bytes = d.parts.concat();
-                assert_eq!(bytes.len() as u64, d.size);
+                assert_eq!(bytes.len() as u64, d.size());
                 assert_eq!(hex::encode(Sha256::digest(&bytes)), d.sha256);
                 Joined {
                     kind: d.kind,
