@@ -7,7 +7,7 @@ use std::path::Path;
 
 use omnipack_spec::{PackageInfo, PackageSpec};
 
-use crate::Progress;
+use omnipack_core::Progress;
 
 /// Settings for writing one package that are not part of the package itself.
 #[derive(Clone, Copy)]

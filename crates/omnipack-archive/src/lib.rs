@@ -1,6 +1,6 @@
 //! Deterministic archive writing and reading for every package format:
-//! tar (for .deb members), newc cpio (RPM payloads), ar (the .deb container),
-//! compression codecs and hashing writers.
+//! tar (for .deb members), newc cpio (RPM payloads), ar (the .deb container)
+//! and compression codecs.
 //!
 //! Every writer here takes its timestamps, owners and order from the caller,
 //! never from the machine, so the same input gives the same bytes.
@@ -9,12 +9,7 @@ pub mod ar;
 pub mod compress;
 pub mod cpio;
 pub mod format;
-pub mod hash;
-pub mod progress;
 pub mod tar;
-pub mod time;
 
 pub use compress::{Decoder, Encoder, default_threads};
 pub use format::{PackageFormat, WriteOptions};
-pub use hash::{HashingWriter, hex};
-pub use progress::{NoProgress, Progress};

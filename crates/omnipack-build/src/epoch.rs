@@ -4,14 +4,13 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::BuildError;
 
 /// Resolves the timestamp for packaging the input at `dir`.
 pub fn source_date_epoch(dir: &Path) -> Result<u64, BuildError> {
-    if let Ok(v) = std::env::var("SOURCE_DATE_EPOCH") {
-        return v.trim().parse().map_err(|_| BuildError::BadEpoch(v));
+    if let Some(t) = omnipack_core::time::source_date_epoch()? {
+        return Ok(t);
     }
     let git = Command::new("git")
         .arg("-C")
@@ -24,8 +23,5 @@ pub fn source_date_epoch(dir: &Path) -> Result<u64, BuildError> {
     {
         return Ok(t);
     }
-    Ok(SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0))
+    Ok(omnipack_core::time::now())
 }

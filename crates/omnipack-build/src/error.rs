@@ -31,10 +31,8 @@ pub enum BuildError {
         source: std::io::Error,
     },
     /// `SOURCE_DATE_EPOCH` is set but not a number.
-    #[error(
-        "SOURCE_DATE_EPOCH=`{0}` is not a number of seconds since 1970; unset it or give an integer"
-    )]
-    BadEpoch(String),
+    #[error(transparent)]
+    BadEpoch(#[from] omnipack_core::time::BadEpoch),
     /// A staging recipe failed.
     #[error(transparent)]
     Recipe(#[from] crate::recipe::RecipeError),

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use fs_err as fs;
-use omnipack_archive::Progress;
+use omnipack_core::Progress;
 use omnipack_spec::distribution::Distribution;
 use omnipack_spec::manifest::{Manifest, RecipeKind};
 use omnipack_spec::version::ProjectVersion;
@@ -208,6 +208,11 @@ pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
             distribution: dist_name,
             path: dest,
         });
+    }
+    for b in &built {
+        if let Some(dir) = b.path.parent() {
+            omnipack_core::atomic::sync_dir(dir);
+        }
     }
     Ok(built)
 }

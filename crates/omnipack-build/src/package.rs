@@ -7,7 +7,8 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use fs_err as fs;
-use omnipack_archive::{Progress, WriteOptions};
+use omnipack_archive::WriteOptions;
+use omnipack_core::{AtomicFile, Progress};
 use omnipack_spec::{Format, PackageSpec};
 
 use crate::{BuildError, file_name, validate, write};
@@ -54,11 +55,7 @@ pub fn package(req: &PackageRequest<'_>) -> Result<Vec<PathBuf>, BuildError> {
     for &format in req.formats {
         let name = file_name(format, req.spec);
         let dest = req.out_dir.join(&name);
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".partial")
-            .tempfile_in(req.out_dir)
-            .map_err(output_err(req.out_dir))?;
+        let tmp = AtomicFile::create(&dest).map_err(output_err(&dest))?;
         let opts = WriteOptions {
             scratch_dir: req.out_dir,
             threads: req.threads,
@@ -71,21 +68,8 @@ pub fn package(req: &PackageRequest<'_>) -> Result<Vec<PathBuf>, BuildError> {
             path: dest.clone(),
             source: e.into_error(),
         })?;
-        let mut perms = tmp
-            .as_file()
-            .metadata()
-            .map_err(output_err(&dest))?
-            .permissions();
-        // Temporary files are created 0600; a package is world-readable like dpkg-deb's.
-        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o644);
-        tmp.as_file()
-            .set_permissions(perms)
-            .map_err(output_err(&dest))?;
-        tmp.as_file().sync_all().map_err(output_err(&dest))?;
-        tmp.persist(&dest).map_err(|e| BuildError::Output {
-            path: dest.clone(),
-            source: e.error,
-        })?;
+        // A package is world-readable like dpkg-deb's.
+        tmp.commit(0o644).map_err(output_err(&dest))?;
         written.push(dest);
     }
     Ok(written)

@@ -28,7 +28,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use fs_err as fs;
-use omnipack_archive::Progress;
+use omnipack_core::Progress;
 use omnipack_repo::apt::AptOptions;
 use omnipack_repo::yum::YumOptions;
 use omnipack_repo::{IndexKind, IndexOptions, Layout};

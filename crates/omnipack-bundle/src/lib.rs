@@ -17,7 +17,7 @@
 //! * [`config`]: the admin config (`ROOT/.omnipack/bundles.toml`).
 //! * [`gems`]: the gem-directory re-index seam ([`gems::reindex_gem_dir`]).
 //!
-//! Nothing here prints: progress goes through [`omnipack_archive::Progress`].
+//! Nothing here prints: progress goes through [`omnipack_core::Progress`].
 
 #![deny(missing_docs)]
 

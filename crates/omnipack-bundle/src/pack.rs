@@ -25,10 +25,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use fs_err as fs;
-use omnipack_archive::Progress;
 use omnipack_archive::tar::{Owner, TarWriter};
+use omnipack_core::AtomicFile;
+use omnipack_core::Progress;
 use rayon::prelude::*;
-use sha1::Digest as _;
 
 use crate::BundleError;
 use crate::manifest::{GitInfo, Manifest};
@@ -223,7 +223,6 @@ pub fn pack(
 
     fs::create_dir_all(&opts.destdir)?;
     let tarball = opts.destdir.join(format!("{name}.tar.gz"));
-    let tmp = opts.destdir.join(format!(".{name}.tar.gz.tmp"));
     let bytes: u64 = files
         .values()
         .map(|s| match s {
@@ -232,7 +231,7 @@ pub fn pack(
         })
         .sum();
     progress.start("writing tarball", bytes);
-    let out = BufWriter::with_capacity(1 << 20, fs::File::create(&tmp)?);
+    let out = BufWriter::with_capacity(1 << 20, AtomicFile::create(&tarball)?);
     let gz = ParallelGzip::new(out, 6);
     let mut tar = TarWriter::new(gz, opts.mtime);
     let mut entries: Vec<(String, Option<&Src>)> = Vec::new();
@@ -267,11 +266,10 @@ pub fn pack(
             }
         }
     }
-    let mut out = tar.finish()?.finish()?;
-    out.flush()?;
-    out.get_ref().sync_all()?;
-    drop(out);
-    fs::rename(&tmp, &tarball)?;
+    let out = tar.finish()?.finish()?;
+    out.into_inner()
+        .map_err(std::io::IntoInnerError::into_error)?
+        .commit(0o644)?;
     progress.finish();
     Ok(Packed {
         name,
@@ -362,14 +360,11 @@ impl<W: Write> Write for ParallelGzip<W> {
 }
 
 fn digest_bytes(b: &[u8]) -> FileDigest {
-    let mut s1 = sha1::Sha1::new();
-    s1.update(b);
-    let mut s256 = sha2::Sha256::new();
-    s256.update(b);
+    let d = omnipack_core::hash::hash_bytes(b, false, true, true);
     FileDigest {
-        sha1: Some(omnipack_archive::hex(&s1.finalize())),
-        sha256: omnipack_archive::hex(&s256.finalize()),
-        size: b.len() as u64,
+        sha1: d.sha1_hex(),
+        sha256: d.sha256_hex(),
+        size: d.size,
     }
 }
 

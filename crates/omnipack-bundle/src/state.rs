@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::os::unix::fs::PermissionsExt;
 
 use fs_err as fs;
-use omnipack_archive::Progress;
+use omnipack_core::Progress;
 use serde::{Deserialize, Serialize};
 
 use crate::BundleError;

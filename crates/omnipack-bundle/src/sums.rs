@@ -14,7 +14,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use fs_err as fs;
-use omnipack_archive::Progress;
+use omnipack_core::Progress;
 use rayon::prelude::*;
 use sha1::Digest as _;
 
@@ -82,26 +82,11 @@ pub struct FileDigest {
 
 /// Hashes one file (following links) with SHA-256 and optionally SHA-1, in one read.
 pub fn hash_file(path: &Path, sha1: bool) -> Result<FileDigest, BundleError> {
-    let mut f = fs::File::open(path)?;
-    let mut s256 = sha2::Sha256::new();
-    let mut s1 = sha1.then(sha1::Sha1::new);
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        s256.update(&buf[..n]);
-        if let Some(h) = &mut s1 {
-            h.update(&buf[..n]);
-        }
-        size += n as u64;
-    }
+    let d = omnipack_core::hash::hash_file(path, false, sha1, true)?;
     Ok(FileDigest {
-        sha1: s1.map(|h| omnipack_archive::hex(&h.finalize())),
-        sha256: omnipack_archive::hex(&s256.finalize()),
-        size,
+        sha1: d.sha1_hex(),
+        sha256: d.sha256_hex(),
+        size: d.size,
     })
 }
 
@@ -361,7 +346,7 @@ pub fn render_both(digests: &BTreeMap<String, FileDigest>) -> Result<(Sums, Sums
     let mut h = sha1::Sha1::new();
     h.update(s256.render().as_bytes());
     s1.entries
-        .insert(SHA256SUMS.to_owned(), omnipack_archive::hex(&h.finalize()));
+        .insert(SHA256SUMS.to_owned(), omnipack_core::hex(&h.finalize()));
     Ok((s256, s1))
 }
 
@@ -388,18 +373,18 @@ mod tests {
         fs::write(t.path().join("bin/sha1sums"), "one\n").unwrap();
         fs::write(t.path().join("a"), "a\n").unwrap();
         let files = list_files(t.path()).unwrap();
-        let digests = hash_all(t.path(), &files, true, &omnipack_archive::NoProgress).unwrap();
+        let digests = hash_all(t.path(), &files, true, &omnipack_core::NoProgress).unwrap();
         let (s256, s1) = render_both(&digests).unwrap();
         assert!(s256.entries.contains_key("bin/sha1sums"));
         assert!(s1.entries.contains_key("bin/sha1sums"));
         fs::write(t.path().join("bin/sha1sums"), "two\n").unwrap();
-        let c = check(t.path(), &s256, &omnipack_archive::NoProgress).unwrap();
+        let c = check(t.path(), &s256, &omnipack_core::NoProgress).unwrap();
         assert_eq!(c.modified, vec!["bin/sha1sums".to_owned()]);
         // Crowbar's own sha1sums never listed it: not an added file there.
         let mut crowbar = s1.clone();
         crowbar.entries.remove("bin/sha1sums");
         fs::write(t.path().join("bin/sha1sums"), "one\n").unwrap();
-        let c = check(t.path(), &crowbar, &omnipack_archive::NoProgress).unwrap();
+        let c = check(t.path(), &crowbar, &omnipack_core::NoProgress).unwrap();
         assert!(c.added.is_empty(), "{c:?}");
     }
 }

@@ -12,7 +12,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use fs_err as fs;
-use omnipack_archive::Progress;
+use omnipack_core::Progress;
 use tar::EntryType;
 
 use crate::BundleError;

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use omnipack_archive::Progress;
+use omnipack_core::Progress;
 
 use crate::BundleError;
 use crate::manifest::Manifest;

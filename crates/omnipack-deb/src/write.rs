@@ -17,7 +17,8 @@ use fs_err as fs;
 use md5::{Digest, Md5};
 use omnipack_archive::ar::ArWriter;
 use omnipack_archive::tar::{Owner, TarWriter};
-use omnipack_archive::{Encoder, WriteOptions, hex};
+use omnipack_archive::{Encoder, WriteOptions};
+use omnipack_core::hex;
 use omnipack_spec::{Codec, Compression, FileKind, FileSource, PackageSpec, validate_for_deb};
 
 use crate::{DebError, control_file};
@@ -44,7 +45,7 @@ fn component_order(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 fn rfc2822(epoch: u64) -> String {
-    omnipack_archive::time::rfc2822(epoch, "+0000")
+    omnipack_core::time::rfc2822(epoch, "+0000")
 }
 
 /// The calendar year of `epoch` (for the copyright line).

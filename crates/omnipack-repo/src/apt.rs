@@ -29,7 +29,9 @@ use std::io::Write;
 use md5::Digest;
 
 use crate::sign::{SignError, Signer};
-use crate::{Record, Staging};
+use omnipack_core::Staging;
+
+use crate::Record;
 
 /// Errors of the apt index.
 #[derive(Debug, thiserror::Error)]
@@ -269,7 +271,7 @@ fn packages_text_of<'a>(records: impl Iterator<Item = &'a Record>, flat: bool) -
 /// `Date:` in RFC 2822 form, UTC, as apt-ftparchive writes it
 /// (`Tue, 14 Nov 2023 22:13:20 UTC`).
 pub fn rfc2822(secs: u64) -> String {
-    omnipack_archive::time::rfc2822(secs, "UTC")
+    omnipack_core::time::rfc2822(secs, "UTC")
 }
 
 /// The hashes of one index file.

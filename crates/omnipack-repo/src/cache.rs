@@ -16,12 +16,13 @@
 //! it, cold, and saves nothing.
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use fs_err as fs;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
+
+use omnipack_core::{AtomicFile, Stamp};
 
 use crate::Record;
 use crate::spool::{self, Spool, YumEntries};
@@ -29,41 +30,6 @@ use crate::spool::{self, Spool, YumEntries};
 /// Bumped when the record layout or the rendering of cached fragments
 /// changes; an older cache is ignored.
 const CACHE_VERSION: u32 = 4;
-
-/// A file's identity for cache validity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stamp {
-    /// Size in bytes.
-    pub size: u64,
-    /// Modification time: seconds.
-    pub mtime: i64,
-    /// Modification time: nanoseconds within the second.
-    pub mtime_nsec: u32,
-    /// Inode number.
-    pub ino: u64,
-}
-
-impl Stamp {
-    /// The stamp of `meta`.
-    pub fn of(meta: &std::fs::Metadata) -> Stamp {
-        Stamp {
-            size: meta.len(),
-            mtime: meta.mtime(),
-            mtime_nsec: meta.mtime_nsec() as u32,
-            ino: meta.ino(),
-        }
-    }
-
-    /// The stamp of a `stat` result.
-    pub fn of_stat(st: &rustix::fs::Stat) -> Stamp {
-        Stamp {
-            size: st.st_size as u64,
-            mtime: st.st_mtime,
-            mtime_nsec: st.st_mtime_nsec as u32,
-            ino: st.st_ino,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Entry {
@@ -227,7 +193,7 @@ pub struct Cache {
     kept_old: Vec<std::ops::Range<usize>>,
     /// The next cache file (temporary name), holding the frames of the
     /// records read this run, written as they are given back.
-    next: Option<std::io::BufWriter<tempfile::NamedTempFile>>,
+    next: Option<std::io::BufWriter<AtomicFile>>,
     /// One frame being encoded.
     scratch: Vec<u8>,
     /// Spool bytes the kept frames refer to.
@@ -284,11 +250,8 @@ fn live_of(r: &Record) -> u64 {
 
 /// A new cache file under a temporary name beside `file`, its magic
 /// written.
-fn next_file(file: &Path) -> std::io::Result<std::io::BufWriter<tempfile::NamedTempFile>> {
-    let dir = file.parent().unwrap_or(Path::new("."));
-    let tmp = tempfile::Builder::new()
-        .prefix(".index-")
-        .tempfile_in(dir)?;
+fn next_file(file: &Path) -> std::io::Result<std::io::BufWriter<AtomicFile>> {
+    let tmp = AtomicFile::create(file)?;
     let mut out = std::io::BufWriter::with_capacity(1 << 16, tmp);
     out.write_all(MAGIC)?;
     Ok(out)
@@ -313,19 +276,6 @@ fn read_file(file: &Path) -> Option<(Vec<u8>, Meta, FrameMap)> {
     Some((buf, meta, map))
 }
 
-/// The default cache directory (see the module documentation).
-pub(crate) fn cache_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("OMNIPACK_CACHE_DIR") {
-        return PathBuf::from(d);
-    }
-    if let Some(d) = std::env::var_os("XDG_CACHE_HOME") {
-        return PathBuf::from(d).join("omnipack");
-    }
-    std::env::var_os("HOME")
-        .map(|h| PathBuf::from(h).join(".cache/omnipack"))
-        .unwrap_or_else(|| std::env::temp_dir().join("omnipack-cache"))
-}
-
 impl Cache {
     /// Loads the cache for the index root `root` from `dir` (default: see
     /// the module documentation); empty if none or unreadable.
@@ -343,7 +293,9 @@ impl Cache {
     fn open(root: &Path, dir: Option<&Path>, read: bool) -> Cache {
         let abs = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
         let key = hex::encode(sha2::Sha256::digest(abs.to_string_lossy().as_bytes()));
-        let dir = dir.map(Path::to_path_buf).unwrap_or_else(cache_dir);
+        let dir = dir
+            .map(Path::to_path_buf)
+            .unwrap_or_else(omnipack_core::dirs::cache_dir);
         let file = dir.join(format!("index-{}.bin", &key[..16]));
         let mut cache = Cache {
             old_buf: Vec::new(),
@@ -596,7 +548,7 @@ impl Cache {
             // Rare (most of the spool dead): every frame gathered, moved
             // to a new spool generation, and written to a new next file.
             let written = out.into_inner().map_err(|e| e.into_error())?;
-            let new_frames = fs::read(written.path())?;
+            let new_frames = fs::read(written.temp_path())?;
             let mut all = Vec::new();
             for r in pieces.drain(..) {
                 all.extend_from_slice(&self.old_buf[r]);
@@ -621,7 +573,7 @@ impl Cache {
         out.write_all(&meta)?;
         out.write_all(&(meta.len() as u64).to_le_bytes())?;
         let tmp = out.into_inner().map_err(|e| e.into_error())?;
-        tmp.persist(&self.file).map_err(|e| e.error)?;
+        tmp.commit_unsynced(0o644)?;
         self.remove_other_generations(&dir);
         Ok(())
     }

@@ -15,7 +15,6 @@
 //! leaves half a package where the indexer would see it.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use fs_err as fs;
@@ -346,31 +345,10 @@ fn plan_copy(
 
 /// Copies `from` to `to` under a hidden temporary name, synced, then renamed.
 fn copy_atomically(from: &Path, to: &Path) -> Result<(), RepoError> {
-    let dir = to
-        .parent()
-        .ok_or_else(|| RepoError::Channel(format!("`{}` has no directory", to.display())))?;
-    fs::create_dir_all(dir)?;
-    let name = to
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
+    let mut tmp = omnipack_core::AtomicFile::create(to)?;
     let mut src = fs::File::open(from)?;
-    std::io::copy(&mut src, tmp.as_file_mut())?;
-    tmp.as_file_mut().flush()?;
-    let mut perms = tmp.as_file().metadata()?.permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o644);
-    tmp.as_file().set_permissions(perms)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(to).map_err(|e| {
-        RepoError::Io(std::io::Error::new(
-            e.error.kind(),
-            format!("cannot rename into `{}`: {}", to.display(), e.error),
-        ))
-    })?;
+    std::io::copy(&mut src, &mut tmp)?;
+    tmp.commit(0o644)?;
     Ok(())
 }
 

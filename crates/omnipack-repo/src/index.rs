@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use fs_err as fs;
-use omnipack_archive::Progress;
+use omnipack_core::Progress;
 use omnipack_spec::Format;
 
 use crate::apt::{AptOptions, Dists, write_dists, write_flat};
@@ -20,7 +20,9 @@ use crate::scan::{Leaf, LeafScan, Problem, drop_conflicts, scan_dir, scan_listed
 use crate::sign::Signer;
 use crate::spool::SpoolError;
 use crate::yum::{self, YumOptions};
-use crate::{Record, RepoError, Staging};
+use omnipack_core::Staging;
+
+use crate::{Record, RepoError};
 
 /// Which indexes to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

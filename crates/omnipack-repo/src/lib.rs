@@ -15,7 +15,6 @@
 //! * [`sign`] signs with OpenPGP keys (the `pgp` crate, as the `rpm` crate uses).
 
 pub mod apt;
-pub mod atomic;
 pub mod cache;
 pub mod channels;
 mod error;
@@ -28,7 +27,6 @@ pub mod sign;
 pub mod spool;
 pub mod yum;
 
-pub use atomic::Staging;
 pub use error::RepoError;
 pub use index::{IndexKind, IndexOptions, IndexReport, Layout, index, index_with};
 pub use scan::{IndexInfo, Record};

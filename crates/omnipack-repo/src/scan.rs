@@ -140,7 +140,9 @@ use md5::Digest as _;
 use omnipack_spec::Format;
 use rayon::prelude::*;
 
-use crate::cache::{Cache, Origin, Stamp};
+use omnipack_core::Stamp;
+
+use crate::cache::{Cache, Origin};
 
 /// A package that could not be indexed, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,32 +267,13 @@ type Digests = (Option<Checksum<16>>, Option<Checksum<20>>, Checksum<32>);
 /// for a .deb (the `Packages` stanza); SHA-256 only for an .rpm (repodata).
 /// Unused digests are left out rather than computed.
 fn digests(path: &Path, format: Format) -> std::io::Result<Digests> {
-    let mut f = fs::File::open(path)?;
     let deb = format == Format::Deb;
-    let mut md5 = md5::Md5::new();
-    let mut sha1 = sha1::Sha1::new();
-    let mut sha256 = sha2::Sha256::new();
-    let mut buf = [0u8; 1 << 15];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        if deb {
-            md5.update(&buf[..n]);
-            sha1.update(&buf[..n]);
-        }
-        sha256.update(&buf[..n]);
-    }
-    let (m, s1) = if deb {
-        (
-            Some(Checksum(md5.finalize().into())),
-            Some(Checksum(sha1.finalize().into())),
-        )
-    } else {
-        (None, None)
-    };
-    Ok((m, s1, Checksum(sha256.finalize().into())))
+    let d = omnipack_core::hash::hash_file(path, deb, deb, true)?;
+    Ok((
+        d.md5.map(Checksum),
+        d.sha1.map(Checksum),
+        Checksum(d.sha256.unwrap_or_default()),
+    ))
 }
 
 /// Packages read in parallel before their yum entries go to the spool

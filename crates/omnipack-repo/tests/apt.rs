@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use fs_err as fs;
-use omnipack_archive::{NoProgress, PackageFormat, WriteOptions};
+use omnipack_archive::{PackageFormat, WriteOptions};
+use omnipack_core::NoProgress;
 use omnipack_deb::Deb;
 use omnipack_repo::apt::{AptOptions, Dists, packages_text, write_flat};
 use omnipack_repo::scan::Checksum;
@@ -563,7 +564,7 @@ fn the_dists_layout_matches_apt_ftparchive_and_apt_get_reads_it() {
         cache_dir: Some(t.path().join("cache")),
         leaves: None,
     };
-    let report = omnipack_repo::index(&root, &opts, &omnipack_archive::NoProgress).unwrap();
+    let report = omnipack_repo::index(&root, &opts, &omnipack_core::NoProgress).unwrap();
     assert_eq!(report.leaves[0].debs, 4);
     let suite = root.join("dists/testing");
     let release = fs::read_to_string(suite.join("Release")).unwrap();

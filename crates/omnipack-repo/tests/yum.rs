@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use fs_err as fs;
-use omnipack_archive::{NoProgress, PackageFormat, WriteOptions};
+use omnipack_archive::{PackageFormat, WriteOptions};
+use omnipack_core::NoProgress;
 use omnipack_repo::scan::Checksum;
 use omnipack_repo::yum::{self, YumError, YumOptions};
 use omnipack_repo::{Record, Staging, sign};

@@ -13,8 +13,9 @@ use std::path::Path;
 
 use fs_err as fs;
 use omnipack_archive::cpio::{CpioEntry, CpioWriter};
-use omnipack_archive::hash::{HashingWriter, Sink};
-use omnipack_archive::{Encoder, Progress, WriteOptions, hex};
+use omnipack_archive::{Encoder, WriteOptions};
+use omnipack_core::hash::{HashingWriter, Sink};
+use omnipack_core::{Progress, hex};
 use omnipack_spec::{Compression, FileEntry, FileKind, FileSource};
 
 use crate::RpmError;

@@ -20,8 +20,9 @@
 
 use std::io::{self, BufReader, Write};
 
-use omnipack_archive::hash::{HashingWriter, Sink};
-use omnipack_archive::{WriteOptions, hex};
+use omnipack_archive::WriteOptions;
+use omnipack_core::hash::{HashingWriter, Sink};
+use omnipack_core::hex;
 use omnipack_spec::{Arch, FileEntry, PackageSpec, validate_for_rpm};
 use rpm::{Header, HeaderEntry, IndexData, IndexSignatureTag, PackageMetadata};
 

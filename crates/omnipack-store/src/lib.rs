@@ -11,7 +11,7 @@
 //! * [`lock`]: the conditional-put lock;
 //! * [`dest`] and [`credentials`]: destinations, S3 options, AWS credentials.
 //!
-//! Library code never prints: progress goes through [`Reporter`].
+//! Library code never prints: progress goes through [`omnipack_core::Progress`].
 
 pub mod credentials;
 pub mod dest;
@@ -23,6 +23,4 @@ pub mod publish;
 pub use dest::{Dest, S3Options, Target, open, public_read_policy};
 pub use error::{Result, StoreError};
 pub use plan::{Kind, LOCK_KEY, MANIFEST_KEY, Manifest};
-pub use publish::{
-    NoReporter, PublishOptions, Report, Reporter, lock_holder, publish, read_manifest,
-};
+pub use publish::{PublishOptions, Report, lock_holder, publish, read_manifest};

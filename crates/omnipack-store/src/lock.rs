@@ -52,7 +52,7 @@ impl LockInfo {
             pid: std::process::id(),
             user,
             since: now,
-            since_text: omnipack_archive::time::rfc2822(now, "+0000"),
+            since_text: omnipack_core::time::rfc2822(now, "+0000"),
             token: hex::encode(rand::random::<[u8; 16]>()),
         }
     }

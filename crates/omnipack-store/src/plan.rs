@@ -19,7 +19,6 @@ use std::path::{Path, PathBuf};
 use fs_err as fs;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::error::{Result, StoreError};
 
@@ -170,7 +169,8 @@ pub fn scan(repo: &Path) -> Result<Vec<LocalFile>> {
     found
         .into_par_iter()
         .map(|(key, path)| {
-            let (sha256, size) = sha256_file(&path)?;
+            let d = omnipack_core::hash::hash_file(&path, false, false, true)?;
+            let (sha256, size) = (d.sha256_hex(), d.size);
             Ok(LocalFile {
                 kind: classify(&key),
                 key,
@@ -180,23 +180,6 @@ pub fn scan(repo: &Path) -> Result<Vec<LocalFile>> {
             })
         })
         .collect()
-}
-
-/// SHA-256 (hex) and size of a file, streamed.
-pub fn sha256_file(path: &Path) -> Result<(String, u64)> {
-    let mut f = fs::File::open(path)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut size = 0u64;
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        size += n as u64;
-        h.update(&buf[..n]);
-    }
-    Ok((hex::encode(h.finalize()), size))
 }
 
 /// Every directory holding .deb files has `Release` or `InRelease`, every

@@ -13,7 +13,7 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use fs_err as fs;
 use futures::stream::{self, StreamExt, TryStreamExt};
@@ -22,6 +22,7 @@ use object_store::{
     Attribute, Attributes, ObjectStore, ObjectStoreExt, PutMultipartOptions, PutOptions,
     PutPayload, WriteMultipart,
 };
+use omnipack_core::Progress;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -68,26 +69,6 @@ impl Default for PublishOptions {
         }
     }
 }
-
-/// Receives publish progress; the CLI draws it, library code never prints.
-pub trait Reporter: Send + Sync {
-    /// A phase starts: `objects` objects of `bytes` bytes in all.
-    fn phase(&self, _name: &str, _objects: usize, _bytes: u64) {}
-    /// `bytes` more bytes went up (multipart parts report as they go).
-    fn bytes(&self, _bytes: u64) {}
-    /// An object is in place.
-    fn object(&self, _key: &str) {}
-    /// A line for people.
-    fn note(&self, _message: &str) {}
-    /// The publish is over.
-    fn finish(&self) {}
-}
-
-/// A [`Reporter`] that ignores everything.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct NoReporter;
-
-impl Reporter for NoReporter {}
 
 /// Uploads of one kind.
 #[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
@@ -136,19 +117,12 @@ pub struct Report {
     pub generation: u64,
 }
 
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 /// Publishes `repo` to `target`. Blocking: runs its own async runtime.
 pub fn publish(
     repo: &Path,
     target: &Target,
     opts: &PublishOptions,
-    reporter: &dyn Reporter,
+    reporter: &dyn Progress,
 ) -> Result<Report> {
     reporter.note(&format!("hashing `{}`", repo.display()));
     let files = plan::scan(repo)?;
@@ -172,7 +146,7 @@ pub fn publish(
 struct Publisher<'a> {
     target: &'a Target,
     opts: &'a PublishOptions,
-    reporter: &'a dyn Reporter,
+    reporter: &'a dyn Progress,
     writes: AtomicU64,
 }
 
@@ -327,7 +301,7 @@ impl Publisher<'_> {
             report.broke_lock = Some(held.holder());
         }
         let first = self.read_manifest().await?;
-        let now = now();
+        let now = omnipack_core::time::now();
         let present: BTreeMap<String, LocalFile> =
             files.iter().map(|f| (f.key.clone(), f.clone())).collect();
         let make_plan = |manifest: &Manifest| {
@@ -442,7 +416,7 @@ impl Publisher<'_> {
                 continue;
             }
             let bytes = batch.iter().map(|f| f.size).sum();
-            self.reporter.phase(phase_name(kind), batch.len(), bytes);
+            self.reporter.start(phase_name(kind), batch.len() as u64);
             let jobs = if self.opts.fail_after.is_some() {
                 1
             } else {
@@ -468,11 +442,8 @@ impl Publisher<'_> {
         }
         if !chains.is_empty() {
             let all: Vec<&LocalFile> = chains.values().flatten().copied().collect();
-            self.reporter.phase(
-                "signatures and top indexes",
-                all.len(),
-                all.iter().map(|f| f.size).sum(),
-            );
+            self.reporter
+                .start("signatures and top indexes", all.len() as u64);
             let jobs = if self.opts.fail_after.is_some() {
                 1
             } else {
@@ -495,7 +466,7 @@ impl Publisher<'_> {
         let mut deleted = Vec::new();
         if !plan.deletions.is_empty() {
             self.reporter
-                .phase("deleting superseded objects", plan.deletions.len(), 0);
+                .start("deleting superseded objects", plan.deletions.len() as u64);
             let jobs = if self.opts.fail_after.is_some() {
                 1
             } else {
@@ -509,7 +480,7 @@ impl Publisher<'_> {
                     Err(e) => return Err(self.err("delete", key, e)),
                 }
                 self.after_write().await;
-                self.reporter.object(key);
+                self.reporter.advance(1);
                 Ok(key.clone())
             }))
             .buffer_unordered(jobs)
@@ -559,7 +530,7 @@ impl Publisher<'_> {
             self.upload_parts(f, &path, attributes).await?;
         } else {
             let bytes = fs::read(&f.path)?;
-            if hex::encode(Sha256::digest(&bytes)) != f.sha256 {
+            if omnipack_core::hash::sha256_hex(&bytes) != f.sha256 {
                 return Err(StoreError::ChangedDuringPublish(f.path.clone()));
             }
             let len = bytes.len() as u64;
@@ -575,7 +546,7 @@ impl Publisher<'_> {
             self.reporter.bytes(len);
         }
         self.after_write().await;
-        self.reporter.object(&f.key);
+        self.reporter.advance(1);
         Ok(multipart)
     }
 
@@ -668,7 +639,7 @@ pub fn read_manifest(target: &Target) -> Result<Manifest> {
         Publisher {
             target,
             opts: &PublishOptions::default(),
-            reporter: &NoReporter,
+            reporter: &omnipack_core::NoProgress,
             writes: AtomicU64::new(0),
         }
         .read_manifest()

@@ -1,8 +1,8 @@
-//! Draws library progress ([`omnipack_archive::Progress`]) with indicatif on
+//! Draws library progress ([`omnipack_core::Progress`]) with indicatif on
 //! stderr; hidden when stderr is not a terminal or with `--quiet`.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use omnipack_archive::Progress;
+use omnipack_core::Progress;
 
 /// A byte progress bar.
 pub struct Bar {

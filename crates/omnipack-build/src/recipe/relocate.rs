@@ -37,7 +37,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Component, Path, PathBuf};
 
 use fs_err as fs;
-use omnipack_archive::hash::{HashingWriter, Sink};
+use omnipack_core::hash::{HashingWriter, Sink};
 
 use super::RecipeError;
 

@@ -13,8 +13,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use fs_err as fs;
-use omnipack_archive::hash::{HashingWriter, Sink};
 use omnipack_build::recipe::{RecipeError, StageContext, stage};
+use omnipack_core::hash::{HashingWriter, Sink};
 use omnipack_spec::Recipe;
 use omnipack_test_support::EPOCH;
 
@@ -68,7 +68,7 @@ pub fn tree_digest(root: &Path) -> BTreeMap<PathBuf, String> {
             } else {
                 let mut w = HashingWriter::new(Sink, false, false, true);
                 std::io::copy(&mut fs::File::open(&path).unwrap(), &mut w).unwrap();
-                let sha = omnipack_archive::hex(&w.finish().1.sha256.unwrap());
+                let sha = omnipack_core::hex(&w.finish().1.sha256.unwrap());
                 out.insert(rel, format!("file {mode:o} {sha}"));
             }
         }

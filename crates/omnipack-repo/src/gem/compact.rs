@@ -15,7 +15,7 @@
 //!   when nothing changed. Bundler reads the lines in order: versions
 //!   accumulate, `-` removes one, the last MD5 of a name wins.
 
-use omnipack_archive::time::iso8601;
+use omnipack_core::time::iso8601;
 use std::collections::{BTreeMap, BTreeSet};
 
 use md5::Digest as _;

@@ -33,9 +33,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 
-use crate::cache::Stamp;
 use crate::scan::Problem;
-use crate::{RepoError, Staging};
+use omnipack_core::{AtomicFile, Staging, Stamp};
+
+use crate::RepoError;
 pub use spec::{GemFile, GemSpec};
 
 /// Files written and synced at once (waiting on the disk, not the CPU).
@@ -89,7 +90,7 @@ fn cache_file(dir: &Path, cache_dir: Option<&Path>) -> PathBuf {
     let key = hex::encode(sha2::Sha256::digest(abs.to_string_lossy().as_bytes()));
     cache_dir
         .map(Path::to_path_buf)
-        .unwrap_or_else(crate::cache::cache_dir)
+        .unwrap_or_else(omnipack_core::dirs::cache_dir)
         .join(format!("gems-{}.bin", &key[..16]))
 }
 
@@ -102,14 +103,10 @@ fn load_cache(file: &Path) -> GemCache {
 }
 
 fn save_cache(file: &Path, cache: &GemCache) -> std::io::Result<()> {
-    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-    fs::create_dir_all(&dir)?;
     let bytes = postcard::to_allocvec(cache).map_err(std::io::Error::other)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".gems-")
-        .tempfile_in(&dir)?;
+    let mut tmp = AtomicFile::create(file)?;
     std::io::Write::write_all(&mut tmp, &bytes)?;
-    tmp.persist(file).map_err(|e| e.error)?;
+    tmp.commit_unsynced(0o644)?;
     Ok(())
 }
 

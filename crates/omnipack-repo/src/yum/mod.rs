@@ -35,7 +35,9 @@ use serde::{Deserialize, Serialize};
 use crate::cache::Chunks;
 use crate::sign::{SignError, Signer};
 use crate::spool::{Spool, SpoolError};
-use crate::{Record, Staging};
+use omnipack_core::Staging;
+
+use crate::Record;
 
 pub use read::{from_package_metadata, read_package};
 

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use fs_err as fs;
-use omnipack_archive::hash::{HashingWriter, Sink};
-use omnipack_archive::{NoProgress, PackageFormat, WriteOptions, hex};
+use omnipack_archive::{PackageFormat, WriteOptions};
+use omnipack_core::hash::{HashingWriter, Sink};
+use omnipack_core::{NoProgress, hex};
 use omnipack_rpm::Rpm;
 use omnipack_spec::{Arch, Compression, PackageSpec, ScanOptions, Scripts, scan_tree};
 use omnipack_test_support::{EPOCH, sample_tree, stdout_of};

@@ -6,7 +6,8 @@ use std::path::Path;
 use std::process::Command;
 
 use fs_err as fs;
-use omnipack_archive::{NoProgress, PackageFormat, WriteOptions};
+use omnipack_archive::{PackageFormat, WriteOptions};
+use omnipack_core::NoProgress;
 use omnipack_rpm::Rpm;
 use omnipack_spec::{Arch, Config, FileEntry, FileSource, InfoFileKind, PackageInfo, PackageSpec};
 use omnipack_test_support::{EPOCH, require_tools, stdout_of};

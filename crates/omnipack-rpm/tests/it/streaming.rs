@@ -5,7 +5,8 @@ use std::io::{self, Write};
 use std::sync::Mutex;
 
 use fs_err as fs;
-use omnipack_archive::{PackageFormat, Progress, WriteOptions};
+use omnipack_archive::{PackageFormat, WriteOptions};
+use omnipack_core::Progress;
 use omnipack_rpm::Rpm;
 use omnipack_spec::{Arch, FileEntry, FileSource, PackageSpec};
 use omnipack_test_support::EPOCH;
@@ -136,7 +137,7 @@ fn files_of_4_gib_are_refused_before_any_output() {
     let opts = WriteOptions {
         scratch_dir: dir.path(),
         threads: 1,
-        progress: &omnipack_archive::NoProgress,
+        progress: &omnipack_core::NoProgress,
     };
     let mut out = Vec::new();
     let err = Rpm::write(&spec, &mut out, &opts).unwrap_err().to_string();

@@ -2,13 +2,11 @@
 //! `omnipack_bundle`, people's text on stderr, data (tarball paths, the
 //! list, `--json`) on stdout.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use anyhow::{Context, Result, bail};
-use omnipack_archive::NoProgress;
 use omnipack_bundle::gems::GemIndexOutcome;
 use omnipack_bundle::install::{Action, InstallReport};
 use omnipack_bundle::{InstallOptions, PackOptions};
+use omnipack_core::NoProgress;
 
 use crate::cli::{
     BundleCommand, BundleInstallArgs, BundleListArgs, BundlePackArgs, BundleVerifyArgs,
@@ -18,13 +16,6 @@ use crate::progress::Bar;
 /// Fault injection: stop an install after this many steps, as if killed
 /// (tests; documented in docs/bundles.md).
 const FAIL_AFTER: &str = "OMNIPACK_BUNDLE_FAIL_AFTER";
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
 
 /// Runs a `bundle` subcommand.
 pub fn run(cmd: BundleCommand, quiet: bool) -> Result<()> {
@@ -106,7 +97,7 @@ fn install(args: BundleInstallArgs, quiet: bool) -> Result<()> {
         force: args.force,
         dry_run: args.dry_run,
         fail_after,
-        now: now(),
+        now: omnipack_core::time::now(),
         index_date: super::repo::date()?,
     };
     let bar = Bar::new(quiet);
@@ -220,7 +211,7 @@ fn list(args: BundleListArgs, details: bool) -> Result<()> {
                 s.version,
                 s.order,
                 if s.pristine { "pristine" } else { "modified" },
-                omnipack_archive::time::rfc2822(s.installed_at, "+0000"),
+                omnipack_core::time::rfc2822(s.installed_at, "+0000"),
                 s.source
             );
             if details {

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use omnipack_store::{Dest, PublishOptions, Reporter, S3Options};
+use omnipack_core::Progress;
+use omnipack_store::{Dest, PublishOptions, S3Options};
 
 use crate::cli::PublishArgs;
 
@@ -121,10 +122,10 @@ impl PublishBar {
     }
 }
 
-impl Reporter for PublishBar {
-    fn phase(&self, name: &str, objects: usize, _bytes: u64) {
+impl Progress for PublishBar {
+    fn start(&self, name: &str, objects: u64) {
         self.bar.set_prefix(name.to_owned());
-        self.bar.set_length(objects as u64);
+        self.bar.set_length(objects);
         self.bar.set_position(0);
         self.bar.set_message(String::new());
     }
@@ -136,8 +137,8 @@ impl Reporter for PublishBar {
             .set_message(format!("{} uploaded", HumanBytes(done)));
     }
 
-    fn object(&self, _key: &str) {
-        self.bar.inc(1);
+    fn advance(&self, objects: u64) {
+        self.bar.inc(objects);
     }
 
     fn note(&self, message: &str) {

@@ -3,7 +3,6 @@
 //! (top indexes, packages added) or the listing on stdout.
 
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, bail};
 use omnipack_repo::apt::{AptOptions, Dists};
@@ -19,18 +18,9 @@ use crate::cli::{
 };
 use crate::progress::Bar;
 
-/// `SOURCE_DATE_EPOCH`, else now: the date of regenerated indexes (apt's
-/// Release date, yum's revision, a gem source's `versions` header).
+/// `SOURCE_DATE_EPOCH`, else now: the date of regenerated indexes.
 pub(crate) fn date() -> Result<u64> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(v) => v.trim().parse().map_err(|_| {
-            anyhow::anyhow!("SOURCE_DATE_EPOCH=`{v}` is not a number of seconds since 1970")
-        }),
-        Err(_) => Ok(SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)),
-    }
+    Ok(omnipack_core::time::epoch_or_now()?)
 }
 
 /// Runs `repo index`.

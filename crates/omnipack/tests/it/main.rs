@@ -2,6 +2,7 @@
 //! real dpkg-deb/rpm, its errors with their exit codes and leftovers.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+mod architecture;
 mod bad_input;
 mod build;
 mod bundle;

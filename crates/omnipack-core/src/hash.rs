@@ -1,7 +1,10 @@
-//! Hashing while writing, so a payload is read once: each file's digest is
-//! taken as it streams into the archive, the archive's as it streams to disk.
+//! Hashing, once: while writing, so a payload is read once (each file's
+//! digest is taken as it streams into the archive, the archive's as it
+//! streams to disk), a file or a reader streamed through the same writer,
+//! and the lower-case hex every index writes digests in.
 
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
+use std::path::Path;
 
 use md5::Digest as _;
 
@@ -105,6 +108,64 @@ impl<W: Write> Write for HashingWriter<W> {
     }
 }
 
+impl Digests {
+    /// SHA-256 in lower-case hex (empty if it was not computed).
+    pub fn sha256_hex(&self) -> String {
+        self.sha256.map(|d| hex(&d)).unwrap_or_default()
+    }
+
+    /// SHA-1 in lower-case hex, if computed.
+    pub fn sha1_hex(&self) -> Option<String> {
+        self.sha1.map(|d| hex(&d))
+    }
+
+    /// MD5 in lower-case hex, if computed.
+    pub fn md5_hex(&self) -> Option<String> {
+        self.md5.map(|d| hex(&d))
+    }
+}
+
+/// The digests asked for (MD5, SHA-1, SHA-256) of everything `reader`
+/// gives, streamed in 256 KiB reads.
+pub fn hash_reader(
+    mut reader: impl Read,
+    md5: bool,
+    sha1: bool,
+    sha256: bool,
+) -> io::Result<Digests> {
+    let mut w = HashingWriter::new(Sink, md5, sha1, sha256);
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        w.write_all(&buf[..n])?;
+    }
+    Ok(w.finish().1)
+}
+
+/// The digests asked for of the file at `path` (links followed), in one
+/// streamed read; an error names the path.
+pub fn hash_file(path: &Path, md5: bool, sha1: bool, sha256: bool) -> io::Result<Digests> {
+    hash_reader(fs_err::File::open(path)?, md5, sha1, sha256)
+}
+
+/// The digests asked for of `bytes`.
+pub fn hash_bytes(bytes: &[u8], md5: bool, sha1: bool, sha256: bool) -> Digests {
+    let mut w = HashingWriter::new(Sink, md5, sha1, sha256);
+    // Writing to a sink cannot fail.
+    let _ = w.write_all(bytes);
+    w.finish().1
+}
+
+/// SHA-256 of `bytes` in lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&<sha2::Sha256 as md5::Digest>::digest(bytes))
+}
+
 /// A writer that discards bytes (for hashing a reader by copying into a [`HashingWriter`]).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Sink;
@@ -137,5 +198,20 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert_eq!(d.size, 3);
+        assert_eq!(hash_bytes(b"abc", true, true, true), d);
+        assert_eq!(hash_reader(&b"abc"[..], true, true, true).unwrap(), d);
+        assert_eq!(sha256_hex(b"abc"), d.sha256_hex());
+    }
+
+    #[test]
+    fn a_file_is_hashed_by_path_and_a_missing_one_is_named() {
+        let t = tempfile::tempdir().unwrap();
+        let f = t.path().join("f");
+        fs_err::write(&f, b"abc").unwrap();
+        let d = hash_file(&f, false, false, true).unwrap();
+        assert_eq!(d.sha256_hex(), sha256_hex(b"abc"));
+        assert_eq!((d.md5, d.sha1, d.size), (None, None, 3));
+        let err = hash_file(&t.path().join("nope"), false, false, true).unwrap_err();
+        assert!(err.to_string().contains("nope"), "{err}");
     }
 }

@@ -1,0 +1,22 @@
+//! What every omnipack crate shares, written once: the progress reporter
+//! ([`Progress`]), the clock and `SOURCE_DATE_EPOCH` ([`time`]), writing
+//! files so that nothing half-written is ever seen ([`atomic`]), hashing
+//! ([`hash`]), a file's cache identity ([`stamp`]) and the cache directory
+//! ([`dirs`]).
+//!
+//! This crate is first in the dependency order: it depends on no other
+//! omnipack crate and on no compression codec.
+
+#![deny(missing_docs)]
+
+pub mod atomic;
+pub mod dirs;
+pub mod hash;
+pub mod progress;
+pub mod stamp;
+pub mod time;
+
+pub use atomic::{AtomicFile, Staging, write_file};
+pub use hash::{Digests, HashingWriter, hex};
+pub use progress::{NoProgress, Progress};
+pub use stamp::Stamp;
