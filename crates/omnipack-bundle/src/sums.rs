@@ -10,7 +10,6 @@
 //! Files are hashed on all cores (rayon), each read once for both digests.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use fs_err as fs;

@@ -163,7 +163,7 @@ fn lookup(shared: &Shared, segments: &[OsString], slash: bool) -> Found {
         // FIFOs, sockets, devices: never opened.
         return Found::Status(StatusCode::NOT_FOUND);
     }
-    let index = std::fs::canonicalize(target.join("index.html"))
+    let index = fs_err::canonicalize(target.join("index.html"))
         .ok()
         .filter(|p| path::within(root, p) && p.is_file());
     let gem_root = index.is_none() && !shared.listing && gem::is_source(&target);
@@ -283,7 +283,7 @@ fn file_response(
         if start > 0 && file.seek(SeekFrom::Start(start)).is_err() {
             return status(StatusCode::INTERNAL_SERVER_ERROR, head);
         }
-        let reader = tokio::fs::File::from_std(file.into_file()).take(count);
+        let reader = TokioFile::from_std(file.into_file()).take(count);
         Body::new(FileBody {
             stream: ReaderStream::with_capacity(reader, CHUNK),
             remaining: count,
@@ -328,10 +328,15 @@ fn status(code: StatusCode, head: bool) -> Response {
     )
 }
 
+/// tokio's view of a file already opened through `fs_err` (whose errors
+/// named the path); only its reads happen through this type.
+#[allow(clippy::disallowed_types)]
+type TokioFile = tokio::fs::File;
+
 /// A file's bytes, streamed, with an exact length hint so hyper writes
 /// `Content-Length` (and fails the connection if the file shrinks meanwhile).
 struct FileBody {
-    stream: ReaderStream<tokio::io::Take<tokio::fs::File>>,
+    stream: ReaderStream<tokio::io::Take<TokioFile>>,
     remaining: u64,
 }
 

@@ -139,6 +139,8 @@ impl Server {
     /// no async runtime, so a test can bind, read [`Server::local_addr`], then
     /// run the server on a thread.
     pub fn bind(config: Config) -> Result<Server, Error> {
+        // `Error::Root` names the path itself.
+        #[allow(clippy::disallowed_methods)]
         let root = std::fs::canonicalize(&config.root).map_err(|source| Error::Root {
             path: config.root.clone(),
             source,

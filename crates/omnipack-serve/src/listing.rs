@@ -53,7 +53,7 @@ pub fn render(root: &Path, dir: &Path, shown: &str) -> std::io::Result<String> {
         }
         let path = e.path();
         // Follows symlinks; a link must stay inside the root like any request.
-        let Ok(canonical) = std::fs::canonicalize(&path) else {
+        let Ok(canonical) = fs_err::canonicalize(&path) else {
             continue;
         };
         if !within(root, &canonical) {

@@ -76,7 +76,7 @@ pub fn within(root: &Path, path: &Path) -> bool {
 pub fn resolve(root: &Path, segments: &[OsString]) -> Option<PathBuf> {
     let mut p = root.to_path_buf();
     p.extend(segments);
-    let canonical = std::fs::canonicalize(&p).ok()?;
+    let canonical = fs_err::canonicalize(&p).ok()?;
     within(root, &canonical).then_some(canonical)
 }
 

@@ -13,10 +13,8 @@
 //!    signature first and top index right after, `InRelease` last.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use fs_err as fs;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 

@@ -415,7 +415,6 @@ impl Publisher<'_> {
             if batch.is_empty() {
                 continue;
             }
-            let bytes = batch.iter().map(|f| f.size).sum();
             self.reporter.start(phase_name(kind), batch.len() as u64);
             let jobs = if self.opts.fail_after.is_some() {
                 1

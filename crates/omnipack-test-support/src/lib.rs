@@ -5,7 +5,9 @@
 //! reason; under `CI=true` it is a failure, never a silent skip.
 #![allow(clippy::print_stderr, clippy::unwrap_used, clippy::expect_used)]
 
-use std::os::unix::fs::{PermissionsExt, symlink};
+use std::os::unix::fs::PermissionsExt;
+
+use fs_err::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -77,7 +77,7 @@ fn a_dangling_symlink_is_refused_with_the_flag_that_allows_it() {
     let t = tempfile::tempdir().unwrap();
     let stage = t.path().join("stage");
     fs::create_dir_all(stage.join("opt/x")).unwrap();
-    std::os::unix::fs::symlink("missing-target", stage.join("opt/x/link")).unwrap();
+    fs_err::os::unix::fs::symlink("missing-target", stage.join("opt/x/link")).unwrap();
     let out = t.path().join("out");
     let s = stage.to_str().unwrap();
     let (code, err) = package(&["--from-dir", s, "-n", "xx", "-v", "1"], &out);
