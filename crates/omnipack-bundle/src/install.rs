@@ -39,18 +39,15 @@ use crate::config::AdminConfig;
 use crate::gems::{GemIndexOutcome, reindex_gem_dir};
 use crate::hooks::run_shell;
 use crate::journal::{self, Journal, Kind, Op, State, Steps};
+use crate::layout::{
+    BUNDLES_DIR, DOT_DIR, INDEX_CACHE, LOCK_FILE, RECORDS_DIR, STAGE_DIR, TRASH_DIR,
+};
 use crate::manifest::{Manifest, valid_name};
 use crate::order::{Node, order};
+use crate::relpath::{rel_string, relative_link, resolve};
 use crate::state::{self, Placed, Record};
 use crate::sums::{self, Algo, FileDigest, SHA1SUMS, SHA256SUMS, Sums};
 use crate::tarball::Unpacked;
-
-/// Installed bundles live in `ROOT/bundles/<name>/`.
-pub const BUNDLES_DIR: &str = "bundles";
-/// The lock file, relative to the root.
-pub const LOCK_FILE: &str = ".omnipack/lock";
-/// The index cache, relative to the root.
-pub const INDEX_CACHE: &str = ".omnipack/index-cache";
 
 /// How to install.
 #[derive(Debug, Clone, Default)]
@@ -170,7 +167,7 @@ pub fn open_root(
         }
         Err(e) => return Err(BundleError::Io(e)),
     }
-    let dot = root.join(".omnipack");
+    let dot = root.join(DOT_DIR);
     if !dot.is_dir() {
         if !create {
             return Ok((None, None));
@@ -529,13 +526,6 @@ struct Prepared {
     record: Record,
 }
 
-/// The relative link target from the link `at` (relative to the root) to
-/// `to` (relative to the root).
-fn relative_link(at: &str, to: &str) -> String {
-    let depth = at.split('/').count() - 1;
-    format!("{}{to}", "../".repeat(depth))
-}
-
 /// What the apt and yum indexers write into a leaf (`omnipack_repo::apt`,
 /// `omnipack_repo::yum`): removed with the leaf's last package.
 const GENERATED_INDEX: &[&str] = &[
@@ -587,7 +577,7 @@ fn check_same_fs(root: &Path, target: &str, dev: u64) -> Result<(), String> {
                 return Err(format!(
                     "`{}` is on another filesystem than `{}` (a mount point under the root?); an install swaps files in by rename, which cannot cross filesystems. Keep the served tree on one filesystem with `.omnipack/`",
                     p.display(),
-                    root.join(".omnipack").display()
+                    root.join(DOT_DIR).display()
                 ));
             }
             return Ok(());
@@ -613,8 +603,8 @@ fn prepare(
     let name = o.manifest.name().to_owned();
     let old = installed.get(&name);
     let txn = format!("{}-{}", name, opts.now);
-    let stage_dir = format!("{}/{txn}", journal::STAGE_DIR);
-    let trash_dir = format!("{}/{txn}", journal::TRASH_DIR);
+    let stage_dir = format!("{STAGE_DIR}/{txn}");
+    let trash_dir = format!("{TRASH_DIR}/{txn}");
     let conflict = |target: &str, reason: String| BundleError::Conflict {
         bundle: name.clone(),
         target: root.join(target),
@@ -840,7 +830,7 @@ fn prepare(
             if !entry.path_is_symlink() {
                 continue;
             }
-            let Some(at) = sums::rel_string(root, entry.path()) else {
+            let Some(at) = rel_string(root, entry.path()) else {
                 continue;
             };
             if placed.contains_key(&at)
@@ -854,7 +844,7 @@ fn prepare(
             if target.starts_with('/') {
                 continue;
             }
-            let alive = match crate::tarball::resolve(&at, &target) {
+            let alive = match resolve(&at, &target) {
                 Some(p) if p.starts_with(&format!("{bundle_rel}/")) => {
                     let inner = &p[bundle_rel.len() + 1..];
                     new_files.contains_key(inner) || inner == SHA256SUMS || inner == SHA1SUMS
@@ -871,7 +861,7 @@ fn prepare(
     // a link and without a file where a directory has to be (unless this
     // transaction deletes that file first), on the filesystem of
     // `ROOT/.omnipack` (each swap is one rename).
-    let dot = root.join(".omnipack");
+    let dot = root.join(DOT_DIR);
     let dev = fs::metadata(if dot.is_dir() { &dot } else { root })?.dev();
     let mut foreign: Vec<String> = Vec::new();
     let mut puts: Vec<Op> = Vec::new();
@@ -984,7 +974,7 @@ fn prepare(
         files: new_files,
         placed,
     };
-    let record_rel = format!("{}/{name}.json", state::RECORDS_DIR);
+    let record_rel = format!("{RECORDS_DIR}/{name}.json");
     let bytes = serde_json::to_vec_pretty(&record).map_err(std::io::Error::other)?;
     stages.push(Stage::Bytes {
         bytes,
@@ -1035,7 +1025,7 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), BundleError> {
         .sort_by_file_name()
     {
         let entry = entry.map_err(|e| sums::walk_error(from, e))?;
-        let Some(rel) = sums::rel_string(from, entry.path()) else {
+        let Some(rel) = rel_string(from, entry.path()) else {
             continue;
         };
         let dest = to.join(&rel);
@@ -1148,19 +1138,5 @@ mod tests {
         std::os::unix::fs::symlink("/", t.path().join("files/l")).unwrap();
         let err = check_parents(t.path(), "files/l/x", &deleted).unwrap_err();
         assert!(err.contains("files/l` is a symbolic link"), "{err}");
-    }
-
-    #[test]
-    fn links_are_relative_to_the_root() {
-        let l = relative_link(
-            "ubuntu-12.04/extra/b/x.deb",
-            "bundles/b/cache/ubuntu-12.04/pkgs/x.deb",
-        );
-        assert_eq!(l, "../../../bundles/b/cache/ubuntu-12.04/pkgs/x.deb");
-        assert_eq!(
-            crate::tarball::resolve("ubuntu-12.04/extra/b/x.deb", &l).as_deref(),
-            Some("bundles/b/cache/ubuntu-12.04/pkgs/x.deb")
-        );
-        assert_eq!(crate::tarball::resolve("a/b", "../../x"), None);
     }
 }

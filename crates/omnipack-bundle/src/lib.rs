@@ -5,6 +5,8 @@
 //! admin root whose served tree (files, gems, per-OS package repositories
 //! with regenerated apt/yum indexes) it updates.
 //!
+//! * [`layout`]: the admin root's paths (`bundles/`, `.omnipack/…`).
+//! * [`relpath`]: relative paths checked, made and resolved lexically.
 //! * [`manifest`]: the manifest, read as-is with Crowbar's schema.
 //! * [`sums`]: checksum files, parallel hashing, checking a tree.
 //! * [`pack`]: `bundle pack` (Crowbar's `package_barclamp`).
@@ -27,9 +29,11 @@ pub mod gems;
 pub mod hooks;
 pub mod install;
 pub mod journal;
+pub mod layout;
 pub mod manifest;
 pub mod order;
 pub mod pack;
+pub mod relpath;
 pub mod state;
 pub mod sums;
 pub mod tarball;

@@ -32,6 +32,7 @@ use sha1::Digest as _;
 
 use crate::BundleError;
 use crate::manifest::{GitInfo, Manifest};
+use crate::relpath::safe_rel;
 use crate::sums::{self, FileDigest, SHA1SUMS, SHA256SUMS};
 
 /// How to pack.
@@ -113,7 +114,7 @@ fn add_tree(
         if skip(&rel) {
             continue;
         }
-        if !crate::tarball::safe_rel(&rel) {
+        if !safe_rel(&rel) {
             return Err(BundleError::Conflict {
                 bundle: prefix.to_owned(),
                 target: from.join(&rel),
