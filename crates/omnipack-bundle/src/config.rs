@@ -90,11 +90,10 @@ impl AdminConfig {
     }
 
     fn validate(&self, path: &Path) -> Result<(), BundleError> {
-        let bad = |field: String, value: &str| BundleError::Config {
+        let bad = |field: String, value: &str| BundleError::ConfigPath {
             path: path.to_path_buf(),
-            message: format!(
-                "field `{field}` = `{value}` must be a relative path inside the root, not under `.omnipack/` or `bundles/`"
-            ),
+            field,
+            value: value.to_owned(),
         };
         let mut all: Vec<(String, &str)> = self
             .dirs
@@ -118,11 +117,9 @@ impl AdminConfig {
         }
         for k in self.dirs.keys() {
             if k == "cache" || !valid_name(k) {
-                return Err(BundleError::Config {
+                return Err(BundleError::ConfigDirKey {
                     path: path.to_path_buf(),
-                    message: format!(
-                        "`dirs.{k}`: the key is a bundle's top-level directory name (bin, chef, updates, …), not `cache`"
-                    ),
+                    key: k.clone(),
                 });
             }
         }

@@ -36,6 +36,7 @@ use serde::Serialize;
 
 use crate::BundleError;
 use crate::config::AdminConfig;
+use crate::error::Obstacle;
 use crate::gems::{GemIndexOutcome, reindex_gem_dir};
 use crate::hooks::run_shell;
 use crate::journal::{self, Journal, Kind, Op, State, Steps};
@@ -157,13 +158,16 @@ pub fn open_root(
     match fs::metadata(root) {
         Ok(m) if m.is_dir() => {}
         Ok(_) => {
-            return Err(BundleError::NoRoot(
-                root.to_path_buf(),
-                "is not a directory",
-            ));
+            return Err(BundleError::NoRoot {
+                root: root.to_path_buf(),
+                exists: true,
+            });
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(BundleError::NoRoot(root.to_path_buf(), "does not exist"));
+            return Err(BundleError::NoRoot {
+                root: root.to_path_buf(),
+                exists: false,
+            });
         }
         Err(e) => return Err(BundleError::Io(e)),
     }
@@ -293,11 +297,17 @@ fn post(
     if j.gems {
         match reindex_gem_dir(root, &config.gem_dir(root), config, index_date) {
             Ok(g) => gem = Some(g),
-            Err(e) => warnings.push(format!(
-                "bundle `{}` is installed, but {}",
-                j.bundle,
-                error_chain(&e)
-            )),
+            Err(e) => {
+                let mut w = format!(
+                    "bundle `{}` is installed, but {}",
+                    j.bundle,
+                    error_chain(&e)
+                );
+                if let Some(hint) = e.hint() {
+                    w.push_str(&format!("; {hint}"));
+                }
+                warnings.push(w);
+            }
         }
     }
     steps.step()?;
@@ -542,26 +552,18 @@ const GENERATED_INDEX: &[&str] = &[
 /// Whether the parents of `target` (relative to `root`) are real
 /// directories or missing: not a symbolic link, and not a file unless
 /// `deleted` (this transaction removes it before the puts).
-fn check_parents(root: &Path, target: &str, deleted: &BTreeSet<String>) -> Result<(), String> {
+fn check_parents(root: &Path, target: &str, deleted: &BTreeSet<String>) -> Result<(), Obstacle> {
     let parts: Vec<&str> = target.split('/').collect();
     for i in 1..parts.len() {
         let prefix = parts[..i].join("/");
         match fs::symlink_metadata(root.join(&prefix)) {
             Err(_) => break,
             Ok(m) if m.file_type().is_symlink() => {
-                return Err(format!(
-                    "`{}` is a symbolic link; nothing is placed through a link (it may point out of the root). Replace it by a directory",
-                    root.join(&prefix).display()
-                ));
+                return Err(Obstacle::LinkParent(root.join(&prefix)));
             }
             Ok(m) if m.is_dir() => {}
             Ok(_) if deleted.contains(&prefix) => break,
-            Ok(_) => {
-                return Err(format!(
-                    "`{}` is a file where a directory has to be; move it aside",
-                    root.join(&prefix).display()
-                ));
-            }
+            Ok(_) => return Err(Obstacle::FileParent(root.join(&prefix))),
         }
     }
     Ok(())
@@ -569,16 +571,15 @@ fn check_parents(root: &Path, target: &str, deleted: &BTreeSet<String>) -> Resul
 
 /// Whether `target` (or its nearest existing parent) is on the filesystem
 /// `dev` of `ROOT/.omnipack`: a rename across filesystems fails.
-fn check_same_fs(root: &Path, target: &str, dev: u64) -> Result<(), String> {
+fn check_same_fs(root: &Path, target: &str, dev: u64) -> Result<(), Obstacle> {
     let mut p = root.join(target);
     loop {
         if let Ok(m) = fs::symlink_metadata(&p) {
             if m.dev() != dev {
-                return Err(format!(
-                    "`{}` is on another filesystem than `{}` (a mount point under the root?); an install swaps files in by rename, which cannot cross filesystems. Keep the served tree on one filesystem with `.omnipack/`",
-                    p.display(),
-                    root.join(DOT_DIR).display()
-                ));
+                return Err(Obstacle::OtherFilesystem {
+                    path: p,
+                    dot: root.join(DOT_DIR),
+                });
             }
             return Ok(());
         }
@@ -605,10 +606,10 @@ fn prepare(
     let txn = format!("{}-{}", name, opts.now);
     let stage_dir = format!("{STAGE_DIR}/{txn}");
     let trash_dir = format!("{TRASH_DIR}/{txn}");
-    let conflict = |target: &str, reason: String| BundleError::Conflict {
+    let conflict = |target: &str, obstacle: Obstacle| BundleError::Conflict {
         bundle: name.clone(),
         target: root.join(target),
-        reason,
+        obstacle,
     };
 
     // The installed copy: every file, checksum files added where missing.
@@ -681,12 +682,7 @@ fn prepare(
                     || *os == served.files
                     || *os == served.gems
                 {
-                    return Err(conflict(
-                        os,
-                        format!(
-                            "`cache/{os}/pkgs` names an OS token that cannot be a directory of the served tree"
-                        ),
-                    ));
+                    return Err(conflict(os, Obstacle::OsToken((*os).to_owned())));
                 }
                 oses.insert((*os).to_owned());
                 Some((
@@ -710,7 +706,10 @@ fn prepare(
         if let Some(first) = sources_of.insert(target.clone(), rel.clone()) {
             return Err(conflict(
                 &target,
-                format!("both `{first}` and `{rel}` of the bundle go there"),
+                Obstacle::TwoSources {
+                    first,
+                    second: rel.clone(),
+                },
             ));
         }
         let p = if link {
@@ -873,10 +872,7 @@ fn prepare(
         if let Some(m) = &current
             && m.is_dir()
         {
-            return Err(conflict(
-                target,
-                "a directory is in the way; move it aside".into(),
-            ));
+            return Err(conflict(target, Obstacle::Directory));
         }
         let same = match &current {
             None => false,
@@ -1121,7 +1117,9 @@ mod tests {
         fs::create_dir_all(t.path().join("files")).unwrap();
         let dev = fs::metadata(t.path()).unwrap().dev();
         assert!(check_same_fs(t.path(), "files/a/b", dev).is_ok());
-        let err = check_same_fs(t.path(), "files/a/b", dev.wrapping_add(1)).unwrap_err();
+        let err = check_same_fs(t.path(), "files/a/b", dev.wrapping_add(1))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("another filesystem"), "{err}");
     }
 
@@ -1131,12 +1129,16 @@ mod tests {
         fs::create_dir_all(t.path().join("files")).unwrap();
         fs::write(t.path().join("files/foo"), "f").unwrap();
         let none = BTreeSet::new();
-        let err = check_parents(t.path(), "files/foo/bar", &none).unwrap_err();
+        let err = check_parents(t.path(), "files/foo/bar", &none)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("files/foo` is a file"), "{err}");
         let deleted: BTreeSet<String> = ["files/foo".to_owned()].into();
         assert!(check_parents(t.path(), "files/foo/bar", &deleted).is_ok());
         std::os::unix::fs::symlink("/", t.path().join("files/l")).unwrap();
-        let err = check_parents(t.path(), "files/l/x", &deleted).unwrap_err();
+        let err = check_parents(t.path(), "files/l/x", &deleted)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("files/l` is a symbolic link"), "{err}");
     }
 }

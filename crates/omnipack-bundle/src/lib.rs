@@ -40,7 +40,7 @@ pub mod tarball;
 pub mod verify;
 
 pub use config::AdminConfig;
-pub use error::BundleError;
+pub use error::{BundleError, Obstacle};
 pub use install::{InstallOptions, InstallReport, install, open_root};
 pub use manifest::Manifest;
 pub use pack::{PackOptions, Packed, pack};

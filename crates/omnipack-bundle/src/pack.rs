@@ -115,11 +115,7 @@ fn add_tree(
             continue;
         }
         if !safe_rel(&rel) {
-            return Err(BundleError::Conflict {
-                bundle: prefix.to_owned(),
-                target: from.join(&rel),
-                reason: "a file name with a backslash or newline cannot be listed in sha1sums; rename it".into(),
-            });
+            return Err(BundleError::UnlistableName(from.join(&rel)));
         }
         let key = if prefix.is_empty() {
             rel.clone()

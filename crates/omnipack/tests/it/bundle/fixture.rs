@@ -1,6 +1,7 @@
 //! Helpers shared by the bundle tests: a barclamp source with its build
 //! cache, packing and running `omnipack bundle`, an admin root with
-//! Crowbar's layout, and a hash of a whole tree.
+//! Crowbar's layout, a hash of a whole tree, and the `hint:` line of an
+//! error.
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
@@ -167,4 +168,9 @@ pub fn admin_root(t: &Path) -> PathBuf {
          [dirs]\nbin = 'opt/dell/bin'\nchef = 'opt/dell/chef'\n",
     );
     root
+}
+
+/// The text of the `hint:` line of an error's output, if there is one.
+pub fn hint(stderr: &str) -> Option<&str> {
+    stderr.lines().find_map(|l| l.strip_prefix("hint: "))
 }

@@ -7,7 +7,7 @@ use std::process::Command;
 use fs_err as fs;
 use omnipack_test_support::{require_tools, run_ok};
 
-use super::fixture::{barclamp, bundle, pack, write};
+use super::fixture::{barclamp, bundle, hint, pack, write};
 use crate::serve::{Served, report};
 use crate::support::text;
 
@@ -41,8 +41,10 @@ fn a_bundles_gems_are_indexed_natively_and_gem_installs_them() {
     let root = t.path().join("admin");
     let o = bundle(&root, &["install", tb.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
+    let err = text(&o).1;
+    assert!(err.contains("does not exist"), "{}", report(&o));
     assert!(
-        text(&o).1.contains("does not exist; create it (`mkdir -p"),
+        hint(&err).is_some_and(|h| h.starts_with("create it (`mkdir -p")),
         "{}",
         report(&o)
     );
