@@ -13,6 +13,8 @@
 //! * [`tarball`]: unpacking a tarball, refusing hostile entries.
 //! * [`verify`]: `bundle verify`.
 //! * [`order`]: install order (`crowbar.order`, `requires`).
+//! * `reindex`: the indexes regenerated after an install's renames.
+//! * [`admin`]: opening an admin root: its lock, recovering an interrupted install.
 //! * [`install`]: `bundle install` (Crowbar's `barclamp_install.rb`).
 //! * [`journal`]: the install journal that makes it crash-safe.
 //! * [`state`]: installed-state records, `bundle list`/`status`.
@@ -23,6 +25,7 @@
 
 #![deny(missing_docs)]
 
+pub mod admin;
 pub mod config;
 mod error;
 pub mod gems;
@@ -33,15 +36,17 @@ pub mod layout;
 pub mod manifest;
 pub mod order;
 pub mod pack;
+mod reindex;
 pub mod relpath;
 pub mod state;
 pub mod sums;
 pub mod tarball;
 pub mod verify;
 
+pub use admin::{Recovered, open_root};
 pub use config::AdminConfig;
 pub use error::{BundleError, Obstacle};
-pub use install::{InstallOptions, InstallReport, install, open_root};
+pub use install::{InstallOptions, InstallReport, install};
 pub use manifest::Manifest;
 pub use pack::{PackOptions, Packed, pack};
 pub use state::{Record, Status, status};
