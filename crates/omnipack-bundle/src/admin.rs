@@ -4,6 +4,7 @@
 //! after it. Every bundle command that reads or writes a root opens it here
 //! first, so it always sees the old state or the new one.
 
+use std::fmt;
 use std::path::Path;
 
 use fs_err as fs;
@@ -26,6 +27,16 @@ pub struct Recovered {
     /// What went wrong regenerating indexes while completing it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+}
+
+impl fmt::Display for Recovered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "an interrupted install of bundle `{}` was {}",
+            self.bundle, self.action
+        )
+    }
 }
 
 /// The held lock of an admin root (released when dropped, or when the

@@ -20,7 +20,7 @@
 //! old state or the new one.
 //!
 //! Fault injection: [`Steps`] counts every step and stops with
-//! [`BundleError::FaultInjected`] after step `k` (`OMNIPACK_BUNDLE_FAIL_AFTER`),
+//! [`BundleError::FaultInjected`] after step `k` ([`crate::env::FAIL_AFTER_ENV`]),
 //! returning at once without any cleanup, as a kill would.
 
 use std::cell::Cell;

@@ -48,24 +48,27 @@ use crate::hooks::run_shell;
 use crate::journal::{Journal, Steps};
 use crate::state;
 
-/// How to install.
+/// How to install. The fields left `None` take their defaults from the
+/// environment ([`crate::env`]).
 #[derive(Debug, Clone, Default)]
 pub struct InstallOptions {
     /// The admin root.
     pub root: PathBuf,
     /// Overwrite local changes.
     pub force: bool,
-    /// Print the plan, write nothing.
+    /// Plan only, write nothing.
     pub dry_run: bool,
-    /// Fault injection: stop after this many steps (as if killed).
+    /// Fault injection: stop after this many steps (as if killed); `None`:
+    /// [`crate::env::FAIL_AFTER_ENV`] when it is set, else never.
     pub fail_after: Option<u64>,
-    /// The install time recorded.
-    pub now: u64,
-    /// The `Release` date and yum revision of regenerated indexes.
-    pub index_date: u64,
+    /// The install time recorded; `None`: now.
+    pub now: Option<u64>,
+    /// The `Release` date and yum revision of regenerated indexes; `None`:
+    /// `SOURCE_DATE_EPOCH`, else now.
+    pub index_date: Option<u64>,
 }
 
-/// What the phases of an install read of its options.
+/// [`InstallOptions`] with the environment's defaults filled in.
 #[derive(Debug, Clone)]
 struct Settings {
     force: bool,
@@ -77,12 +80,21 @@ struct Settings {
 
 impl Settings {
     fn of(opts: &InstallOptions) -> Result<Settings, BundleError> {
+        let fail_after = match opts.fail_after {
+            Some(k) => Some(k),
+            None => crate::env::fail_after()?,
+        };
+        let now = opts.now.unwrap_or_else(crate::env::now);
+        let index_date = match opts.index_date {
+            Some(d) => d,
+            None => crate::env::index_date()?,
+        };
         Ok(Settings {
             force: opts.force,
             dry_run: opts.dry_run,
-            fail_after: opts.fail_after,
-            now: opts.now,
-            index_date: opts.index_date,
+            fail_after,
+            now,
+            index_date,
         })
     }
 }

@@ -1,5 +1,8 @@
 //! What an install did, or with `--dry-run` would do: the plan of each
-//! bundle, the gem index, the commands run and the warnings.
+//! bundle, the gem index, the commands run and the warnings; as data (JSON
+//! through `serde`) and as text for people ([`InstallReport::text`]).
+
+use std::fmt::Write as _;
 
 use serde::Serialize;
 
@@ -16,6 +19,17 @@ pub enum Action {
     Replace,
     /// A path goes.
     Remove,
+}
+
+impl Action {
+    /// The sign of the change in the plan: `+`, `~`, `-`.
+    pub fn sign(self) -> char {
+        match self {
+            Action::Add => '+',
+            Action::Replace => '~',
+            Action::Remove => '-',
+        }
+    }
 }
 
 /// One change of the plan.
@@ -64,4 +78,81 @@ pub struct InstallReport {
     /// What did not stop the install but needs attention (an index that
     /// could not be regenerated, with the command that does it).
     pub warnings: Vec<String>,
+}
+
+impl InstallReport {
+    /// Every warning: the recovery's first, then the install's.
+    pub fn all_warnings(&self) -> impl Iterator<Item = &String> {
+        self.recovered
+            .iter()
+            .flat_map(|r| &r.warnings)
+            .chain(&self.warnings)
+    }
+
+    /// The plan or report for people, one line per bundle, change, index,
+    /// command and output line.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = self.write_text(&mut out);
+        out
+    }
+
+    fn write_text(&self, out: &mut String) -> std::fmt::Result {
+        if let Some(rec) = &self.recovered {
+            writeln!(out, "{rec}")?;
+        }
+        if self.dry_run {
+            writeln!(
+                out,
+                "dry run: nothing was written; the plan, in install order:"
+            )?;
+        }
+        for (i, b) in self.bundles.iter().enumerate() {
+            let from = b
+                .old_version
+                .as_deref()
+                .map(|v| format!(" (replacing {v})"))
+                .unwrap_or_else(|| " (new)".into());
+            writeln!(
+                out,
+                "{}. {} {}{from}, order {}, from {}",
+                i + 1,
+                b.name,
+                b.version,
+                b.order,
+                b.source
+            )?;
+            for c in &b.changes {
+                writeln!(out, "   {} {}", c.action.sign(), c.path)?;
+            }
+            for l in &b.leaves {
+                writeln!(out, "   index {l}/")?;
+            }
+            if b.gems {
+                writeln!(out, "   re-index the gem directory")?;
+            }
+        }
+        match &self.gem_index {
+            Some(GemIndexOutcome::Command(cmd)) => writeln!(out, "gem index: ran `{cmd}`")?,
+            Some(GemIndexOutcome::Native {
+                gems,
+                read,
+                problems,
+            }) => {
+                writeln!(out, "gem index: {gems} gems ({read} read)")?;
+                for p in problems {
+                    writeln!(out, "   left out {p}")?;
+                }
+            }
+            None => {}
+        }
+        for (cmd, output) in &self.commands {
+            writeln!(out, "ran `{cmd}`")?;
+            for l in output.lines() {
+                writeln!(out, "   {l}")?;
+            }
+        }
+        Ok(())
+    }
 }
