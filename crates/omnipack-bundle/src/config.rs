@@ -26,9 +26,9 @@ use fs_err as fs;
 use serde::Deserialize;
 
 use crate::BundleError;
-
-/// The config file, relative to the admin root.
-pub const CONFIG_FILE: &str = ".omnipack/bundles.toml";
+use crate::layout::{BUNDLES_DIR, CONFIG_FILE, DOT_DIR};
+use crate::manifest::valid_name;
+use crate::relpath::safe_rel;
 
 /// Where the served caches go, relative to the admin root.
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
@@ -90,11 +90,10 @@ impl AdminConfig {
     }
 
     fn validate(&self, path: &Path) -> Result<(), BundleError> {
-        let bad = |field: String, value: &str| BundleError::Config {
+        let bad = |field: String, value: &str| BundleError::ConfigPath {
             path: path.to_path_buf(),
-            message: format!(
-                "field `{field}` = `{value}` must be a relative path inside the root, not under `.omnipack/` or `bundles/`"
-            ),
+            field,
+            value: value.to_owned(),
         };
         let mut all: Vec<(String, &str)> = self
             .dirs
@@ -105,24 +104,22 @@ impl AdminConfig {
         all.push(("served.gems".into(), &self.served.gems));
         for (field, value) in all {
             let v = value.trim_end_matches('/');
-            if !crate::tarball::safe_rel(v)
-                || v.starts_with(".omnipack")
-                || v == crate::install::BUNDLES_DIR
-                || v.starts_with(&format!("{}/", crate::install::BUNDLES_DIR))
+            if !safe_rel(v)
+                || v.starts_with(DOT_DIR)
+                || v == BUNDLES_DIR
+                || v.starts_with(&format!("{BUNDLES_DIR}/"))
             {
                 return Err(bad(field, value));
             }
         }
-        if !crate::manifest::valid_name(&self.served.extra) {
+        if !valid_name(&self.served.extra) {
             return Err(bad("served.extra".into(), &self.served.extra));
         }
         for k in self.dirs.keys() {
-            if k == "cache" || !crate::manifest::valid_name(k) {
-                return Err(BundleError::Config {
+            if k == "cache" || !valid_name(k) {
+                return Err(BundleError::ConfigDirKey {
                     path: path.to_path_buf(),
-                    message: format!(
-                        "`dirs.{k}`: the key is a bundle's top-level directory name (bin, chef, updates, …), not `cache`"
-                    ),
+                    key: k.clone(),
                 });
             }
         }

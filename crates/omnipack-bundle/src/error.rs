@@ -1,14 +1,27 @@
-//! The one error type of bundle operations. Every variant names the file (and
-//! the field or line where there is one) and says what to do.
+//! The one error type of bundle operations. Every variant says what went
+//! wrong and names the file (and the field or line where there is one);
+//! [`BundleError::hint`] says what to do about it, printed by the binary on
+//! a `hint:` line of its own.
 
 use std::path::PathBuf;
 
 /// What can go wrong packing, verifying or installing a bundle.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum BundleError {
     /// A filesystem error; `fs-err` already names the path.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// An environment variable that must be a number is not.
+    #[error("{var}=`{value}` is not {expected}")]
+    BadEnv {
+        /// The variable (`SOURCE_DATE_EPOCH`, `OMNIPACK_BUNDLE_FAIL_AFTER`).
+        var: &'static str,
+        /// Its value.
+        value: String,
+        /// What it should be.
+        expected: &'static str,
+    },
     /// The manifest cannot be read as Crowbar's schema.
     #[error("`{path}`: {message}")]
     Manifest {
@@ -17,20 +30,41 @@ pub enum BundleError {
         /// What is wrong, with the field and line.
         message: String,
     },
+    /// The manifest is not a YAML mapping.
+    #[error("`{0}`: the document is not a mapping")]
+    ManifestNotMapping(PathBuf),
+    /// The manifest has no `barclamp.name`.
+    #[error("`{0}`: field `barclamp.name` is missing")]
+    NoName(PathBuf),
+    /// `barclamp.name` is not a usable bundle name.
+    #[error(
+        "`{path}`: field `barclamp.name`{}: `{name}` is not a usable bundle name",
+        .line.map(|l| format!(" (line {l})")).unwrap_or_default()
+    )]
+    BadName {
+        /// The manifest file.
+        path: PathBuf,
+        /// The name given.
+        name: String,
+        /// Its line, where found.
+        line: Option<usize>,
+    },
     /// The admin root is missing or not a directory.
     #[error(
-        "the admin root `{0}` {1}; create it (`mkdir -p {0}`) or give the right one with --root"
+        "the admin root `{root}` {}",
+        if *.exists { "is not a directory" } else { "does not exist" }
     )]
-    NoRoot(PathBuf, &'static str),
+    NoRoot {
+        /// The admin root.
+        root: PathBuf,
+        /// Whether something that is not a directory is there.
+        exists: bool,
+    },
     /// Not a bundle: no manifest.
-    #[error(
-        "`{0}` holds no crowbar.yml or bundle.yml; give a bundle directory, a bundle tarball or the name of an installed bundle"
-    )]
+    #[error("`{0}` holds no crowbar.yml or bundle.yml")]
     NotABundle(PathBuf),
     /// A source given by name that is neither a path nor installed.
-    #[error(
-        "`{name}` is not a file, not a directory and not a bundle installed under `{root}`; give a tarball, a bundle directory or an installed name (`omnipack bundle list`)"
-    )]
+    #[error("`{name}` is not a file, not a directory and not a bundle installed under `{root}`")]
     UnknownSource {
         /// What was given.
         name: String,
@@ -38,9 +72,7 @@ pub enum BundleError {
         root: PathBuf,
     },
     /// The file is not a gzip-compressed tar archive.
-    #[error(
-        "`{path}` is not a gzip-compressed tar archive ({reason}); give the `.tar.gz` that `omnipack bundle pack` wrote"
-    )]
+    #[error("`{path}` is not a gzip-compressed tar archive ({reason})")]
     NotATarball {
         /// The tarball.
         path: PathBuf,
@@ -48,9 +80,7 @@ pub enum BundleError {
         reason: String,
     },
     /// A tarball entry that must never be unpacked; nothing was written.
-    #[error(
-        "`{path}`: entry `{entry}` {reason}; the bundle is refused and nothing was written (repack it with `omnipack bundle pack`)"
-    )]
+    #[error("`{path}`: entry `{entry}` {reason} (the bundle is refused, nothing was written)")]
     Hostile {
         /// The tarball.
         path: PathBuf,
@@ -69,15 +99,14 @@ pub enum BundleError {
         /// What is wrong.
         reason: String,
     },
+    /// A file name that a checksum file cannot list.
+    #[error("`{0}`: a file name with a backslash or newline cannot be listed in sha1sums")]
+    UnlistableName(PathBuf),
     /// A bundle without a checksum file.
-    #[error(
-        "`{0}` has no SHA256SUMS or sha1sums, so its contents cannot be checked; pack it with `omnipack bundle pack`"
-    )]
+    #[error("`{0}` has no SHA256SUMS or sha1sums, so its contents cannot be checked")]
     NoSums(PathBuf),
-    /// A bundle whose files do not match its own checksum file.
-    #[error(
-        "`{path}` does not match its `{sums}`: {summary}; the bundle is damaged or was changed after packing, repack it"
-    )]
+    /// A bundle whose files do not match its own checksum file (refused).
+    #[error("`{path}` does not match its `{sums}`: {summary}")]
     Checksums {
         /// The bundle (tarball or directory).
         path: PathBuf,
@@ -86,10 +115,28 @@ pub enum BundleError {
         /// Modified, missing and added files.
         summary: String,
     },
+    /// `bundle verify` found differences (listed in its report).
+    #[error(
+        "`{path}`: bundle `{name}` does not match its {sums}: {modified} modified, {missing} missing, {added} added"
+    )]
+    NotPristine {
+        /// The bundle (tarball or directory).
+        path: PathBuf,
+        /// Its name.
+        name: String,
+        /// Which checksum file.
+        sums: String,
+        /// How many files were modified.
+        modified: usize,
+        /// How many are missing.
+        missing: usize,
+        /// How many were added.
+        added: usize,
+    },
     /// An installed bundle was changed locally.
     #[error(
-        "bundle `{name}` installed under `{root}` has local changes: {files}; nothing was written. To keep them, leave it installed as it is (copy the changes into the bundle's source and pack a new version first); to overwrite them, run the install again with --force",
-        files = .files.join(", ")
+        "bundle `{name}` installed under `{root}` has local changes: {} (nothing was written)",
+        .files.join(", ")
     )]
     LocalChanges {
         /// The bundle.
@@ -99,9 +146,17 @@ pub enum BundleError {
         /// Changed, missing and added files, each with what happened.
         files: Vec<String>,
     },
+    /// `bundle status` found installed bundles with local changes.
+    #[error("bundle(s) {} have local changes under `{root}`", .names.join(", "))]
+    Modified {
+        /// The changed bundles.
+        names: Vec<String>,
+        /// The admin root.
+        root: PathBuf,
+    },
     /// A requirement that is neither installed nor given.
     #[error(
-        "bundle `{bundle}` requires `{requirement}`, which is neither installed under `{root}` nor given; add it to the command line. Nothing was written"
+        "bundle `{bundle}` requires `{requirement}`, which is neither installed under `{root}` nor given (nothing was written)"
     )]
     MissingRequirement {
         /// The requiring bundle.
@@ -113,11 +168,12 @@ pub enum BundleError {
     },
     /// `requires` that go round in a circle.
     #[error(
-        "the bundles {0} require each other in a cycle; remove one of these `barclamp.requires` entries. Nothing was written"
+        "the bundles {} require each other in a cycle (nothing was written)",
+        .0.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
     )]
-    Cycle(String),
+    Cycle(Vec<String>),
     /// Two sources for the same bundle name.
-    #[error("bundle `{name}` is given twice (`{first}` and `{second}`); give one")]
+    #[error("bundle `{name}` is given twice (`{first}` and `{second}`)")]
     Duplicate {
         /// The bundle.
         name: String,
@@ -126,7 +182,7 @@ pub enum BundleError {
         /// The other.
         second: String,
     },
-    /// The admin config file is wrong.
+    /// The admin config file is not valid TOML of its schema.
     #[error("`{path}`: {message}")]
     Config {
         /// The config file.
@@ -134,19 +190,41 @@ pub enum BundleError {
         /// What is wrong, with the line where known.
         message: String,
     },
+    /// A directory of the admin config that is not a place inside the root.
+    #[error(
+        "`{path}`: field `{field}` = `{value}` must be a relative path inside the root, not under `.omnipack/` or `bundles/`"
+    )]
+    ConfigPath {
+        /// The config file.
+        path: PathBuf,
+        /// The field (`dirs.bin`, `served.files`).
+        field: String,
+        /// Its value.
+        value: String,
+    },
+    /// A `dirs` key that is not a bundle's top-level directory name.
+    #[error(
+        "`{path}`: `dirs.{key}`: the key is a bundle's top-level directory name (bin, chef, updates, …), not `cache`"
+    )]
+    ConfigDirKey {
+        /// The config file.
+        path: PathBuf,
+        /// The key.
+        key: String,
+    },
     /// A placement that collides with something else in the root.
-    #[error("bundle `{bundle}`: cannot place `{target}`: {reason}")]
+    #[error("bundle `{bundle}`: cannot place `{target}`: {obstacle}")]
     Conflict {
         /// The bundle.
         bundle: String,
         /// The path in the admin root.
         target: PathBuf,
-        /// Why.
-        reason: String,
+        /// What is in the way.
+        obstacle: Obstacle,
     },
     /// A path that would be renamed or removed through a symbolic link.
     #[error(
-        "`{path}` lies beneath the symbolic link `{link}`; nothing is written or removed through a link (it may point out of the root). Replace the link by a directory, or move it aside, and run the command again"
+        "`{path}` lies beneath the symbolic link `{link}`, and nothing is written or removed through a link (it may point out of the root)"
     )]
     ThroughLink {
         /// The path.
@@ -157,8 +235,8 @@ pub enum BundleError {
     /// Placements that would overwrite files no installed bundle owns (or
     /// whose owner's copy was changed locally).
     #[error(
-        "bundle `{bundle}` would overwrite files under `{root}` that are not its own: {files}; nothing was written. Move them aside to keep them, or run the install again with --force to overwrite them",
-        files = .files.join(", ")
+        "bundle `{bundle}` would overwrite files under `{root}` that are not its own: {} (nothing was written)",
+        .files.join(", ")
     )]
     Overwrite {
         /// The bundle.
@@ -181,9 +259,7 @@ pub enum BundleError {
         output: String,
     },
     /// The journal of an interrupted install cannot be read.
-    #[error(
-        "`{path}`: {reason}; an install was interrupted and its journal is damaged, inspect `{path}` and the staged files beside it"
-    )]
+    #[error("`{path}`: {reason} (the journal of an interrupted install is damaged)")]
     Journal {
         /// The journal file.
         path: PathBuf,
@@ -191,25 +267,15 @@ pub enum BundleError {
         reason: String,
     },
     /// An installed-state record cannot be read.
-    #[error("`{path}`: {reason}; reinstall the bundle with --force to rewrite it")]
+    #[error("`{path}`: {reason}")]
     Record {
         /// The record file.
         path: PathBuf,
         /// What is wrong.
         reason: String,
     },
-    /// A bundle name that is not installed.
-    #[error("no bundle `{name}` is installed under `{root}` (`omnipack bundle list` shows them)")]
-    NotInstalled {
-        /// The name.
-        name: String,
-        /// The admin root.
-        root: PathBuf,
-    },
     /// Fault injection (`OMNIPACK_BUNDLE_FAIL_AFTER`): stopped as if killed.
-    #[error(
-        "stopped after step {step} as asked by OMNIPACK_BUNDLE_FAIL_AFTER (as if killed; the next omnipack bundle command on the root recovers)"
-    )]
+    #[error("stopped after step {step} as asked by OMNIPACK_BUNDLE_FAIL_AFTER (as if killed)")]
     FaultInjected {
         /// The step after which it stopped.
         step: u64,
@@ -217,10 +283,11 @@ pub enum BundleError {
     /// Regenerating a repository index failed.
     #[error(transparent)]
     Repo(#[from] omnipack_repo::RepoError),
+    /// `SOURCE_DATE_EPOCH` is set but is not a number.
+    #[error(transparent)]
+    Epoch(#[from] omnipack_core::time::BadEpoch),
     /// Indexing the gem directory failed.
-    #[error(
-        "re-indexing the gem directory `{dir}` failed; the bundles are installed, run `omnipack repo index {dir} --kind gem` once the cause is fixed"
-    )]
+    #[error("re-indexing the gem directory `{dir}` failed (the bundles are installed)")]
     GemIndex {
         /// The gem directory.
         dir: PathBuf,
@@ -228,4 +295,189 @@ pub enum BundleError {
         #[source]
         source: Box<omnipack_repo::RepoError>,
     },
+    /// Packing one bundle directory failed.
+    #[error("cannot pack `{dir}`")]
+    Pack {
+        /// The bundle directory.
+        dir: PathBuf,
+        /// Why.
+        #[source]
+        source: Box<BundleError>,
+    },
+}
+
+/// What stands where an install has to place something.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Obstacle {
+    /// A parent of the target is a symbolic link.
+    #[error(
+        "`{0}` is a symbolic link, and nothing is placed through a link (it may point out of the root)"
+    )]
+    LinkParent(PathBuf),
+    /// A parent of the target is a file.
+    #[error("`{0}` is a file where a directory has to be")]
+    FileParent(PathBuf),
+    /// A directory where a file or link goes.
+    #[error("a directory is in the way")]
+    Directory,
+    /// The target is on another filesystem than `ROOT/.omnipack`.
+    #[error(
+        "`{path}` is on another filesystem than `{dot}` (a mount point under the root?), and an install swaps files in by rename, which cannot cross filesystems"
+    )]
+    OtherFilesystem {
+        /// The target or its nearest existing parent.
+        path: PathBuf,
+        /// `ROOT/.omnipack`.
+        dot: PathBuf,
+    },
+    /// `cache/<os>/pkgs` whose `<os>` cannot be a directory of the served tree.
+    #[error("`cache/{0}/pkgs` names an OS token that cannot be a directory of the served tree")]
+    OsToken(String),
+    /// Two files of the bundle go to the same place.
+    #[error("both `{first}` and `{second}` of the bundle go there")]
+    TwoSources {
+        /// One file of the bundle.
+        first: String,
+        /// The other.
+        second: String,
+    },
+}
+
+impl Obstacle {
+    /// What to do about it, if there is something.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Obstacle::LinkParent(p) => Some(format!("replace `{}` by a directory", p.display())),
+            Obstacle::FileParent(p) => Some(format!("move `{}` aside", p.display())),
+            Obstacle::Directory => Some("move it aside".into()),
+            Obstacle::OtherFilesystem { dot, .. } => Some(format!(
+                "keep the served tree on one filesystem with `{}`",
+                dot.display()
+            )),
+            Obstacle::OsToken(_) | Obstacle::TwoSources { .. } => None,
+        }
+    }
+}
+
+impl BundleError {
+    /// What the user can do about it, if there is something: printed by the
+    /// binary as a `hint:` line of its own after the error and its causes.
+    pub fn hint(&self) -> Option<String> {
+        let s = |s: &str| Some(s.to_owned());
+        match self {
+            BundleError::BadEnv { .. } => s("unset it or give an integer"),
+            BundleError::Epoch(e) => e.hint(),
+            BundleError::ManifestNotMapping(_) => s("a manifest starts with `barclamp:`"),
+            BundleError::NoName(_) => s("add `barclamp:\\n  name: NAME`"),
+            BundleError::BadName { .. } => s(
+                "a bundle name has letters, digits, `-`, `_`, `.` and `+`, and does not start with `.` or `-`",
+            ),
+            BundleError::NoRoot {
+                root,
+                exists: false,
+            } => Some(format!(
+                "create it (`mkdir -p {}`) or give the right one with --root",
+                root.display()
+            )),
+            BundleError::NoRoot { exists: true, .. } => {
+                s("give the admin root directory with --root")
+            }
+            BundleError::NotABundle(_) => {
+                s("give a bundle directory, a bundle tarball or the name of an installed bundle")
+            }
+            BundleError::UnknownSource { .. } => s(
+                "give a tarball, a bundle directory or an installed name (`omnipack bundle list`)",
+            ),
+            BundleError::NotATarball { .. } => {
+                s("give the `.tar.gz` that `omnipack bundle pack` wrote")
+            }
+            BundleError::Hostile { .. } => s("repack the bundle with `omnipack bundle pack`"),
+            BundleError::UnlistableName(_) => s("rename the file"),
+            BundleError::NoSums(_) => s("pack it with `omnipack bundle pack`"),
+            BundleError::Checksums { .. } => {
+                s("the bundle is damaged or was changed after packing: repack it")
+            }
+            BundleError::NotPristine { .. } => {
+                s("if the changes are meant, pack the bundle again with `omnipack bundle pack`")
+            }
+            BundleError::LocalChanges { .. } => s(
+                "to keep the changes, leave the bundle installed as it is (copy them into the bundle's source and pack a new version first); to overwrite them, run the install again with --force",
+            ),
+            BundleError::MissingRequirement { .. } => s("add it to the command line"),
+            BundleError::Cycle(_) => s("remove one of these `barclamp.requires` entries"),
+            BundleError::Duplicate { .. } => s("give one"),
+            BundleError::Conflict { obstacle, .. } => obstacle.hint(),
+            BundleError::ThroughLink { .. } => {
+                s("replace the link by a directory, or move it aside, and run the command again")
+            }
+            BundleError::Overwrite { .. } => s(
+                "move them aside to keep them, or run the install again with --force to overwrite them",
+            ),
+            BundleError::Journal { path, .. } => Some(format!(
+                "inspect `{}` and the staged files beside it",
+                path.display()
+            )),
+            BundleError::Record { .. } => s("reinstall the bundle with --force to rewrite it"),
+            BundleError::FaultInjected { .. } => {
+                s("the next omnipack bundle command on the root recovers it")
+            }
+            BundleError::GemIndex { dir, .. } => Some(format!(
+                "run `omnipack repo index {} --kind gem` once the cause is fixed",
+                dir.display()
+            )),
+            BundleError::Pack { source, .. } => source.hint(),
+            BundleError::Io(_)
+            | BundleError::Manifest { .. }
+            | BundleError::SumsLine { .. }
+            | BundleError::Modified { .. }
+            | BundleError::Config { .. }
+            | BundleError::ConfigPath { .. }
+            | BundleError::ConfigDirKey { .. }
+            | BundleError::Command { .. }
+            | BundleError::Repo(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Guards: a hint is said once, on its own line, never glued to the message.
+    #[test]
+    fn hints_are_not_part_of_the_message() {
+        let e = BundleError::LocalChanges {
+            name: "nova".into(),
+            root: "/srv/admin".into(),
+            files: vec!["modified `a`".into()],
+        };
+        assert_eq!(
+            e.to_string(),
+            "bundle `nova` installed under `/srv/admin` has local changes: modified `a` (nothing was written)"
+        );
+        assert!(e.hint().is_some_and(|h| h.contains("--force")));
+        let e = BundleError::NoRoot {
+            root: "/srv/admin".into(),
+            exists: false,
+        };
+        assert_eq!(e.to_string(), "the admin root `/srv/admin` does not exist");
+        assert_eq!(
+            e.hint().as_deref(),
+            Some("create it (`mkdir -p /srv/admin`) or give the right one with --root")
+        );
+        let e = BundleError::Pack {
+            dir: "b".into(),
+            source: Box::new(BundleError::NoSums("b".into())),
+        };
+        assert_eq!(
+            e.hint().as_deref(),
+            Some("pack it with `omnipack bundle pack`")
+        );
+        let e = BundleError::Cycle(vec!["a".into(), "b".into()]);
+        assert_eq!(
+            e.to_string(),
+            "the bundles `a`, `b` require each other in a cycle (nothing was written)"
+        );
+    }
 }

@@ -20,7 +20,7 @@
 //! old state or the new one.
 //!
 //! Fault injection: [`Steps`] counts every step and stops with
-//! [`BundleError::FaultInjected`] after step `k` (`OMNIPACK_BUNDLE_FAIL_AFTER`),
+//! [`BundleError::FaultInjected`] after step `k` ([`crate::env::FAIL_AFTER_ENV`]),
 //! returning at once without any cleanup, as a kill would.
 
 use std::cell::Cell;
@@ -31,13 +31,7 @@ use fs_err as fs;
 use serde::{Deserialize, Serialize};
 
 use crate::BundleError;
-
-/// The journal file, relative to the root.
-pub const JOURNAL: &str = ".omnipack/journal.json";
-/// Staging directories, relative to the root.
-pub const STAGE_DIR: &str = ".omnipack/stage";
-/// Trash directories (replaced or removed trees until cleanup).
-pub const TRASH_DIR: &str = ".omnipack/trash";
+use crate::layout::{DOT_DIR, JOURNAL, JOURNAL_TMP, STAGE_DIR, TRASH_DIR};
 
 /// Where an install is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,14 +143,14 @@ impl Journal {
     /// Writes the journal atomically (synced temporary file, rename, synced directory).
     pub fn save(&self, root: &Path) -> Result<(), BundleError> {
         let path = root.join(JOURNAL);
-        let tmp = root.join(".omnipack/.journal.json.tmp");
+        let tmp = root.join(JOURNAL_TMP);
         let text = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
         let mut f = fs::File::create(&tmp)?;
         f.write_all(&text)?;
         f.sync_all()?;
         drop(f);
         fs::rename(&tmp, &path)?;
-        sync_dir(&root.join(".omnipack"));
+        sync_dir(&root.join(DOT_DIR));
         Ok(())
     }
 
@@ -178,7 +172,7 @@ impl Journal {
     /// Removes the journal (the last step of an install).
     pub fn remove(root: &Path) -> Result<(), BundleError> {
         fs::remove_file(root.join(JOURNAL))?;
-        sync_dir(&root.join(".omnipack"));
+        sync_dir(&root.join(DOT_DIR));
         Ok(())
     }
 }
@@ -385,7 +379,7 @@ mod tests {
         fs::create_dir_all(root.join("files")).unwrap();
         fs::create_dir_all(&outside).unwrap();
         fs::write(outside.join("victim"), "v").unwrap();
-        std::os::unix::fs::symlink(&outside, root.join("files/l")).unwrap();
+        fs_err::os::unix::fs::symlink(&outside, root.join("files/l")).unwrap();
         let op = Op::Delete {
             target: "files/l/victim".into(),
             trash: ".omnipack/trash/t/d0".into(),

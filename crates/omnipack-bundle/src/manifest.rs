@@ -221,25 +221,19 @@ impl Manifest {
             serde_yaml_ng::from_str(text).map_err(|e| bad(yaml_message(&e)))?
         };
         if !doc.is_mapping() {
-            return Err(bad(
-                "the document is not a mapping; a manifest starts with `barclamp:`".into(),
-            ));
+            return Err(BundleError::ManifestNotMapping(path.to_path_buf()));
         }
         let barclamp = typed.barclamp.unwrap_or_default();
-        let line = line_of(text, "name:");
         let name = match barclamp.name.clone() {
             Some(n) if valid_name(&n) => n,
             Some(n) => {
-                return Err(bad(format!(
-                    "field `barclamp.name`{}: `{n}` is not a usable bundle name (letters, digits, `-`, `_`, `.`, `+`; not starting with `.` or `-`)",
-                    line.map(|l| format!(" (line {l})")).unwrap_or_default()
-                )));
+                return Err(BundleError::BadName {
+                    path: path.to_path_buf(),
+                    name: n,
+                    line: line_of(text, "name:"),
+                });
             }
-            None => {
-                return Err(bad(
-                    "field `barclamp.name` is missing; add `barclamp:\\n  name: NAME`".into(),
-                ));
-            }
+            None => return Err(BundleError::NoName(path.to_path_buf())),
         };
         Ok(Manifest {
             path: path.to_path_buf(),

@@ -96,9 +96,9 @@ pub fn order(
             .iter()
             .enumerate()
             .filter(|(i, _)| indegree[*i] > 0)
-            .map(|(_, n)| format!("`{}`", n.name))
+            .map(|(_, n)| n.name.clone())
             .collect();
-        return Err(BundleError::Cycle(stuck.join(", ")));
+        return Err(BundleError::Cycle(stuck));
     }
     Ok(out)
 }

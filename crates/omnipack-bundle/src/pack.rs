@@ -32,6 +32,7 @@ use rayon::prelude::*;
 
 use crate::BundleError;
 use crate::manifest::{GitInfo, Manifest};
+use crate::relpath::safe_rel;
 use crate::sums::{self, FileDigest, SHA1SUMS, SHA256SUMS};
 
 /// How to pack.
@@ -43,8 +44,10 @@ pub struct PackOptions {
     pub os: Option<String>,
     /// The build cache holding `barclamps/<name>/{files,gems,<os>/pkgs}`.
     pub cache: Option<PathBuf>,
-    /// Every entry's mtime (`SOURCE_DATE_EPOCH`).
-    pub mtime: u64,
+    /// Every entry's mtime; `None`: `SOURCE_DATE_EPOCH`, else the time of
+    /// the bundle directory's last git commit, else now
+    /// ([`omnipack_core::time::epoch_of`]).
+    pub mtime: Option<u64>,
 }
 
 /// What was packed.
@@ -113,12 +116,8 @@ fn add_tree(
         if skip(&rel) {
             continue;
         }
-        if !crate::tarball::safe_rel(&rel) {
-            return Err(BundleError::Conflict {
-                bundle: prefix.to_owned(),
-                target: from.join(&rel),
-                reason: "a file name with a backslash or newline cannot be listed in sha1sums; rename it".into(),
-            });
+        if !safe_rel(&rel) {
+            return Err(BundleError::UnlistableName(from.join(&rel)));
         }
         let key = if prefix.is_empty() {
             rel.clone()
@@ -130,12 +129,38 @@ fn add_tree(
     Ok(())
 }
 
+/// Packs the bundle given as NAME or PATH ([`resolve_source`]); an error
+/// names the bundle directory ([`BundleError::Pack`]).
+pub fn pack_source(
+    arg: &str,
+    opts: &PackOptions,
+    progress: &dyn Progress,
+) -> Result<Packed, BundleError> {
+    let dir = resolve_source(arg);
+    let mtime = match opts.mtime {
+        Some(t) => t,
+        None => omnipack_core::time::epoch_of(&dir)?,
+    };
+    let opts = PackOptions {
+        mtime: Some(mtime),
+        ..opts.clone()
+    };
+    pack(&dir, &opts, progress).map_err(|e| BundleError::Pack {
+        dir,
+        source: Box::new(e),
+    })
+}
+
 /// Packs the bundle directory `source`.
 pub fn pack(
     source: &Path,
     opts: &PackOptions,
     progress: &dyn Progress,
 ) -> Result<Packed, BundleError> {
+    let mtime = match opts.mtime {
+        Some(t) => t,
+        None => omnipack_core::time::epoch_of(source)?,
+    };
     let manifest = Manifest::load(source)?;
     let name = manifest.name().to_owned();
     let manifest_name = manifest
@@ -233,7 +258,7 @@ pub fn pack(
     progress.start("writing tarball", bytes);
     let out = BufWriter::with_capacity(1 << 20, AtomicFile::create(&tarball)?);
     let gz = ParallelGzip::new(out, 6);
-    let mut tar = TarWriter::new(gz, opts.mtime);
+    let mut tar = TarWriter::new(gz, mtime);
     let mut entries: Vec<(String, Option<&Src>)> = Vec::new();
     let mut dirs = std::collections::BTreeSet::new();
     dirs.insert(format!("{name}/"));

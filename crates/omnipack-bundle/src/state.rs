@@ -15,10 +15,8 @@ use omnipack_core::Progress;
 use serde::{Deserialize, Serialize};
 
 use crate::BundleError;
+use crate::layout::{BUNDLES_DIR, RECORDS_DIR};
 use crate::sums::{self, Algo, Check, Sums};
-
-/// Where records live, relative to the admin root.
-pub const RECORDS_DIR: &str = ".omnipack/bundles";
 
 /// Something an install put into the served tree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,8 +118,8 @@ pub fn check_installed(
     installed: &BTreeMap<String, Record>,
     progress: &dyn Progress,
 ) -> Result<Check, BundleError> {
-    let dir = root.join(crate::install::BUNDLES_DIR).join(&record.name);
-    let prefix = format!("{}/{}/", crate::install::BUNDLES_DIR, record.name);
+    let dir = root.join(BUNDLES_DIR).join(&record.name);
+    let prefix = format!("{BUNDLES_DIR}/{}/", record.name);
     let mut c = if dir.is_dir() {
         sums::check(
             &dir,

@@ -18,6 +18,7 @@ use rayon::prelude::*;
 use sha1::Digest as _;
 
 use crate::BundleError;
+use crate::relpath::{rel_string, safe_rel};
 
 /// Crowbar's checksum file.
 pub const SHA1SUMS: &str = "sha1sums";
@@ -116,20 +117,6 @@ pub(crate) fn walk_error(dir: &Path, e: walkdir::Error) -> BundleError {
     )))
 }
 
-/// `path` relative to `base`, `/`-separated; `None` for `base` itself.
-pub(crate) fn rel_string(base: &Path, path: &Path) -> Option<String> {
-    let rel = path.strip_prefix(base).ok()?;
-    if rel.as_os_str().is_empty() {
-        return None;
-    }
-    Some(
-        rel.components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/"),
-    )
-}
-
 /// Hashes `rels` under `dir` on all cores; progress in bytes.
 pub fn hash_all(
     dir: &Path,
@@ -211,7 +198,7 @@ impl Sums {
                     ))
                 })?;
             let name = name.strip_prefix("./").unwrap_or(name);
-            if !crate::tarball::safe_rel(name) {
+            if !safe_rel(name) {
                 return Err(bad(format!(
                     "`{name}` is not a relative path inside the bundle"
                 )));

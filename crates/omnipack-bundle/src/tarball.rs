@@ -16,18 +16,9 @@ use omnipack_core::Progress;
 use tar::EntryType;
 
 use crate::BundleError;
+use crate::manifest::valid_name;
+use crate::relpath::resolve;
 use crate::sums::{self, Sums};
-
-/// Whether `rel` is a plain relative path: no empty, `.` or `..`
-/// component, not absolute, no backslash, newline or NUL.
-pub fn safe_rel(rel: &str) -> bool {
-    !rel.is_empty()
-        && !rel.starts_with('/')
-        && !rel.contains(['\\', '\n', '\0'])
-        && rel
-            .split('/')
-            .all(|c| !c.is_empty() && c != "." && c != "..")
-}
 
 /// An unpacked tarball: the bundle directory inside a temporary directory
 /// that is deleted when this is dropped.
@@ -60,27 +51,6 @@ fn normalise(name: &str) -> Result<Option<String>, String> {
         return Err("contains a backslash, newline or NUL".into());
     }
     Ok(Some(joined))
-}
-
-/// Resolves the link at `at` with target `target` (both relative to one
-/// root) lexically to a path relative to that root; `None` if it is
-/// absolute or climbs above the root.
-pub(crate) fn resolve(at: &str, target: &str) -> Option<String> {
-    if target.starts_with('/') {
-        return None;
-    }
-    let mut parts: Vec<&str> = at.split('/').collect();
-    parts.pop();
-    for c in target.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            c => parts.push(c),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 /// Resolves the link target `target` of the entry `entry` (both relative to
@@ -168,7 +138,7 @@ fn extract(path: &Path, into: &Path) -> Result<String, BundleError> {
         let first = name.split('/').next().unwrap_or_default().to_owned();
         match &top {
             None => {
-                if !crate::manifest::valid_name(&first) {
+                if !valid_name(&first) {
                     return Err(hostile(
                         &raw,
                         "has a top directory that is not a bundle name",
@@ -244,7 +214,7 @@ fn extract(path: &Path, into: &Path) -> Result<String, BundleError> {
                         &format!("is a symbolic link to `{target}`, outside the bundle"),
                     ));
                 }
-                std::os::unix::fs::symlink(&target, &dest).map_err(|e| {
+                fs_err::os::unix::fs::symlink(&target, &dest).map_err(|e| {
                     std::io::Error::other(format!("cannot create `{}`: {e}", dest.display()))
                 })?;
                 link_targets.insert(name.clone(), target);
@@ -379,8 +349,8 @@ mod tests {
         assert_eq!(normalise("./").unwrap(), None);
         assert!(normalise("b/../../x").is_err());
         assert!(normalise("/etc/x").is_err());
-        assert!(safe_rel("a/b"));
-        assert!(!safe_rel("a/../b"));
-        assert!(!safe_rel("/a"));
+        assert!(crate::relpath::safe_rel("a/b"));
+        assert!(!crate::relpath::safe_rel("a/../b"));
+        assert!(!crate::relpath::safe_rel("/a"));
     }
 }

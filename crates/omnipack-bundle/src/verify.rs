@@ -27,6 +27,24 @@ pub struct VerifyReport {
     pub check: Check,
 }
 
+impl VerifyReport {
+    /// An error saying how many files differ, unless it is pristine
+    /// (`bundle verify` exits with it, after listing them).
+    pub fn ensure_pristine(&self) -> Result<(), BundleError> {
+        if self.pristine {
+            return Ok(());
+        }
+        Err(BundleError::NotPristine {
+            path: self.path.clone(),
+            name: self.name.clone(),
+            sums: self.sums.clone(),
+            modified: self.check.modified.len(),
+            missing: self.check.missing.len(),
+            added: self.check.added.len(),
+        })
+    }
+}
+
 /// Verifies the tarball or bundle directory `path`.
 pub fn verify(path: &Path, progress: &dyn Progress) -> Result<VerifyReport, BundleError> {
     let unpacked;

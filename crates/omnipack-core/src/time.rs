@@ -47,6 +47,26 @@ pub fn source_date_epoch() -> Result<Option<u64>, BadEpoch> {
     }
 }
 
+/// The timestamp of what is packaged from `dir`: `SOURCE_DATE_EPOCH`, else
+/// the time of the last commit of the git checkout holding `dir`, else now.
+pub fn epoch_of(dir: &std::path::Path) -> Result<u64, BadEpoch> {
+    if let Some(t) = source_date_epoch()? {
+        return Ok(t);
+    }
+    let git = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["log", "-1", "--format=%ct"])
+        .output();
+    if let Ok(out) = git
+        && out.status.success()
+        && let Ok(t) = String::from_utf8_lossy(&out.stdout).trim().parse()
+    {
+        return Ok(t);
+    }
+    Ok(now())
+}
+
 /// `SOURCE_DATE_EPOCH`, else now: the date of regenerated indexes (apt's
 /// `Release` date, yum's revision, a gem source's `versions` header) and of
 /// install records.

@@ -652,7 +652,7 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let leaf = t.path().join("leaf");
         fs::create_dir_all(&leaf).unwrap();
-        std::os::unix::fs::symlink(leaf.join("gone.rpm"), leaf.join("a.rpm")).unwrap();
+        fs_err::os::unix::fs::symlink(leaf.join("gone.rpm"), leaf.join("a.rpm")).unwrap();
         fs::write(leaf.join("b.rpm"), b"not a package").unwrap();
         let mut cache = Cache::load(&leaf, Some(&t.path().join("cache")));
         let scan = scan_leaf(&leaf, &mut cache).unwrap();

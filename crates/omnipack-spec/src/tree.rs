@@ -278,7 +278,8 @@ fn check_link(
 mod tests {
     use super::*;
     use crate::FileKind;
-    use std::os::unix::fs::{PermissionsExt, symlink};
+    use fs_err::os::unix::fs::symlink;
+    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn scans_files_dirs_and_links_with_modes() {

@@ -53,6 +53,13 @@ fn main() -> ExitCode {
             for cause in err.chain().skip(1) {
                 eprintln!("  Caused by: {cause}");
             }
+            let hint = err
+                .chain()
+                .filter_map(|e| e.downcast_ref::<omnipack_bundle::BundleError>())
+                .find_map(omnipack_bundle::BundleError::hint);
+            if let Some(h) = hint {
+                eprintln!("hint: {h}");
+            }
             ExitCode::FAILURE
         }
     }

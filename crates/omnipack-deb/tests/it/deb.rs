@@ -251,7 +251,7 @@ fn reader_agrees_with_dpkg_deb_for_our_package_and_dpkg_debs() {
     fs::create_dir_all(p.join("DEBIAN")).unwrap();
     fs::create_dir_all(p.join("usr/lib/ref")).unwrap();
     fs::write(p.join("usr/lib/ref/a.txt"), "a\n").unwrap();
-    std::os::unix::fs::symlink("a.txt", p.join("usr/lib/ref/b")).unwrap();
+    fs_err::os::unix::fs::symlink("a.txt", p.join("usr/lib/ref/b")).unwrap();
     fs::write(
         p.join("DEBIAN/control"),
         "Package: ref\nVersion: 2:3.4-5\nArchitecture: all\nMaintainer: R <r@example.org>\nDepends: hello (= 1.0.0-1)\nDescription: reference\n built by dpkg-deb\n",

@@ -147,7 +147,7 @@ fn scriptlets_run_in_order_on_install_and_erase() {
         ("lib64", "usr/lib64"),
         ("sbin", "usr/sbin"),
     ] {
-        std::os::unix::fs::symlink(target, root.join(link)).unwrap();
+        fs_err::os::unix::fs::symlink(target, root.join(link)).unwrap();
     }
     let script = format!(
         "set -e; mount -t overlay overlay -o lowerdir=/usr,upperdir={w}/upper,workdir={w}/work {r}/usr; \

@@ -1,8 +1,8 @@
 //! A server on a thread of its own, a fixture tree and a raw HTTP/1.1 client.
 
+use fs_err::os::unix::fs::symlink;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;

@@ -1,0 +1,138 @@
+//! Placements in the served tree: where each file of the bundle goes
+//! (`cache/files` → `<served.files>/`, `cache/gems` → `<served.gems>/gems/`,
+//! `cache/<os>/pkgs` → links in `<os>/<served.extra>/<name>/`, a directory
+//! named in the admin config's `dirs` → where it says), and the index
+//! leaves the links make.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::fs::PermissionsExt;
+
+use fs_err as fs;
+
+use super::copy::Copy;
+use super::prepare::Ctx;
+use crate::BundleError;
+use crate::error::Obstacle;
+use crate::layout::BUNDLES_DIR;
+use crate::manifest::valid_name;
+use crate::relpath::relative_link;
+use crate::state::Placed;
+use crate::sums;
+
+/// What the bundle puts into the served tree.
+#[derive(Debug)]
+pub(super) struct Placements {
+    /// Path relative to the root → what goes there.
+    pub placed: BTreeMap<String, Placed>,
+    /// The OS tokens whose packages are linked.
+    pub oses: BTreeSet<String>,
+}
+
+/// Where a file of the bundle goes, relative to the root.
+enum Target {
+    /// Copied there.
+    Copy(String),
+    /// Linked from there (a package of the OS `os`).
+    Link { at: String, os: String },
+}
+
+/// Where the bundle file `rel` goes; `None` when it is not placed.
+fn target_of(cx: &Ctx<'_>, rel: &str) -> Result<Option<Target>, BundleError> {
+    let config = cx.config;
+    let served = &config.served;
+    let parts: Vec<&str> = rel.split('/').collect();
+    Ok(match parts.as_slice() {
+        ["cache", "files", rest @ ..] if !rest.is_empty() => {
+            Some(Target::Copy(format!("{}/{}", served.files, rest.join("/"))))
+        }
+        ["cache", "gems", rest @ ..] if !rest.is_empty() => Some(Target::Copy(format!(
+            "{}/gems/{}",
+            served.gems,
+            rest.join("/")
+        ))),
+        ["cache", os, "pkgs", rest @ ..] if !rest.is_empty() => {
+            if !valid_name(os) || *os == BUNDLES_DIR || *os == served.files || *os == served.gems {
+                return Err(cx.conflict(os, Obstacle::OsToken((*os).to_owned())));
+            }
+            Some(Target::Link {
+                at: format!("{os}/{}/{}/{}", served.extra, cx.name, rest.join("/")),
+                os: (*os).to_owned(),
+            })
+        }
+        [top, rest @ ..] if !rest.is_empty() && config.dirs.contains_key(*top) => {
+            Some(Target::Copy(format!(
+                "{}/{}",
+                config.dirs[*top].trim_end_matches('/'),
+                rest.join("/")
+            )))
+        }
+        _ => None,
+    })
+}
+
+/// Every placement of the bundle: a copied file with its SHA-256 and mode,
+/// or a relative link to the package in the installed copy. Two files of
+/// the bundle going to one place, or an OS token that cannot be a served
+/// directory, is an error.
+pub(super) fn plan_placements(cx: &Ctx<'_>, copy: &Copy) -> Result<Placements, BundleError> {
+    let mut placed: BTreeMap<String, Placed> = BTreeMap::new();
+    let mut sources_of: BTreeMap<String, String> = BTreeMap::new();
+    let mut oses: BTreeSet<String> = BTreeSet::new();
+    for rel in &copy.all {
+        let (target, link) = match target_of(cx, rel)? {
+            None => continue,
+            Some(Target::Copy(at)) => (at, false),
+            Some(Target::Link { at, os }) => {
+                oses.insert(os);
+                (at, true)
+            }
+        };
+        if let Some(first) = sources_of.insert(target.clone(), rel.clone()) {
+            return Err(cx.conflict(
+                &target,
+                Obstacle::TwoSources {
+                    first,
+                    second: rel.clone(),
+                },
+            ));
+        }
+        let p = if link {
+            Placed::Link {
+                target: relative_link(&target, &format!("{}/{rel}", cx.bundle_rel)),
+            }
+        } else {
+            let from = cx.o.dir.join(rel);
+            let mode = fs::metadata(&from)?.permissions().mode() & 0o777;
+            let sha256 = match copy.digests.get(rel) {
+                Some(d) => d.sha256.clone(),
+                None => sums::hash_file(&from, false)?.sha256,
+            };
+            Placed::File {
+                sha256,
+                from: rel.clone(),
+                mode,
+            }
+        };
+        placed.insert(target, p);
+    }
+    Ok(Placements { placed, oses })
+}
+
+fn is_package(name: &str) -> bool {
+    name.ends_with(".deb") || name.ends_with(".rpm")
+}
+
+/// The index leaves to regenerate: every directory a package link is
+/// placed in.
+pub(super) fn leaves(placed: &BTreeMap<String, Placed>) -> Vec<String> {
+    let mut leaves: BTreeSet<String> = BTreeSet::new();
+    for (target, p) in placed {
+        if matches!(p, Placed::Link { .. })
+            && is_package(target)
+            && let Some((parent, _)) = target.rsplit_once('/')
+        {
+            leaves.insert(parent.to_owned());
+        }
+    }
+    leaves.into_iter().collect()
+}

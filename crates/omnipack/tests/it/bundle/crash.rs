@@ -1,0 +1,117 @@
+//! An install killed after every single step leaves the old or the new
+//! root, and the next command recovers it.
+
+use fs_err as fs;
+use omnipack_test_support::require_tools;
+
+use super::fixture::{admin_root, barclamp, bundle, pack, tree_hash};
+use crate::serve::report;
+use crate::support::{make_package, omnipack, text};
+
+#[test]
+fn an_install_killed_after_any_step_leaves_the_old_or_the_new_root() {
+    if !require_tools(&["tar"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let f = barclamp(
+        t.path(),
+        "glance",
+        "  version: 1\n",
+        &[
+            ("bin/glance", "1\n"),
+            ("bin/only-in-1", "x\n"),
+            ("chef/a.rb", "a\n"),
+        ],
+        &[("glance", "1.0")],
+        &[],
+    );
+    let tb1 = pack(&f, &t.path().join("d1"), &[]);
+    fs::write(
+        f.src.join("crowbar.yml"),
+        "barclamp:\n  name: glance\n  version: 2\n",
+    )
+    .unwrap();
+    fs::remove_file(f.src.join("bin/only-in-1")).unwrap();
+    fs::write(f.src.join("bin/glance"), "2\n").unwrap();
+    fs::write(f.src.join("chef/b.rb"), "b\n").unwrap();
+    make_package(
+        &f.cache.join("barclamps/glance/ubuntu-12.04/pkgs"),
+        "glance-extra",
+        "2.0",
+        "deb",
+    );
+    let tb2 = pack(&f, &t.path().join("d2"), &[]);
+
+    let old = admin_root(t.path());
+    let o = bundle(&old, &["install", tb1.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", report(&o));
+    let old_hash = tree_hash(&old, false);
+    let copy = |n: &str| {
+        let to = t.path().join(n);
+        crate::support::copy_tree(&old, &to);
+        to
+    };
+    let clean = copy("clean");
+    let o = bundle(&clean, &["install", tb2.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", report(&o));
+    let new_hash = tree_hash(&clean, false);
+    assert_ne!(old_hash, new_hash);
+
+    let (mut rolled_back, mut completed) = (0, 0);
+    let mut k = 1;
+    loop {
+        let root = copy(&format!("k{k}"));
+        let o = omnipack()
+            .args(["bundle", "install", "--quiet", "--root"])
+            .arg(&root)
+            .arg(&tb2)
+            .env("OMNIPACK_BUNDLE_FAIL_AFTER", k.to_string())
+            .output()
+            .unwrap();
+        if o.status.success() {
+            assert_eq!(tree_hash(&root, false), new_hash, "k={k}");
+            break;
+        }
+        assert!(
+            text(&o).1.contains(&format!("stopped after step {k}")),
+            "k={k}: {}",
+            report(&o)
+        );
+        // The next omnipack bundle command on the root recovers it.
+        let o = bundle(&root, &["list"]);
+        assert!(o.status.success(), "k={k}: {}", report(&o));
+        let h = tree_hash(&root, false);
+        assert!(
+            h == old_hash || h == new_hash,
+            "k={k}: neither the old nor the new root"
+        );
+        assert!(!root.join(".omnipack/journal.json").exists(), "k={k}");
+        let version = if h == old_hash { "1" } else { "2" };
+        assert!(
+            text(&o).0.contains(&format!("glance\t{version}\t")),
+            "k={k}: {}",
+            report(&o)
+        );
+        if h == old_hash {
+            rolled_back += 1
+        } else {
+            completed += 1
+        }
+        // And an install then gives the new root.
+        let o = bundle(&root, &["install", tb2.to_str().unwrap()]);
+        assert!(o.status.success(), "k={k}: {}", report(&o));
+        assert_eq!(tree_hash(&root, false), new_hash, "k={k}: rerun");
+        fs::remove_dir_all(&root).unwrap();
+        k += 1;
+        assert!(k < 200, "the install never finished");
+    }
+    eprintln!(
+        "killed after each of {} steps: {rolled_back} rolled back, {completed} completed",
+        k - 1
+    );
+    assert!(
+        rolled_back > 0 && completed > 0,
+        "{rolled_back} rolled back, {completed} completed"
+    );
+}
