@@ -13,7 +13,7 @@ pub enum StoreError {
     #[error("repository `{0}` does not exist or is not a directory")]
     RepoMissing(PathBuf),
     /// The repository holds packages without indexes next to them.
-    #[error("`{dir}` holds packages but no {missing}: run `omnipack repo index {repo}` first")]
+    #[error("`{dir}` holds packages but no {missing}")]
     NotIndexed {
         /// The repository given.
         repo: PathBuf,
@@ -24,7 +24,7 @@ pub enum StoreError {
     },
     /// The repository holds no index at all.
     #[error(
-        "`{0}` holds no repository index (no `Release`, `InRelease` or `repodata/repomd.xml`): run `omnipack repo index` on it first"
+        "`{0}` holds no repository index (no `Release`, `InRelease` or `repodata/repomd.xml`)"
     )]
     NoIndex(PathBuf),
     /// A destination string that is not a path, `file://` or `s3://` URL.
@@ -37,7 +37,7 @@ pub enum StoreError {
     },
     /// S3 credentials could not be found.
     #[error(
-        "no S3 credentials for `{dest}`: {detail}; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (plus AWS_SESSION_TOKEN for temporary credentials), or AWS_PROFILE naming a profile in `{credentials_file}` or `{config_file}`"
+        "no S3 credentials for `{dest}`: {detail}"
     )]
     MissingCredentials {
         /// The destination.
@@ -51,7 +51,7 @@ pub enum StoreError {
     },
     /// The bucket does not exist.
     #[error(
-        "bucket `{bucket}` does not exist at {endpoint}: create it (e.g. `aws s3 mb s3://{bucket}`, `garage bucket create {bucket}`) or check --endpoint, --region and --path-style"
+        "bucket `{bucket}` does not exist at {endpoint}"
     )]
     NoSuchBucket {
         /// The bucket.
@@ -61,7 +61,7 @@ pub enum StoreError {
     },
     /// The store refused the credentials.
     #[error(
-        "access to `{dest}` denied: check the credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or AWS_PROFILE) and that the key may read and write the bucket"
+        "access to `{dest}` denied"
     )]
     AccessDenied {
         /// The destination.
@@ -85,7 +85,7 @@ pub enum StoreError {
     },
     /// Another publisher holds the lock.
     #[error(
-        "`{dest}` is locked by {holder} since {since}: another publish is running, or one was killed; if none is running, re-run with --break-lock"
+        "`{dest}` is locked by {holder} since {since}: another publish is running, or one was killed"
     )]
     Locked {
         /// The destination.
@@ -97,7 +97,7 @@ pub enum StoreError {
     },
     /// The manifest object exists but cannot be parsed.
     #[error(
-        "`{dest}`: the manifest `{key}` is not valid ({reason}); remove it to publish everything again"
+        "`{dest}`: the manifest `{key}` is not valid ({reason})"
     )]
     BadManifest {
         /// The destination.
@@ -108,7 +108,7 @@ pub enum StoreError {
         reason: String,
     },
     /// A repository file changed between hashing and uploading.
-    #[error("`{0}` changed while it was being published: re-run the publish once indexing is done")]
+    #[error("`{0}` changed while it was being published")]
     ChangedDuringPublish(PathBuf),
     /// Reading the repository or a local file failed.
     #[error(transparent)]
@@ -121,6 +121,50 @@ pub enum StoreError {
         "publish stopped by OMNIPACK_PUBLISH_FAIL_AFTER after {0} object writes (fault injection; the lock is left as a killed publish would leave it)"
     )]
     Injected(u64),
+}
+
+impl StoreError {
+    /// What the user can do about it, if there is something: printed by the
+    /// binary as a `hint:` line of its own.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            StoreError::RepoMissing(_) => Some("give the directory `omnipack repo index` wrote".into()),
+            StoreError::NotIndexed { repo, .. } => Some(format!(
+                "run `omnipack repo index {}` first",
+                repo.display()
+            )),
+            StoreError::NoIndex(_) => Some("run `omnipack repo index` on it first".into()),
+            StoreError::BadDest { .. } => Some(
+                "give a directory, `file:///path` or `s3://bucket[/prefix]`".into(),
+            ),
+            StoreError::MissingCredentials {
+                credentials_file,
+                config_file,
+                ..
+            } => Some(format!(
+                "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (plus AWS_SESSION_TOKEN for temporary credentials), or AWS_PROFILE naming a profile in `{credentials_file}` or `{config_file}`"
+            )),
+            StoreError::NoSuchBucket { bucket, .. } => Some(format!(
+                "create it (e.g. `aws s3 mb s3://{bucket}`, `garage bucket create {bucket}`) or check --endpoint, --region and --path-style"
+            )),
+            StoreError::AccessDenied { .. } => Some(
+                "check the credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or AWS_PROFILE) and that the key may read and write the bucket".into(),
+            ),
+            StoreError::Locked { .. } => {
+                Some("if no publish is running, re-run with --break-lock".into())
+            }
+            StoreError::BadManifest { .. } => {
+                Some("remove it to publish everything again".into())
+            }
+            StoreError::ChangedDuringPublish(_) => {
+                Some("re-run the publish once indexing is done".into())
+            }
+            StoreError::Store { .. }
+            | StoreError::Io(_)
+            | StoreError::Walk(_)
+            | StoreError::Injected(_) => None,
+        }
+    }
 }
 
 /// This crate's result type.

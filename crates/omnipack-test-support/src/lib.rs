@@ -14,6 +14,7 @@ use std::process::{Command, Output};
 use fs_err as fs;
 
 pub mod architecture;
+pub mod clients;
 pub mod s3;
 
 /// A fixed `SOURCE_DATE_EPOCH` for tests (2023-11-14T22:13:20Z).

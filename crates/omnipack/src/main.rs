@@ -13,6 +13,21 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
+/// What the user can do about an error of the chain: the `hint()` of the
+/// library error it is, if any (uv's style: `error:`, `Caused by:`, `hint:`).
+fn hint(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    if let Some(e) = e.downcast_ref::<omnipack_bundle::BundleError>() {
+        return e.hint();
+    }
+    if let Some(e) = e.downcast_ref::<omnipack_store::StoreError>() {
+        return e.hint();
+    }
+    if let Some(e) = e.downcast_ref::<omnipack_core::time::BadEpoch>() {
+        return e.hint();
+    }
+    None
+}
+
 fn main() -> ExitCode {
     // `build --help` lists the distribution table, which is data, not a literal.
     let table = commands::distributions::table_text(&omnipack_spec::distribution::builtin());
@@ -53,11 +68,7 @@ fn main() -> ExitCode {
             for cause in err.chain().skip(1) {
                 eprintln!("  Caused by: {cause}");
             }
-            let hint = err
-                .chain()
-                .filter_map(|e| e.downcast_ref::<omnipack_bundle::BundleError>())
-                .find_map(omnipack_bundle::BundleError::hint);
-            if let Some(h) = hint {
+            if let Some(h) = err.chain().find_map(hint) {
                 eprintln!("hint: {h}");
             }
             ExitCode::FAILURE

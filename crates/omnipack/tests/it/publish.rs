@@ -198,25 +198,8 @@ fn apt_reads(t: &Path, src: &Source, repo: &Repo, names: &[&str]) {
 
 /// dnf with a private configuration and a fresh cache under `state`.
 fn dnf(state: &Path, src: &Source, repo: &Repo, repo_gpgcheck: bool, args: &[&str]) -> Output {
-    let conf = state.join("dnf.conf");
-    fs::write(
-        &conf,
-        "[main]\ngpgcheck=True\nskip_if_unavailable=False\ninstall_weak_deps=False\n",
-    )
-    .unwrap();
-    let root = state.join("installroot");
-    fs::create_dir_all(&root).unwrap();
-    let mut c = Command::new("dnf");
-    c.arg("-c")
-        .arg(&conf)
-        .arg(format!("--installroot={}", root.display()))
-        .args(["--releasever=9", "--setopt=reposdir=/dev/null", "-y", "-q"])
-        .arg(format!(
-            "--setopt=cachedir={}",
-            state.join("cache").display()
-        ))
-        .arg(format!("--repofrompath=t,{}", src.url))
-        .arg("--repo=t")
+    let mut c = omnipack_test_support::clients::dnf_private(state, &src.url);
+    c.arg("-q")
         .arg(format!(
             "--setopt=t.repo_gpgcheck={}",
             u8::from(repo_gpgcheck)
@@ -294,7 +277,7 @@ fn tools() -> bool {
 }
 
 fn files_under(dir: &Path) -> Vec<String> {
-    let mut out: Vec<String> = walkdir(dir)
+    let mut out: Vec<String> = omnipack_test_support::clients::files_under(dir)
         .into_iter()
         .map(|p| p.strip_prefix(dir).unwrap().to_string_lossy().into_owned())
         .collect();
@@ -302,18 +285,6 @@ fn files_under(dir: &Path) -> Vec<String> {
     out
 }
 
-fn walkdir(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walkdir(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
 
 /// Modification times of every file under `dir` (to see that nothing was rewritten).
 fn mtimes(dir: &Path) -> Vec<(String, std::time::SystemTime)> {

@@ -375,31 +375,8 @@ fn apt_get_updates_and_downloads_over_http() {
 /// dnf with a private configuration; the repository `t` at `url`, packages
 /// and metadata signature both checked.
 fn dnf(state: &Path, url: &str, args: &[&str]) -> Output {
-    let conf = state.join("dnf.conf");
-    fs::create_dir_all(state.join("installroot")).unwrap();
-    fs::write(
-        &conf,
-        "[main]\ngpgcheck=True\nskip_if_unavailable=False\ninstall_weak_deps=False\n",
-    )
-    .unwrap();
-    Command::new("dnf")
-        .arg("-c")
-        .arg(&conf)
-        .arg(format!(
-            "--installroot={}",
-            state.join("installroot").display()
-        ))
-        .args(["--releasever=9", "--setopt=reposdir=/dev/null", "-y"])
-        .arg(format!(
-            "--setopt=cachedir={}",
-            state.join("cache").display()
-        ))
-        .arg(format!("--repofrompath=t,{url}rocky/9/noarch/"))
-        .args([
-            "--repo=t",
-            "--setopt=t.gpgcheck=1",
-            "--setopt=t.repo_gpgcheck=1",
-        ])
+    omnipack_test_support::clients::dnf_private(state, &format!("{url}rocky/9/noarch/"))
+        .args(["--setopt=t.gpgcheck=1", "--setopt=t.repo_gpgcheck=1"])
         .arg(format!("--setopt=t.gpgkey={url}keys/repo-key.public.asc"))
         .args(args)
         .output()

@@ -29,11 +29,6 @@ pub fn sha256(path: &Path) -> String {
     hex::encode(sha2::Sha256::digest(fs_err::read(path).unwrap()))
 }
 
-/// Copies a directory tree (files, dirs, symlinks, modes).
-pub fn copy_tree(from: &Path, to: &Path) {
-    omnipack_test_support::run_ok(Command::new("cp").arg("-a").arg(from).arg(to));
-}
-
 /// Writes `name` `version` as .deb and .rpm (`formats`: "deb", "rpm" or "all") into `dir`.
 pub fn make_package(dir: &Path, name: &str, version: &str, formats: &str) {
     let stage = dir.join(format!(".stage-{name}-{version}"));
@@ -72,41 +67,4 @@ pub fn make_package(dir: &Path, name: &str, version: &str, formats: &str) {
     fs_err::remove_dir_all(&stage).unwrap();
 }
 
-/// `program` (`apt-get`, `apt-cache`) with a private configuration under `state`: sources from
-/// `sources_list`, lists, cache and status all inside `state`, no
-/// translations, no sandbox user, so the machine's own apt is untouched.
-pub fn apt_private(program: &str, state: &Path, sources_list: &Path) -> Command {
-    let mut c = Command::new(program);
-    c.arg("-o")
-        .arg(format!("Dir::Etc::sourcelist={}", sources_list.display()))
-        .args(["-o", "Dir::Etc::sourceparts=-"])
-        .arg("-o")
-        .arg(format!(
-            "Dir::State::Lists={}",
-            state.join("lists").display()
-        ))
-        .arg("-o")
-        .arg(format!("Dir::Cache={}", state.join("cache").display()))
-        .arg("-o")
-        .arg(format!(
-            "Dir::State::status={}",
-            state.join("status").display()
-        ))
-        .args([
-            "-o",
-            "Acquire::Languages=none",
-            "-o",
-            "APT::Sandbox::User=root",
-        ]);
-    c
-}
-
-/// A fresh private apt state under `state` (lists, cache, an empty status)
-/// whose `sources.list` is `sources`; read it with [`apt_private`].
-pub fn apt_state(state: &Path, sources: impl AsRef<str>) {
-    for d in ["lists/partial", "cache/archives/partial"] {
-        fs_err::create_dir_all(state.join(d)).unwrap();
-    }
-    fs_err::write(state.join("status"), b"").unwrap();
-    fs_err::write(state.join("sources.list"), sources.as_ref()).unwrap();
-}
+pub use omnipack_test_support::clients::{apt_private, apt_state, copy_tree};
