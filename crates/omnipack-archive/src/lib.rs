@@ -1,6 +1,7 @@
 //! Deterministic archive writing and reading for every package format:
 //! tar (for .deb members), newc cpio (RPM payloads), ar (the .deb container),
-//! compression codecs and hashing writers.
+//! compression codecs and hashing writers, and the sorted walk of a staged
+//! directory ([`tree`]) whose entries the writers consume.
 //!
 //! Every writer here takes its timestamps, owners and order from the caller,
 //! never from the machine, so the same input gives the same bytes.
@@ -13,6 +14,7 @@ pub mod hash;
 pub mod progress;
 pub mod tar;
 pub mod time;
+pub mod tree;
 
 pub use compress::{Decoder, Encoder, default_threads};
 pub use format::{PackageFormat, WriteOptions};

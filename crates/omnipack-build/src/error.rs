@@ -8,6 +8,9 @@ pub enum BuildError {
     /// The spec is invalid.
     #[error(transparent)]
     Spec(#[from] omnipack_spec::SpecError),
+    /// The staged tree cannot be packaged.
+    #[error(transparent)]
+    Tree(#[from] omnipack_archive::tree::TreeError),
     /// Writing or reading a .deb failed.
     #[error(transparent)]
     Deb(#[from] omnipack_deb::DebError),

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::{
     Arch, Compression, Config, Dependency, FileEntry, FileKind, FileSource, FormatOptions,
-    PackageSpec, ScanOptions, Scripts, SpecError, scan_tree,
+    PackageSpec, Scripts, SpecError,
 };
 
 /// A spec file as written: every field optional, so flags can fill gaps.
@@ -296,19 +296,15 @@ impl SpecFile {
         }
     }
 
-    /// Resolves the file into a [`PackageSpec`]: scans `from-dir`, reads script
-    /// files, parses relations and compression, applies attribute overrides.
-    pub fn into_spec(self, source_date_epoch: u64) -> Result<PackageSpec, SpecError> {
-        self.into_spec_with(source_date_epoch, Vec::new())
-    }
-
-    /// Like [`SpecFile::into_spec`], starting from `initial` entries (a tree
-    /// staged elsewhere) to which `from-dir`, files, dirs, symlinks and
-    /// configuration marks are applied.
+    /// Resolves the file into a [`PackageSpec`], starting from `staged`: the
+    /// entries of the staged tree (`from-dir` walked with `prefix` and
+    /// `allow-dangling-symlinks`, or a tree staged elsewhere; this crate does
+    /// no scanning). Files, dirs, symlinks and configuration marks are applied
+    /// over them; script files are read, relations and compression parsed.
     pub fn into_spec_with(
         self,
         source_date_epoch: u64,
-        initial: Vec<FileEntry>,
+        staged: Vec<FileEntry>,
     ) -> Result<PackageSpec, SpecError> {
         let base = self.base_dir.clone();
         let name = self.name.unwrap_or_default();
@@ -340,15 +336,7 @@ impl SpecFile {
         spec.obsoletes = parse_deps(&self.obsoletes)?;
         spec.source_date_epoch = source_date_epoch;
 
-        if let Some(dir) = &self.from_dir {
-            let opts = ScanOptions {
-                prefix: self.prefix.clone().unwrap_or_else(|| "/".into()),
-                allow_dangling_symlinks: self.allow_dangling_symlinks.unwrap_or(false),
-                ..ScanOptions::default()
-            };
-            spec.files = scan_tree(dir, &opts)?;
-        }
-        for e in initial {
+        for e in staged {
             upsert(&mut spec.files, e);
         }
         for f in self.files {
@@ -494,57 +482,5 @@ mod tests {
         assert!(err.contains("pkg.toml"), "{err}");
         assert!(err.contains("versoin"), "{err}");
         assert!(err.contains("line 2"), "{err}");
-    }
-
-    #[test]
-    fn a_full_spec_file_resolves() {
-        let t = tempfile::tempdir().unwrap();
-        fs::create_dir_all(t.path().join("stage/bin")).unwrap();
-        fs::write(t.path().join("stage/bin/hello"), "#!/bin/sh\n").unwrap();
-        let p = t.path().join("pkg.toml");
-        fs::write(
-            &p,
-            r#"
-name = "hello"
-version = "1.2.3"
-summary = "Says hello"
-maintainer = "Ops <ops@example.org>"
-depends = ["libc6 (>= 2.31)"]
-from-dir = "stage"
-prefix = "/opt/hello"
-[[files]]
-dst = "/etc/hello.conf"
-content = "greeting=hi\n"
-[[dirs]]
-path = "/var/lib/hello"
-mode = "0750"
-user = "hello"
-[[symlinks]]
-path = "/usr/bin/hello"
-target = "/opt/hello/bin/hello"
-[scripts]
-post-install = "echo installed"
-[rpm]
-compression = "zstd:3"
-"#,
-        )
-        .unwrap();
-        let spec = SpecFile::load(&p).unwrap().into_spec(1).unwrap();
-        let paths: Vec<&str> = spec.files.iter().map(|f| f.path.as_str()).collect();
-        assert_eq!(
-            paths,
-            [
-                "/etc/hello.conf",
-                "/opt/hello",
-                "/opt/hello/bin",
-                "/opt/hello/bin/hello",
-                "/usr/bin/hello",
-                "/var/lib/hello"
-            ]
-        );
-        assert!(spec.files[0].config.is_some());
-        assert_eq!(spec.files[5].mode, 0o750);
-        assert_eq!(spec.files[5].user, "hello");
-        assert_eq!(spec.rpm.compression.unwrap().level, Some(3));
     }
 }

@@ -6,9 +6,10 @@ use std::process::Command;
 
 use fs_err as fs;
 use omnipack_archive::hash::{HashingWriter, Sink};
+use omnipack_archive::tree::{ScanOptions, scan_tree};
 use omnipack_archive::{NoProgress, PackageFormat, WriteOptions, hex};
 use omnipack_rpm::Rpm;
-use omnipack_spec::{Arch, Compression, PackageSpec, ScanOptions, Scripts, scan_tree};
+use omnipack_spec::{Arch, Compression, PackageSpec, Scripts};
 use omnipack_test_support::{EPOCH, sample_tree, stdout_of};
 
 /// Where the sample package's scriptlets log that they ran (not under `/tmp`,
