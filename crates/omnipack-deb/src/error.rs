@@ -5,9 +5,19 @@ use std::path::PathBuf;
 /// What can go wrong writing or reading a .deb.
 #[derive(Debug, thiserror::Error)]
 pub enum DebError {
-    /// The spec breaks Debian policy.
+    /// The spec breaks a rule of the model (a missing field, a bad path).
     #[error(transparent)]
     Spec(#[from] omnipack_spec::SpecError),
+    /// A field breaks Debian policy (checked before any output is written).
+    #[error("invalid {field} `{value}` for a .deb package: {rule}")]
+    Invalid {
+        /// The field, as the user knows it (`name`, `version`, `depends`, ...).
+        field: &'static str,
+        /// The offending value.
+        value: String,
+        /// The rule it breaks (what would be accepted), with its policy section.
+        rule: &'static str,
+    },
     /// A source file could not be read while packaging.
     #[error("cannot package `{path}`: {source}")]
     Source {

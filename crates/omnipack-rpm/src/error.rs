@@ -7,9 +7,20 @@ use std::path::PathBuf;
 /// What can go wrong while writing or reading an RPM package.
 #[derive(Debug, thiserror::Error)]
 pub enum RpmError {
-    /// The spec breaks a rule of the RPM format (checked before any output is written).
+    /// The spec breaks a rule of the model (a missing field, a bad path).
     #[error(transparent)]
     Spec(#[from] omnipack_spec::SpecError),
+
+    /// A name, version or release breaks RPM's rules (checked before any output is written).
+    #[error("invalid {field} `{value}` for a .rpm package: {rule}")]
+    Invalid {
+        /// `name`, `version` or `release`.
+        field: &'static str,
+        /// The offending value.
+        value: String,
+        /// The rule it breaks (what would be accepted).
+        rule: &'static str,
+    },
 
     /// A key in the spec's `rpm.fields` table is not one this writer knows.
     #[error(

@@ -22,7 +22,7 @@ use std::io::{self, BufReader, Write};
 
 use omnipack_archive::hash::{HashingWriter, Sink};
 use omnipack_archive::{WriteOptions, hex};
-use omnipack_spec::{Arch, FileEntry, PackageSpec, validate_for_rpm};
+use omnipack_spec::{Arch, FileEntry, PackageSpec};
 use rpm::{Header, HeaderEntry, IndexData, IndexSignatureTag, PackageMetadata};
 
 use crate::{RpmError, fields, header, payload};
@@ -93,7 +93,7 @@ pub(crate) fn write(
     opts: &WriteOptions<'_>,
 ) -> Result<(), RpmError> {
     // Everything that can be refused is checked before a byte is written.
-    validate_for_rpm(spec)?;
+    crate::validate::validate(spec)?;
     let extra = fields::parse(&spec.rpm.fields)?;
     let name = file_name(spec);
     let mtime = u32::try_from(spec.source_date_epoch).map_err(|_| RpmError::InvalidField {

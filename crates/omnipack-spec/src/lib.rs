@@ -28,4 +28,3 @@ pub use info::{Format, InfoFile, InfoFileKind, PackageInfo};
 pub use manifest::{Manifest, PackageDecl, Recipe};
 pub use model::{Config, FileEntry, FileKind, FileSource, FormatOptions, PackageSpec, Scripts};
 pub use specfile::SpecFile;
-pub use validate::{validate_for_deb, validate_for_rpm};
