@@ -1,9 +1,11 @@
-//! Errors of the .deb format, each naming the file or field at fault.
+//! Errors of the .deb format, each naming the file or field at fault and
+//! what is wrong; [`DebError::hint`] says what to do, for a `hint:` line.
 
 use std::path::PathBuf;
 
 /// What can go wrong writing or reading a .deb.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum DebError {
     /// The spec breaks a rule of the model (a missing field, a bad path).
     #[error(transparent)]
@@ -38,7 +40,7 @@ pub enum DebError {
         reason: String,
     },
     /// The package is damaged.
-    #[error("`{path}` is a damaged .deb ({member}): {reason}; rebuild or download it again")]
+    #[error("`{path}` is a damaged .deb ({member}): {reason}")]
     Corrupt {
         /// The file.
         path: PathBuf,
@@ -50,4 +52,19 @@ pub enum DebError {
     /// A filesystem error naming its path.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+}
+
+impl DebError {
+    /// What the user can do about it, for a `hint:` line of its own.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            DebError::Spec(e) => e.hint(),
+            DebError::Corrupt { .. } => Some("rebuild or download it again".to_owned()),
+            DebError::Invalid { .. }
+            | DebError::Source { .. }
+            | DebError::Write(_)
+            | DebError::NotDeb { .. }
+            | DebError::Io(_) => None,
+        }
+    }
 }

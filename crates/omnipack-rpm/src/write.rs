@@ -96,11 +96,8 @@ pub(crate) fn write(
     crate::validate::validate(spec)?;
     let extra = fields::parse(&spec.rpm.fields)?;
     let name = file_name(spec);
-    let mtime = u32::try_from(spec.source_date_epoch).map_err(|_| RpmError::InvalidField {
-        field: "source_date_epoch".to_owned(),
-        value: spec.source_date_epoch.to_string(),
-        reason: "RPM stores times as 32-bit numbers; use a time before 2106".to_owned(),
-    })?;
+    let mtime = u32::try_from(spec.source_date_epoch)
+        .map_err(|_| RpmError::Epoch(spec.source_date_epoch))?;
     let entries = header_order(spec);
     let sizes = entries
         .iter()

@@ -23,7 +23,7 @@ pub mod version;
 pub use arch::Arch;
 pub use compression::{Codec, Compression};
 pub use depend::{Constraint, Dependency, Op, Relation};
-pub use error::SpecError;
+pub use error::{DependencyProblem, DistributionProblem, ManifestProblem, SpecError};
 pub use info::{Format, InfoFile, InfoFileKind, PackageInfo};
 pub use manifest::{Manifest, PackageDecl, Recipe};
 pub use model::{Config, FileEntry, FileKind, FileSource, FormatOptions, PackageSpec, Scripts};

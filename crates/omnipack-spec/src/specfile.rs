@@ -114,8 +114,8 @@ impl Mode {
                 SpecError::InvalidField {
                     field: "mode",
                     value: s.clone(),
-                    format: "any",
                     reason: format!("the mode of `{path}` is octal digits such as \"0644\""),
+                    hint: None,
                 }
             })?,
         };
@@ -345,9 +345,9 @@ impl SpecFile {
                     let src = base.join(src);
                     let md = fs::metadata(&src)?;
                     if !md.is_file() {
-                        return Err(SpecError::Tree {
+                        return Err(SpecError::NotAFile {
                             path: src,
-                            reason: format!("the source of `{}` is not a regular file", f.dst),
+                            installed: f.dst,
                         });
                     }
                     FileSource::Path(src)
@@ -357,8 +357,8 @@ impl SpecFile {
                     return Err(SpecError::InvalidField {
                         field: "files",
                         value: f.dst,
-                        format: "any",
-                        reason: "give exactly one of `src` and `content`".into(),
+                        reason: "a file takes its bytes from `src` or `content`".into(),
+                        hint: Some("give exactly one of `src` and `content`"),
                     });
                 }
             };
@@ -393,8 +393,8 @@ impl SpecFile {
                 return Err(SpecError::InvalidField {
                     field: "dirs",
                     value: d.path,
-                    format: "any",
                     reason: "this path is not a directory in the staged tree".into(),
+                    hint: None,
                 });
             }
             if let Some(m) = mode {
@@ -418,8 +418,8 @@ impl SpecFile {
                 .ok_or_else(|| SpecError::InvalidField {
                     field: "config-files",
                     value: c.clone(),
-                    format: "any",
                     reason: "no such installed file in the package".into(),
+                    hint: None,
                 })?;
             e.config = Some(Config { noreplace: true });
         }
@@ -432,8 +432,8 @@ impl SpecFile {
                     (Some(_), Some(_)) => Err(SpecError::InvalidField {
                         field: "scripts",
                         value: "both inline and file".into(),
-                        format: "any",
-                        reason: "give a script either inline or as `*-file`, not both".into(),
+                        reason: "a script is given both inline and as `*-file`".into(),
+                        hint: Some("give it either inline or as `*-file`, not both"),
                     }),
                 }
             };

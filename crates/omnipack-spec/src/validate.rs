@@ -10,12 +10,12 @@ use std::collections::HashSet;
 
 use crate::{FileKind, PackageSpec, SpecError};
 
-fn invalid(field: &'static str, value: &str, format: &'static str, reason: &str) -> SpecError {
+fn invalid(field: &'static str, value: &str, reason: &str) -> SpecError {
     SpecError::InvalidField {
         field,
         value: value.to_owned(),
-        format,
         reason: reason.to_owned(),
+        hint: None,
     }
 }
 
@@ -42,12 +42,12 @@ impl PackageSpec {
             });
         }
         if spec.summary.contains('\n') {
-            return Err(invalid(
-                "summary",
-                &spec.summary,
-                "any",
-                "the summary is one line; put the rest in `description`",
-            ));
+            return Err(SpecError::InvalidField {
+                field: "summary",
+                value: spec.summary.clone(),
+                reason: "the summary is one line".to_owned(),
+                hint: Some("put the rest in `description`"),
+            });
         }
         if spec.maintainer.trim().is_empty() {
             return Err(SpecError::Missing {
@@ -61,7 +61,6 @@ impl PackageSpec {
                 return Err(invalid(
                     "file path",
                     &f.path,
-                    "any",
                     "installed paths are absolute and have no trailing `/`",
                 ));
             }
@@ -72,7 +71,6 @@ impl PackageSpec {
                 return Err(invalid(
                     "file path",
                     &f.path,
-                    "any",
                     "installed paths may not contain `.`, `..`, empty components or newlines",
                 ));
             }
@@ -83,15 +81,13 @@ impl PackageSpec {
                 return Err(invalid(
                     "mode",
                     &format!("{:o}", f.mode),
-                    "any",
-                    "give permission bits only, at most 7777 (octal)",
+                    "a mode holds permission bits only, at most 7777 (octal)",
                 ));
             }
             if f.config.is_some() && !matches!(f.kind, FileKind::File(_)) {
                 return Err(invalid(
                     "config",
                     &f.path,
-                    "any",
                     "only regular files can be configuration files",
                 ));
             }
@@ -115,7 +111,7 @@ mod tests {
     fn missing_fields_say_how_to_set_them() {
         let mut s = spec("xx", "1.0");
         s.summary.clear();
-        let err = s.validate().unwrap_err().to_string();
+        let err = crate::error::shown(&s.validate().unwrap_err());
         assert!(err.contains("--summary"), "{err}");
     }
 }

@@ -442,7 +442,7 @@ mod tests {
             ("1.0é", "unexpected `é`"),
             ("unparseable", "does not start with a number"),
         ] {
-            let err = ProjectVersion::parse(bad).expect_err(bad).to_string();
+            let err = crate::error::shown(&ProjectVersion::parse(bad).expect_err(bad));
             assert!(err.contains(reason), "{bad:?}: {err}");
             assert!(err.contains(&format!("`{}`", bad.trim())), "{bad:?}: {err}");
             assert!(err.contains("git describe"), "{bad:?}: {err}");
