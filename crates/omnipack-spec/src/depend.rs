@@ -83,16 +83,6 @@ pub struct Dependency {
 }
 
 impl Dependency {
-    /// A dependency on `name` with no version constraint.
-    pub fn simple(name: impl Into<String>) -> Self {
-        Dependency {
-            alternatives: vec![Relation {
-                name: name.into(),
-                constraint: None,
-            }],
-        }
-    }
-
     /// The Debian form: `a (>= 1) | b`.
     pub fn to_deb(&self) -> String {
         let parts: Vec<String> = self
