@@ -403,4 +403,19 @@ mod tests {
         };
         assert!(scan_tree(t.path(), &opts).is_ok());
     }
+
+    /// The message names the path; the hint (the CLI's `hint:` line) names the flag.
+    #[test]
+    fn a_missing_tree_names_the_path_and_hints_at_the_flag() {
+        let t = tempfile::tempdir().unwrap();
+        let missing = t.path().join("no-such-stage");
+        let err = scan_tree(&missing, &ScanOptions::default()).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with(&format!("`{}`: cannot read", missing.display())),
+            "{err}"
+        );
+        let hint = err.hint().unwrap_or_default();
+        assert!(hint.contains("--from-dir"), "{hint}");
+    }
 }
