@@ -1,5 +1,7 @@
 //! The one interface every package format implements (nfpm's `Packager`):
-//! write a [`PackageSpec`], name the file, read a package back.
+//! check a [`PackageSpec`] against the format's rules, write it, name the
+//! file, read a package back. Each format's naming and version rules live in
+//! its own crate, behind [`PackageFormat::validate`].
 //! `omnipack-build` dispatches over the formats with a plain `enum`.
 
 use std::io::Write;
@@ -37,7 +39,12 @@ pub trait PackageFormat {
     /// The conventional file name (`name_V-R_arch.deb`, `name-V-R.arch.rpm`).
     fn file_name(spec: &PackageSpec) -> String;
 
-    /// Checks `spec` against the format's rules, then writes the package to `out`,
+    /// Checks `spec` against the model's rules and the format's own (names,
+    /// versions, relations) without writing anything; the error names the
+    /// field and the rule.
+    fn validate(spec: &PackageSpec) -> Result<(), Self::Error>;
+
+    /// Checks `spec` with [`PackageFormat::validate`], then writes the package to `out`,
     /// streaming file contents (never holding the payload in memory).
     fn write(
         spec: &PackageSpec,

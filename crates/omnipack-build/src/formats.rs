@@ -7,7 +7,7 @@ use fs_err as fs;
 use omnipack_archive::{PackageFormat, WriteOptions};
 use omnipack_deb::Deb;
 use omnipack_rpm::Rpm;
-use omnipack_spec::{Format, PackageInfo, PackageSpec, SpecError};
+use omnipack_spec::{Format, PackageInfo, PackageSpec};
 
 use crate::BuildError;
 
@@ -19,12 +19,13 @@ pub fn file_name(format: Format, spec: &PackageSpec) -> String {
     }
 }
 
-/// Checks `spec` against `format`'s rules without writing anything.
-pub fn validate(format: Format, spec: &PackageSpec) -> Result<(), SpecError> {
+/// Checks `spec` against the model's and `format`'s rules without writing anything.
+pub fn validate(format: Format, spec: &PackageSpec) -> Result<(), BuildError> {
     match format {
-        Format::Deb => omnipack_spec::validate_for_deb(spec),
-        Format::Rpm => omnipack_spec::validate_for_rpm(spec),
+        Format::Deb => Deb::validate(spec)?,
+        Format::Rpm => Rpm::validate(spec)?,
     }
+    Ok(())
 }
 
 /// Writes `spec` as `format` to `out`.

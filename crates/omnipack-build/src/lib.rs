@@ -18,6 +18,7 @@ mod omnibus;
 mod package;
 pub mod plan;
 pub mod recipe;
+mod resolve;
 
 pub use epoch::source_date_epoch;
 pub use error::BuildError;
@@ -25,3 +26,4 @@ pub use formats::{file_name, inspect, validate, write};
 pub use host::host_distribution;
 pub use omnibus::{BuildRequest, Built, build, describe_version, project_version};
 pub use package::{PackageRequest, package};
+pub use resolve::resolve_spec;

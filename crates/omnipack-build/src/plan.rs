@@ -6,11 +6,12 @@
 
 use std::path::{Path, PathBuf};
 
+use omnipack_archive::tree::{ScanOptions, scan_tree};
 use omnipack_spec::distribution::Distribution;
 use omnipack_spec::manifest::{Manifest, PackageDecl, RecipeKind};
 use omnipack_spec::specfile::FormatDecl;
 use omnipack_spec::version::ProjectVersion;
-use omnipack_spec::{Dependency, PackageSpec, ScanOptions, SpecFile, scan_tree};
+use omnipack_spec::{Dependency, PackageSpec, SpecFile};
 
 use crate::BuildError;
 

@@ -1,13 +1,25 @@
-//! Errors of the .deb format, each naming the file or field at fault.
+//! Errors of the .deb format, each naming the file or field at fault and
+//! what is wrong; [`DebError::hint`] says what to do, for a `hint:` line.
 
 use std::path::PathBuf;
 
 /// What can go wrong writing or reading a .deb.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum DebError {
-    /// The spec breaks Debian policy.
+    /// The spec breaks a rule of the model (a missing field, a bad path).
     #[error(transparent)]
     Spec(#[from] omnipack_spec::SpecError),
+    /// A field breaks Debian policy (checked before any output is written).
+    #[error("invalid {field} `{value}` for a .deb package: {rule}")]
+    Invalid {
+        /// The field, as the user knows it (`name`, `version`, `depends`, ...).
+        field: &'static str,
+        /// The offending value.
+        value: String,
+        /// The rule it breaks (what would be accepted), with its policy section.
+        rule: &'static str,
+    },
     /// A source file could not be read while packaging.
     #[error("cannot package `{path}`: {source}")]
     Source {
@@ -28,7 +40,7 @@ pub enum DebError {
         reason: String,
     },
     /// The package is damaged.
-    #[error("`{path}` is a damaged .deb ({member}): {reason}; rebuild or download it again")]
+    #[error("`{path}` is a damaged .deb ({member}): {reason}")]
     Corrupt {
         /// The file.
         path: PathBuf,
@@ -40,4 +52,19 @@ pub enum DebError {
     /// A filesystem error naming its path.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+}
+
+impl DebError {
+    /// What the user can do about it, for a `hint:` line of its own.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            DebError::Spec(e) => e.hint(),
+            DebError::Corrupt { .. } => Some("rebuild or download it again".to_owned()),
+            DebError::Invalid { .. }
+            | DebError::Source { .. }
+            | DebError::Write(_)
+            | DebError::NotDeb { .. }
+            | DebError::Io(_) => None,
+        }
+    }
 }

@@ -1,13 +1,15 @@
 //! The Debian binary package format (deb(5)): an `ar` archive holding
 //! `debian-binary`, `control.tar.gz` and `data.tar.{gz,xz,zst}`.
 //!
-//! [`Deb`] implements [`omnipack_archive::PackageFormat`]: [`write`](Deb) streams
+//! [`Deb`] implements [`omnipack_archive::PackageFormat`]: `validate` checks
+//! Debian policy's naming and version rules, [`write`](Deb) validates, streams
 //! the payload through the compressor into a temporary file, then assembles the
 //! `ar`; [`read`](Deb) returns the control fields and the file list.
 
 mod control;
 mod error;
 mod read;
+mod validate;
 mod write;
 
 use std::io::Write;
@@ -40,6 +42,10 @@ impl PackageFormat for Deb {
             spec.release,
             spec.arch.deb_name()
         )
+    }
+
+    fn validate(spec: &PackageSpec) -> Result<(), DebError> {
+        validate::validate(spec)
     }
 
     fn write(

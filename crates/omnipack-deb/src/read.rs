@@ -194,7 +194,9 @@ fn check_complete(path: &Path) -> Result<(), DebError> {
         )));
     }
     if members < 3 {
-        return Err(corrupt(format!("{members} members; a .deb has at least 3")));
+        return Err(corrupt(format!(
+            "only {members} members, where a .deb has at least 3"
+        )));
     }
     Ok(())
 }

@@ -19,7 +19,7 @@ use omnipack_archive::ar::ArWriter;
 use omnipack_archive::tar::{Owner, TarWriter};
 use omnipack_archive::{Encoder, WriteOptions};
 use omnipack_core::hex;
-use omnipack_spec::{Codec, Compression, FileKind, FileSource, PackageSpec, validate_for_deb};
+use omnipack_spec::{Codec, Compression, FileKind, FileSource, PackageSpec};
 
 use crate::{DebError, control_file};
 
@@ -329,7 +329,7 @@ pub(crate) fn write(
     out: &mut dyn Write,
     opts: &WriteOptions<'_>,
 ) -> Result<(), DebError> {
-    validate_for_deb(spec)?;
+    crate::validate::validate(spec)?;
     let compression = spec.deb.compression.unwrap_or_default();
     let entries = plan(spec).map_err(DebError::Write)?;
     let total: u64 = spec

@@ -10,15 +10,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use fs_err as fs;
+use omnipack_archive::tree::{ScanOptions, scan_tree};
 use omnipack_archive::{PackageFormat, WriteOptions};
-use omnipack_core::NoProgress;
-use omnipack_core::Staging;
+use omnipack_core::{NoProgress, Staging};
 use omnipack_deb::Deb;
 use omnipack_repo::apt::{AptOptions, Dists, packages_text, write_flat};
 use omnipack_repo::scan::Checksum;
 use omnipack_repo::sign::{GeneratedKey, KeyAlgorithm, Signer, generate, generate_with};
 use omnipack_repo::{IndexKind, IndexOptions, Layout, Record};
-use omnipack_spec::{Arch, PackageSpec, ScanOptions, scan_tree};
+use omnipack_spec::{Arch, PackageSpec};
 use omnipack_test_support::{EPOCH, require_tools, run_ok, sample_tree, stdout_of};
 use sha2::Digest;
 

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use fs_err as fs;
+use omnipack_archive::tree::{ScanOptions, scan_tree};
 use omnipack_archive::{PackageFormat, WriteOptions};
 use omnipack_core::NoProgress;
 use omnipack_repo::scan::Checksum;
@@ -19,7 +20,7 @@ use omnipack_repo::yum::{self, YumError, YumOptions};
 use omnipack_core::Staging;
 use omnipack_repo::{Record, sign};
 use omnipack_rpm::Rpm;
-use omnipack_spec::{Arch, PackageSpec, ScanOptions, scan_tree};
+use omnipack_spec::{Arch, PackageSpec};
 use omnipack_test_support::{EPOCH, require_tools, run_ok, sample_tree, stdout_of};
 use quick_xml::events::Event;
 use sha2::Digest;

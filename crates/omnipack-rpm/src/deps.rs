@@ -61,10 +61,8 @@ impl RpmDep {
     /// name, no version, flags 0.
     pub(crate) fn from_spec(kind: &str, d: &Dependency) -> Result<Self, RpmError> {
         match d.alternatives.as_slice() {
-            [] => Err(RpmError::InvalidField {
-                field: kind.to_owned(),
-                value: String::new(),
-                reason: "a dependency needs at least one package name".to_owned(),
+            [] => Err(RpmError::EmptyDependency {
+                kind: kind.to_owned(),
             }),
             [one] => Ok(match &one.constraint {
                 None => RpmDep::new(one.name.clone(), 0, ""),

@@ -1,20 +1,31 @@
 //! [`RpmError`], the one error type of this crate: every variant names the
-//! file, field or package at fault and, where there is one, what to do.
+//! file, field or package at fault and what is wrong; [`RpmError::hint`]
+//! says what to do, where there is something, for a `hint:` line of its own.
 
 use std::io;
 use std::path::PathBuf;
 
 /// What can go wrong while writing or reading an RPM package.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RpmError {
-    /// The spec breaks a rule of the RPM format (checked before any output is written).
+    /// The spec breaks a rule of the model (a missing field, a bad path).
     #[error(transparent)]
     Spec(#[from] omnipack_spec::SpecError),
 
+    /// A name, version or release breaks RPM's rules (checked before any output is written).
+    #[error("invalid {field} `{value}` for a .rpm package: {rule}")]
+    Invalid {
+        /// `name`, `version` or `release`.
+        field: &'static str,
+        /// The offending value.
+        value: String,
+        /// The rule it breaks (what would be accepted).
+        rule: &'static str,
+    },
+
     /// A key in the spec's `rpm.fields` table is not one this writer knows.
-    #[error(
-        "unknown RPM header field `{key}` in `rpm.fields`: supported fields are {supported}; remove it or use one of those"
-    )]
+    #[error("unknown RPM header field `{key}` in `rpm.fields`: supported fields are {supported}")]
     UnknownField {
         /// The key as written.
         key: String,
@@ -22,21 +33,28 @@ pub enum RpmError {
         supported: &'static str,
     },
 
-    /// A field's value cannot be stored in an RPM header.
-    #[error("invalid RPM {field} `{value}`: {reason}")]
-    InvalidField {
-        /// The field (`rpm.fields.Group`, `source_date_epoch`, a dependency kind, ...).
-        field: String,
+    /// A value of `rpm.fields` that a header field cannot hold.
+    #[error("invalid RPM rpm.fields.{key} `{value}`: header fields are one non-empty line")]
+    FieldValue {
+        /// The key as written.
+        key: String,
         /// The offending value.
         value: String,
-        /// What rule it breaks and what to do.
-        reason: String,
+    },
+
+    /// A `source_date_epoch` past what RPM's 32-bit times hold (February 2106).
+    #[error("invalid RPM source_date_epoch `{0}`: RPM stores times as 32-bit numbers")]
+    Epoch(u64),
+
+    /// A relation without any package name.
+    #[error("invalid RPM {kind}: a dependency needs at least one package name")]
+    EmptyDependency {
+        /// The relation (`requires`, `provides`, ...).
+        kind: String,
     },
 
     /// A regular file is too large for the newc cpio payload.
-    #[error(
-        "`{path}` is {size} bytes: an RPM cpio payload holds files under 4 GiB; split the file or ship it outside the package"
-    )]
+    #[error("`{path}` is {size} bytes: an RPM cpio payload holds files under 4 GiB")]
     FileTooLarge {
         /// Installed path.
         path: String,
@@ -55,10 +73,17 @@ pub enum RpmError {
         source: io::Error,
     },
 
+    /// A file of the spec whose source on disk is not a regular file.
+    #[error("cannot read `{source_path}` (installed as `{installed}`): not a regular file")]
+    NotAFile {
+        /// The path on disk.
+        source_path: PathBuf,
+        /// Its installed path.
+        installed: String,
+    },
+
     /// The temporary payload file could not be created or used.
-    #[error(
-        "cannot use a temporary payload file in `{dir}`: {source}; make the scratch directory writable or choose another one"
-    )]
+    #[error("cannot use a temporary payload file in `{dir}`: {source}")]
     Scratch {
         /// The scratch directory.
         dir: PathBuf,
@@ -103,16 +128,14 @@ pub enum RpmError {
     },
 
     /// The file does not start with the RPM lead magic.
-    #[error(
-        "`{path}` is not an RPM package (no lead magic `ed ab ee db`); check that you passed a .rpm file"
-    )]
+    #[error("`{path}` is not an RPM package (no lead magic `ed ab ee db`)")]
     NotRpm {
         /// The file.
         path: PathBuf,
     },
 
     /// The file ends before its headers or payload do.
-    #[error("`{path}` is truncated: {detail}; download or build the package again")]
+    #[error("`{path}` is truncated: {detail}")]
     Truncated {
         /// The file.
         path: PathBuf,
@@ -128,4 +151,30 @@ pub enum RpmError {
         /// What is wrong.
         message: String,
     },
+}
+
+impl RpmError {
+    /// What the user can do about it, for a `hint:` line of its own.
+    pub fn hint(&self) -> Option<String> {
+        let hint = match self {
+            RpmError::Spec(e) => return e.hint(),
+            RpmError::UnknownField { .. } => "remove it or use one of those",
+            RpmError::Epoch(_) => "use a time before 2106",
+            RpmError::FileTooLarge { .. } => "split the file or ship it outside the package",
+            RpmError::NotAFile { .. } => "list it as a directory or symlink instead",
+            RpmError::Scratch { .. } => "make the scratch directory writable or choose another one",
+            RpmError::NotRpm { .. } => "check that you passed a .rpm file",
+            RpmError::Truncated { .. } => "download or build the package again",
+            RpmError::Invalid { .. }
+            | RpmError::FieldValue { .. }
+            | RpmError::EmptyDependency { .. }
+            | RpmError::Source { .. }
+            | RpmError::Payload { .. }
+            | RpmError::Output { .. }
+            | RpmError::Header { .. }
+            | RpmError::Read { .. }
+            | RpmError::Corrupt { .. } => return None,
+        };
+        Some(hint.to_owned())
+    }
 }

@@ -58,10 +58,9 @@ pub(crate) fn parse(fields: &BTreeMap<String, String>) -> Result<Extra, RpmError
             }
         };
         if value.trim().is_empty() || value.contains(['\n', '\r']) {
-            return Err(RpmError::InvalidField {
-                field: format!("rpm.fields.{key}"),
+            return Err(RpmError::FieldValue {
+                key: key.clone(),
                 value: value.clone(),
-                reason: "header fields are one non-empty line".to_owned(),
             });
         }
         *slot = Some(value.clone());

@@ -7,7 +7,9 @@
 //! the `rpm` crate's `PackageBuilder` is not used because it holds every file
 //! in memory. The `rpm` crate serialises the headers and reads packages.
 //!
-//! * [`write`](PackageFormat::write): lead, signature header (header SHA-1 and
+//! * [`validate`](PackageFormat::validate): the model's rules, then the
+//!   characters rpmbuild accepts in Name, Version and Release.
+//! * [`write`](PackageFormat::write): validates, then writes the lead, signature header (header SHA-1 and
 //!   SHA-256, sizes, reserved space for signing), main header (the tags
 //!   rpmbuild writes: see `header.rs`), payload with SHA-256 file digests.
 //!   The same spec, `source_date_epoch` included, gives the same bytes on any
@@ -27,6 +29,7 @@ mod fields;
 mod header;
 mod payload;
 mod read;
+mod validate;
 mod write;
 
 use std::io::Write;
@@ -48,6 +51,10 @@ impl PackageFormat for Rpm {
 
     fn file_name(spec: &PackageSpec) -> String {
         write::file_name(spec)
+    }
+
+    fn validate(spec: &PackageSpec) -> Result<(), RpmError> {
+        validate::validate(spec)
     }
 
     fn write(

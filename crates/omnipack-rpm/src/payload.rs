@@ -52,12 +52,9 @@ pub(crate) fn entry_size(entry: &FileEntry) -> Result<u64, RpmError> {
                 source,
             })?;
             if !md.is_file() {
-                return Err(RpmError::Source {
+                return Err(RpmError::NotAFile {
                     source_path: p.clone(),
                     installed: entry.path.clone(),
-                    source: io::Error::other(
-                        "not a regular file; list it as a directory or symlink instead",
-                    ),
                 });
             }
             md.len()

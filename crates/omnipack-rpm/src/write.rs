@@ -23,7 +23,7 @@ use std::io::{self, BufReader, Write};
 use omnipack_archive::WriteOptions;
 use omnipack_core::hash::{HashingWriter, Sink};
 use omnipack_core::hex;
-use omnipack_spec::{Arch, FileEntry, PackageSpec, validate_for_rpm};
+use omnipack_spec::{Arch, FileEntry, PackageSpec};
 use rpm::{Header, HeaderEntry, IndexData, IndexSignatureTag, PackageMetadata};
 
 use crate::{RpmError, fields, header, payload};
@@ -94,14 +94,11 @@ pub(crate) fn write(
     opts: &WriteOptions<'_>,
 ) -> Result<(), RpmError> {
     // Everything that can be refused is checked before a byte is written.
-    validate_for_rpm(spec)?;
+    crate::validate::validate(spec)?;
     let extra = fields::parse(&spec.rpm.fields)?;
     let name = file_name(spec);
-    let mtime = u32::try_from(spec.source_date_epoch).map_err(|_| RpmError::InvalidField {
-        field: "source_date_epoch".to_owned(),
-        value: spec.source_date_epoch.to_string(),
-        reason: "RPM stores times as 32-bit numbers; use a time before 2106".to_owned(),
-    })?;
+    let mtime = u32::try_from(spec.source_date_epoch)
+        .map_err(|_| RpmError::Epoch(spec.source_date_epoch))?;
     let entries = header_order(spec);
     let sizes = entries
         .iter()

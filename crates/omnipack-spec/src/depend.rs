@@ -5,7 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::SpecError;
+use crate::{DependencyProblem, SpecError};
 
 /// A version comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -83,16 +83,6 @@ pub struct Dependency {
 }
 
 impl Dependency {
-    /// A dependency on `name` with no version constraint.
-    pub fn simple(name: impl Into<String>) -> Self {
-        Dependency {
-            alternatives: vec![Relation {
-                name: name.into(),
-                constraint: None,
-            }],
-        }
-    }
-
     /// The Debian form: `a (>= 1) | b`.
     pub fn to_deb(&self) -> String {
         let parts: Vec<String> = self
@@ -126,20 +116,20 @@ impl Dependency {
 }
 
 fn parse_relation(whole: &str, s: &str) -> Result<Relation, SpecError> {
-    let err = |reason: &str| SpecError::Dependency {
+    let err = |problem: DependencyProblem| SpecError::Dependency {
         value: whole.to_owned(),
-        reason: reason.to_owned(),
+        problem,
     };
     let s = s.trim();
     if s.is_empty() {
-        return Err(err("empty package name"));
+        return Err(err(DependencyProblem::EmptyName));
     }
     // Debian form: `name (op version)`; a space before the parenthesis tells it
     // apart from RPM capabilities such as `perl(Foo::Bar)`.
     let (name, rest) = if let Some(idx) = s.find(" (") {
         let inner = s[idx + 2..]
             .strip_suffix(')')
-            .ok_or_else(|| err("unclosed `(`; write `name (>= 1.0)`"))?;
+            .ok_or_else(|| err(DependencyProblem::UnclosedParenthesis))?;
         (s[..idx].trim(), Some(inner.trim().to_owned()))
     } else {
         match s.split_once(char::is_whitespace) {
@@ -148,7 +138,7 @@ fn parse_relation(whole: &str, s: &str) -> Result<Relation, SpecError> {
         }
     };
     if name.is_empty() || name.contains([',', '|']) || name.chars().any(char::is_whitespace) {
-        return Err(err("a package name may not contain spaces, `,` or `|`"));
+        return Err(err(DependencyProblem::NameCharacters));
     }
     let constraint = match rest {
         None => None,
@@ -157,11 +147,10 @@ fn parse_relation(whole: &str, s: &str) -> Result<Relation, SpecError> {
                 .find(|c: char| !matches!(c, '<' | '>' | '='))
                 .unwrap_or(rest.len());
             let (op, version) = rest.split_at(op_len);
-            let op = Op::parse(op.trim())
-                .ok_or_else(|| err("expected one of <<, <=, =, >=, >> before the version"))?;
+            let op = Op::parse(op.trim()).ok_or_else(|| err(DependencyProblem::Operator))?;
             let version = version.trim();
             if version.is_empty() || version.chars().any(char::is_whitespace) {
-                return Err(err("expected one version after the operator"));
+                return Err(err(DependencyProblem::Version));
             }
             Some(Constraint {
                 op,

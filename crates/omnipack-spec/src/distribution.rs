@@ -18,7 +18,7 @@ use std::fmt;
 
 use serde::Deserialize;
 
-use crate::{Arch, Codec, Compression, Format, SpecError};
+use crate::{Arch, Codec, Compression, DistributionProblem, Format, SpecError};
 
 /// One target distribution.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -252,10 +252,10 @@ pub fn matches(pattern: &str, name: &str) -> bool {
 }
 
 impl DistributionOverride {
-    fn error(name: &str, reason: impl Into<String>) -> SpecError {
+    fn error(name: &str, problem: DistributionProblem) -> SpecError {
         SpecError::Distribution {
             name: name.to_owned(),
-            reason: reason.into(),
+            problem,
         }
     }
 
@@ -276,25 +276,17 @@ impl DistributionOverride {
         if let Some(c) = &self.compression {
             d.compression = c
                 .parse()
-                .map_err(|e: SpecError| Self::error(&name, format!("`compression`: {e}")))?;
+                .map_err(|e| Self::error(&name, DistributionProblem::Compression(Box::new(e))))?;
         }
         if let Some(t) = &self.dist_tag {
             d.dist_tag = parse_dist_tag(&name, t)?;
         }
         if d.format == Format::Deb && self.dist_tag.as_deref().is_some_and(|t| !t.is_empty()) {
-            return Err(Self::error(
-                &name,
-                "`dist-tag` applies to rpm distributions only; remove it or set `format = \"rpm\"`",
-            ));
+            return Err(Self::error(&name, DistributionProblem::DistTagOnDeb));
         }
         if let Some(p) = &self.python {
             if !p.starts_with('/') {
-                return Err(Self::error(
-                    &name,
-                    format!(
-                        "`python` must be an absolute path such as `/usr/bin/python3`, not `{p}`"
-                    ),
-                ));
+                return Err(Self::error(&name, DistributionProblem::Python(p.clone())));
             }
             d.python = p.clone();
         }
@@ -314,18 +306,15 @@ impl DistributionOverride {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
         if !valid_name {
-            return Err(Self::error(
-                name,
-                "a distribution name is lowercase letters, digits, `.`, `_` and `-` (it names directories in the repository), e.g. `almalinux-9`",
-            ));
+            return Err(Self::error(name, DistributionProblem::Name));
         }
         let Some(f) = &self.format else {
             return Err(Self::error(
                 name,
-                format!(
-                    "not a built-in distribution, so its `[distributions.{name}]` table must set `format = \"deb\"` or `format = \"rpm\"` (built-in: {})",
-                    known_names(&BTreeMap::new()).join(", ")
-                ),
+                DistributionProblem::MissingFormat {
+                    name: name.to_owned(),
+                    builtin: known_names(&BTreeMap::new()).join(", "),
+                },
             ));
         };
         let format = parse_format(name, f)?;
@@ -349,7 +338,7 @@ fn parse_format(name: &str, s: &str) -> Result<Format, SpecError> {
         "rpm" => Ok(Format::Rpm),
         other => Err(DistributionOverride::error(
             name,
-            format!("unknown `format` `{other}`: use `deb` or `rpm`"),
+            DistributionProblem::UnknownFormat(other.to_owned()),
         )),
     }
 }
@@ -366,9 +355,7 @@ fn parse_dist_tag(name: &str, s: &str) -> Result<Option<String>, SpecError> {
     {
         return Err(DistributionOverride::error(
             name,
-            format!(
-                "`dist-tag` `{s}` may hold only letters, digits and `._+~^` (it is appended to the RPM Release)"
-            ),
+            DistributionProblem::DistTag(s.to_owned()),
         ));
     }
     Ok(Some(tag.to_owned()))
@@ -377,6 +364,7 @@ fn parse_dist_tag(name: &str, s: &str) -> Result<Option<String>, SpecError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::shown;
 
     const REQUIRED: &[&str] = &[
         "centos-7",
@@ -563,7 +551,7 @@ mod tests {
                 "lowercase letters",
             ),
         ] {
-            let err = find(name, &overrides(text)).unwrap_err().to_string();
+            let err = shown(&find(name, &overrides(text)).unwrap_err());
             assert!(err.contains(&format!("distribution `{name}`")), "{err}");
             assert!(err.contains(needle), "{text}: {err}");
         }
@@ -588,7 +576,7 @@ mod tests {
     #[test]
     fn unknown_name_lists_the_known_ones() {
         let o = overrides("[almalinux-9]\nformat = \"rpm\"\n");
-        let err = find("ubuntu-14.04", &o).unwrap_err().to_string();
+        let err = shown(&find("ubuntu-14.04", &o).unwrap_err());
         assert!(err.contains("unknown distribution `ubuntu-14.04`"), "{err}");
         for name in REQUIRED.iter().chain(&["almalinux-9"]) {
             assert!(err.contains(name), "{name} missing from: {err}");

@@ -1,24 +1,28 @@
-//! The error type of this crate: every variant names the file or field at fault.
+//! The error type of this crate: every variant names the file or field at
+//! fault and what is wrong; [`SpecError::hint`] says what to do about it, for
+//! a `hint:` line of its own.
 
 use std::path::PathBuf;
 
 /// What can go wrong while describing a package.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SpecError {
-    /// A field's value breaks the rules of a package format.
-    #[error("invalid {field} `{value}` for a {format} package: {reason}")]
+    /// A field's value breaks a rule of the model (whatever the format; each
+    /// format's own rules are checked by its crate).
+    #[error("invalid {field} `{value}`: {reason}")]
     InvalidField {
-        /// The field, as the user knows it (`name`, `version`, ...).
+        /// The field, as the user knows it (`summary`, `file path`, `mode`, ...).
         field: &'static str,
         /// The offending value.
         value: String,
-        /// `.deb`, `.rpm` or `any`.
-        format: &'static str,
-        /// What rule it breaks and what would be accepted.
+        /// What rule it breaks.
         reason: String,
+        /// What to write instead, if there is more to say than the rule.
+        hint: Option<&'static str>,
     },
     /// A required field is empty.
-    #[error("missing {field}: {hint}")]
+    #[error("missing {field}")]
     Missing {
         /// The field.
         field: &'static str,
@@ -26,12 +30,12 @@ pub enum SpecError {
         hint: &'static str,
     },
     /// A dependency string could not be parsed.
-    #[error("invalid dependency `{value}`: {reason}")]
+    #[error("invalid dependency `{value}`: {problem}")]
     Dependency {
         /// The dependency as written.
         value: String,
         /// Why it was refused.
-        reason: String,
+        problem: DependencyProblem,
     },
     /// A compression setting could not be parsed.
     #[error(
@@ -39,34 +43,38 @@ pub enum SpecError {
     )]
     Compression(String),
     /// An architecture name is unknown.
-    #[error(
-        "unknown architecture `{0}`: use native, all, amd64/x86_64, arm64/aarch64, i386/i686, armhf, ppc64el/ppc64le, s390x or riscv64"
-    )]
+    #[error("unknown architecture `{0}`")]
     Arch(String),
-    /// The spec file is not valid TOML or has unknown/mistyped keys.
+    /// The spec file or manifest is not valid TOML or has unknown/mistyped keys.
     #[error("`{path}`: {message}")]
     SpecFile {
-        /// The spec file.
+        /// The file.
         path: PathBuf,
         /// The parser's message, which points at the line.
         message: String,
     },
-    /// The staged directory has something that cannot be packaged.
-    #[error("`{path}`: {reason}")]
-    Tree {
-        /// The file at fault.
+    /// The manifest parses but breaks one of its rules.
+    #[error("`{path}`: {problem}")]
+    Manifest {
+        /// The manifest (`omnipack.toml`).
         path: PathBuf,
-        /// What is wrong and what to do.
-        reason: String,
+        /// What is wrong.
+        problem: ManifestProblem,
+    },
+    /// The source of a `[[files]]` entry is not a regular file.
+    #[error("`{path}`: the source of `{installed}` is not a regular file")]
+    NotAFile {
+        /// The source on disk.
+        path: PathBuf,
+        /// The installed path it was to be packaged as.
+        installed: String,
     },
     /// Two entries claim the same installed path.
     #[error("`{0}` is listed twice: each installed path may appear once")]
     Duplicate(String),
     /// A project version (from `git describe` or the manifest) that Flocker's
     /// version rules cannot convert.
-    #[error(
-        "invalid version `{value}`: {reason}; expected `git describe --tags` output such as `1.2.0`, `v1.2.0`, `1.2.0rc1`, `1.2.0.dev3` or `1.2.0-4-g1a2b3c4-dirty`"
-    )]
+    #[error("invalid version `{value}`: {reason}")]
     Version {
         /// The version as given.
         value: String,
@@ -74,9 +82,7 @@ pub enum SpecError {
         reason: String,
     },
     /// A distribution name that is neither built in nor defined by the manifest.
-    #[error(
-        "unknown distribution `{name}`: known distributions are {known}; to define it, add a `[distributions.{name}]` table with at least `format = \"deb\"` or `format = \"rpm\"`"
-    )]
+    #[error("unknown distribution `{name}`: known distributions are {known}")]
     UnknownDistribution {
         /// The name asked for.
         name: String,
@@ -84,14 +90,184 @@ pub enum SpecError {
         known: String,
     },
     /// A distribution definition or override that cannot be used.
-    #[error("distribution `{name}`: {reason}")]
+    #[error("distribution `{name}`: {problem}")]
     Distribution {
         /// The distribution's name.
         name: String,
-        /// What is wrong and what to write instead.
-        reason: String,
+        /// What is wrong.
+        problem: DistributionProblem,
     },
     /// A filesystem error, naming its path (from `fs-err`).
     #[error(transparent)]
     Io(#[from] std::io::Error),
+}
+
+impl SpecError {
+    /// What the user can do about it, for a `hint:` line of its own.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            SpecError::InvalidField { hint, .. } => hint.map(str::to_owned),
+            SpecError::Missing { hint, .. } => Some((*hint).to_owned()),
+            SpecError::Dependency { problem, .. } => problem.hint(),
+            SpecError::Arch(_) => Some(
+                "use native, all, amd64/x86_64, arm64/aarch64, i386/i686, armhf, ppc64el/ppc64le, s390x or riscv64"
+                    .to_owned(),
+            ),
+            SpecError::Manifest { problem, .. } => problem.hint(),
+            SpecError::Version { .. } => Some(
+                "expected `git describe --tags` output such as `1.2.0`, `v1.2.0`, `1.2.0rc1`, `1.2.0.dev3` or `1.2.0-4-g1a2b3c4-dirty`"
+                    .to_owned(),
+            ),
+            SpecError::UnknownDistribution { name, .. } => Some(format!(
+                "to define it, add a `[distributions.{name}]` table with at least `format = \"deb\"` or `format = \"rpm\"`"
+            )),
+            SpecError::Distribution { problem, .. } => problem.hint(),
+            SpecError::Compression(_)
+            | SpecError::SpecFile { .. }
+            | SpecError::NotAFile { .. }
+            | SpecError::Duplicate(_)
+            | SpecError::Io(_) => None,
+        }
+    }
+}
+
+/// Why a dependency string was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DependencyProblem {
+    /// Nothing where a package name should be.
+    #[error("empty package name")]
+    EmptyName,
+    /// `name (>= 1.0` without its `)`.
+    #[error("unclosed `(`")]
+    UnclosedParenthesis,
+    /// A name with a space, `,` or `|`.
+    #[error("a package name may not contain spaces, `,` or `|`")]
+    NameCharacters,
+    /// No comparison operator before the version.
+    #[error("expected one of <<, <=, =, >=, >> before the version")]
+    Operator,
+    /// No version, or more than one, after the operator.
+    #[error("expected one version after the operator")]
+    Version,
+}
+
+impl DependencyProblem {
+    fn hint(&self) -> Option<String> {
+        match self {
+            DependencyProblem::UnclosedParenthesis => Some("write `name (>= 1.0)`".to_owned()),
+            _ => None,
+        }
+    }
+}
+
+/// What is wrong with an `omnipack.toml` that parses.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ManifestProblem {
+    /// Not exactly one `[[package]]` with `main = true`.
+    #[error("exactly one [[package]] must have `main = true` (found {0})")]
+    MainPackages(usize),
+    /// Two `[[package]]` tables with the same name.
+    #[error("package `{0}` is declared twice")]
+    DuplicatePackage(String),
+    /// A package's dependency cannot be parsed.
+    #[error("package `{package}`: {error}")]
+    Dependency {
+        /// The package declaring it.
+        package: String,
+        /// The parse error.
+        error: Box<SpecError>,
+    },
+    /// A `[build]` field that belongs to another recipe.
+    #[error("[build] `{field}` does not apply to the `{recipe}` recipe")]
+    NotForRecipe {
+        /// The field.
+        field: &'static str,
+        /// The recipe in use (`python`, `cargo`, `dir`, `command`).
+        recipe: String,
+    },
+    /// The `dir` recipe without `source`.
+    #[error("[build] recipe `dir` needs `source`, the prebuilt tree")]
+    DirWithoutSource,
+    /// The `command` recipe without `commands`.
+    #[error("[build] recipe `command` needs `commands`")]
+    CommandWithoutCommands,
+    /// A `[build] prefix` that is not an absolute path.
+    #[error("[build] prefix `{0}` must be an absolute path such as `/opt/app`")]
+    Prefix(String),
+}
+
+impl ManifestProblem {
+    fn hint(&self) -> Option<String> {
+        match self {
+            ManifestProblem::MainPackages(_) => Some(
+                "the main package holds the staged tree: set `main = true` on exactly one [[package]]"
+                    .to_owned(),
+            ),
+            ManifestProblem::Dependency { error, .. } => error.hint(),
+            _ => None,
+        }
+    }
+}
+
+/// What is wrong with a `[distributions.NAME]` table.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DistributionProblem {
+    /// A `format` other than `deb` or `rpm`.
+    #[error("unknown `format` `{0}`")]
+    UnknownFormat(String),
+    /// A `compression` that does not parse.
+    #[error("`compression`: {0}")]
+    Compression(Box<SpecError>),
+    /// A `dist-tag` with characters an RPM Release cannot hold.
+    #[error(
+        "`dist-tag` `{0}` may hold only letters, digits and `._+~^` (it is appended to the RPM Release)"
+    )]
+    DistTag(String),
+    /// A `dist-tag` on a deb distribution.
+    #[error("`dist-tag` applies to rpm distributions only")]
+    DistTagOnDeb,
+    /// A `python` that is not an absolute path.
+    #[error("`python` must be an absolute path such as `/usr/bin/python3`, not `{0}`")]
+    Python(String),
+    /// A new distribution's name with characters a repository directory should not have.
+    #[error(
+        "a distribution name is lowercase letters, digits, `.`, `_` and `-` (it names directories in the repository), e.g. `almalinux-9`"
+    )]
+    Name,
+    /// A new distribution without `format`.
+    #[error(
+        "not a built-in distribution, so its `[distributions.{name}]` table must set `format = \"deb\"` or `format = \"rpm\"` (built-in: {builtin})"
+    )]
+    MissingFormat {
+        /// The distribution's name.
+        name: String,
+        /// The built-in names, comma-separated.
+        builtin: String,
+    },
+}
+
+impl DistributionProblem {
+    fn hint(&self) -> Option<String> {
+        match self {
+            DistributionProblem::UnknownFormat(_) => Some("use `deb` or `rpm`".to_owned()),
+            DistributionProblem::Compression(e) => e.hint(),
+            DistributionProblem::DistTagOnDeb => {
+                Some("remove it or set `format = \"rpm\"`".to_owned())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// An error as the binary shows it: the message, then its hint on a line of
+/// its own (for tests that check what the user reads).
+#[cfg(test)]
+pub(crate) fn shown(e: &SpecError) -> String {
+    match e.hint() {
+        Some(h) => format!("{e}\nhint: {h}"),
+        None => e.to_string(),
+    }
 }

@@ -2,7 +2,8 @@
 //! every package format consumes: [`PackageSpec`].
 //!
 //! A spec is built either from a small TOML file ([`SpecFile`]) or from
-//! command-line flags plus a staged directory ([`scan_tree`]). Writers for
+//! command-line flags plus the entries of a staged directory (walked by
+//! `omnipack_archive::tree`: this crate does no filesystem scanning). Writers for
 //! `.deb` and `.rpm` read it; readers produce a [`PackageInfo`] for `inspect`
 //! and, later, for repository indexing.
 
@@ -15,7 +16,6 @@ mod info;
 pub mod manifest;
 mod model;
 pub mod specfile;
-mod tree;
 mod validate;
 pub mod vercmp;
 pub mod version;
@@ -23,10 +23,8 @@ pub mod version;
 pub use arch::Arch;
 pub use compression::{Codec, Compression};
 pub use depend::{Constraint, Dependency, Op, Relation};
-pub use error::SpecError;
+pub use error::{DependencyProblem, DistributionProblem, ManifestProblem, SpecError};
 pub use info::{Format, InfoFile, InfoFileKind, PackageInfo};
 pub use manifest::{Manifest, PackageDecl, Recipe};
 pub use model::{Config, FileEntry, FileKind, FileSource, FormatOptions, PackageSpec, Scripts};
 pub use specfile::SpecFile;
-pub use tree::{ScanOptions, is_system_dir, scan_tree};
-pub use validate::{validate_for_deb, validate_for_rpm};

@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use fs_err as fs;
 use serde::Deserialize;
 
-use crate::SpecError;
 use crate::distribution::DistributionOverride;
 use crate::specfile::{DirDecl, FileDecl, ScriptsDecl, SymlinkDecl};
+use crate::{ManifestProblem, SpecError};
 
 /// The whole manifest.
 #[derive(Debug, Clone, Deserialize)]
@@ -201,6 +201,13 @@ fn err(path: &Path, message: impl Into<String>) -> SpecError {
     }
 }
 
+fn problem(path: &Path, problem: ManifestProblem) -> SpecError {
+    SpecError::Manifest {
+        path: path.to_path_buf(),
+        problem,
+    }
+}
+
 impl Manifest {
     /// Loads `omnipack.toml` from a project directory or a file path.
     pub fn load(project_or_file: &Path) -> Result<Manifest, SpecError> {
@@ -225,36 +232,37 @@ impl Manifest {
     fn validate(&self) -> Result<(), SpecError> {
         let mains = self.packages.iter().filter(|p| p.main).count();
         if mains != 1 {
-            return Err(err(
-                &self.path,
-                format!(
-                    "exactly one [[package]] must have `main = true` (found {mains}); the main package holds the staged tree"
-                ),
-            ));
+            return Err(problem(&self.path, ManifestProblem::MainPackages(mains)));
         }
         let mut seen = std::collections::BTreeSet::new();
         for p in &self.packages {
             if !seen.insert(p.name.as_str()) {
-                return Err(err(
+                return Err(problem(
                     &self.path,
-                    format!("package `{}` is declared twice", p.name),
+                    ManifestProblem::DuplicatePackage(p.name.clone()),
                 ));
             }
             for dep in p.depends.iter().chain(p.depends_on.values().flatten()) {
-                dep.parse::<crate::Dependency>()
-                    .map_err(|e| err(&self.path, format!("package `{}`: {e}", p.name)))?;
+                dep.parse::<crate::Dependency>().map_err(|e| {
+                    problem(
+                        &self.path,
+                        ManifestProblem::Dependency {
+                            package: p.name.clone(),
+                            error: Box::new(e),
+                        },
+                    )
+                })?;
             }
         }
         let b = &self.build;
-        let unused = |field: &str, set: bool| -> Result<(), SpecError> {
+        let unused = |field: &'static str, set: bool| -> Result<(), SpecError> {
             if set {
-                Err(err(
+                Err(problem(
                     &self.path,
-                    format!(
-                        "[build] `{field}` does not apply to the `{:?}` recipe",
-                        b.recipe
-                    )
-                    .to_lowercase(),
+                    ManifestProblem::NotForRecipe {
+                        field,
+                        recipe: format!("{:?}", b.recipe).to_lowercase(),
+                    },
                 ))
             } else {
                 Ok(())
@@ -273,20 +281,14 @@ impl Manifest {
             b.recipe != RecipeKind::Command && !b.commands.is_empty(),
         )?;
         if b.recipe == RecipeKind::Dir && b.source.is_none() {
-            return Err(err(
-                &self.path,
-                "[build] recipe `dir` needs `source`, the prebuilt tree",
-            ));
+            return Err(problem(&self.path, ManifestProblem::DirWithoutSource));
         }
         if b.recipe == RecipeKind::Command && b.commands.is_empty() {
-            return Err(err(&self.path, "[build] recipe `command` needs `commands`"));
+            return Err(problem(&self.path, ManifestProblem::CommandWithoutCommands));
         }
         let prefix = self.prefix();
         if !prefix.starts_with('/') || prefix.len() < 2 || prefix.split('/').any(|c| c == "..") {
-            return Err(err(
-                &self.path,
-                format!("[build] prefix `{prefix}` must be an absolute path such as `/opt/app`"),
-            ));
+            return Err(problem(&self.path, ManifestProblem::Prefix(prefix)));
         }
         Ok(())
     }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::{
     Arch, Compression, Config, Dependency, FileEntry, FileKind, FileSource, FormatOptions,
-    PackageSpec, ScanOptions, Scripts, SpecError, scan_tree,
+    PackageSpec, Scripts, SpecError,
 };
 
 /// A spec file as written: every field optional, so flags can fill gaps.
@@ -114,8 +114,8 @@ impl Mode {
                 SpecError::InvalidField {
                     field: "mode",
                     value: s.clone(),
-                    format: "any",
                     reason: format!("the mode of `{path}` is octal digits such as \"0644\""),
+                    hint: None,
                 }
             })?,
         };
@@ -296,19 +296,15 @@ impl SpecFile {
         }
     }
 
-    /// Resolves the file into a [`PackageSpec`]: scans `from-dir`, reads script
-    /// files, parses relations and compression, applies attribute overrides.
-    pub fn into_spec(self, source_date_epoch: u64) -> Result<PackageSpec, SpecError> {
-        self.into_spec_with(source_date_epoch, Vec::new())
-    }
-
-    /// Like [`SpecFile::into_spec`], starting from `initial` entries (a tree
-    /// staged elsewhere) to which `from-dir`, files, dirs, symlinks and
-    /// configuration marks are applied.
+    /// Resolves the file into a [`PackageSpec`], starting from `staged`: the
+    /// entries of the staged tree (`from-dir` walked with `prefix` and
+    /// `allow-dangling-symlinks`, or a tree staged elsewhere; this crate does
+    /// no scanning). Files, dirs, symlinks and configuration marks are applied
+    /// over them; script files are read, relations and compression parsed.
     pub fn into_spec_with(
         self,
         source_date_epoch: u64,
-        initial: Vec<FileEntry>,
+        staged: Vec<FileEntry>,
     ) -> Result<PackageSpec, SpecError> {
         let base = self.base_dir.clone();
         let name = self.name.unwrap_or_default();
@@ -340,15 +336,7 @@ impl SpecFile {
         spec.obsoletes = parse_deps(&self.obsoletes)?;
         spec.source_date_epoch = source_date_epoch;
 
-        if let Some(dir) = &self.from_dir {
-            let opts = ScanOptions {
-                prefix: self.prefix.clone().unwrap_or_else(|| "/".into()),
-                allow_dangling_symlinks: self.allow_dangling_symlinks.unwrap_or(false),
-                ..ScanOptions::default()
-            };
-            spec.files = scan_tree(dir, &opts)?;
-        }
-        for e in initial {
+        for e in staged {
             upsert(&mut spec.files, e);
         }
         for f in self.files {
@@ -357,9 +345,9 @@ impl SpecFile {
                     let src = base.join(src);
                     let md = fs::metadata(&src)?;
                     if !md.is_file() {
-                        return Err(SpecError::Tree {
+                        return Err(SpecError::NotAFile {
                             path: src,
-                            reason: format!("the source of `{}` is not a regular file", f.dst),
+                            installed: f.dst,
                         });
                     }
                     FileSource::Path(src)
@@ -369,8 +357,8 @@ impl SpecFile {
                     return Err(SpecError::InvalidField {
                         field: "files",
                         value: f.dst,
-                        format: "any",
-                        reason: "give exactly one of `src` and `content`".into(),
+                        reason: "a file takes its bytes from `src` or `content`".into(),
+                        hint: Some("give exactly one of `src` and `content`"),
                     });
                 }
             };
@@ -405,8 +393,8 @@ impl SpecFile {
                 return Err(SpecError::InvalidField {
                     field: "dirs",
                     value: d.path,
-                    format: "any",
                     reason: "this path is not a directory in the staged tree".into(),
+                    hint: None,
                 });
             }
             if let Some(m) = mode {
@@ -430,8 +418,8 @@ impl SpecFile {
                 .ok_or_else(|| SpecError::InvalidField {
                     field: "config-files",
                     value: c.clone(),
-                    format: "any",
                     reason: "no such installed file in the package".into(),
+                    hint: None,
                 })?;
             e.config = Some(Config { noreplace: true });
         }
@@ -444,8 +432,8 @@ impl SpecFile {
                     (Some(_), Some(_)) => Err(SpecError::InvalidField {
                         field: "scripts",
                         value: "both inline and file".into(),
-                        format: "any",
-                        reason: "give a script either inline or as `*-file`, not both".into(),
+                        reason: "a script is given both inline and as `*-file`".into(),
+                        hint: Some("give it either inline or as `*-file`, not both"),
                     }),
                 }
             };
@@ -494,57 +482,5 @@ mod tests {
         assert!(err.contains("pkg.toml"), "{err}");
         assert!(err.contains("versoin"), "{err}");
         assert!(err.contains("line 2"), "{err}");
-    }
-
-    #[test]
-    fn a_full_spec_file_resolves() {
-        let t = tempfile::tempdir().unwrap();
-        fs::create_dir_all(t.path().join("stage/bin")).unwrap();
-        fs::write(t.path().join("stage/bin/hello"), "#!/bin/sh\n").unwrap();
-        let p = t.path().join("pkg.toml");
-        fs::write(
-            &p,
-            r#"
-name = "hello"
-version = "1.2.3"
-summary = "Says hello"
-maintainer = "Ops <ops@example.org>"
-depends = ["libc6 (>= 2.31)"]
-from-dir = "stage"
-prefix = "/opt/hello"
-[[files]]
-dst = "/etc/hello.conf"
-content = "greeting=hi\n"
-[[dirs]]
-path = "/var/lib/hello"
-mode = "0750"
-user = "hello"
-[[symlinks]]
-path = "/usr/bin/hello"
-target = "/opt/hello/bin/hello"
-[scripts]
-post-install = "echo installed"
-[rpm]
-compression = "zstd:3"
-"#,
-        )
-        .unwrap();
-        let spec = SpecFile::load(&p).unwrap().into_spec(1).unwrap();
-        let paths: Vec<&str> = spec.files.iter().map(|f| f.path.as_str()).collect();
-        assert_eq!(
-            paths,
-            [
-                "/etc/hello.conf",
-                "/opt/hello",
-                "/opt/hello/bin",
-                "/opt/hello/bin/hello",
-                "/usr/bin/hello",
-                "/var/lib/hello"
-            ]
-        );
-        assert!(spec.files[0].config.is_some());
-        assert_eq!(spec.files[5].mode, 0o750);
-        assert_eq!(spec.files[5].user, "hello");
-        assert_eq!(spec.rpm.compression.unwrap().level, Some(3));
     }
 }

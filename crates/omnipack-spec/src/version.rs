@@ -290,8 +290,6 @@ impl<'a> Cursor<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::PackageSpec;
-    use crate::validate::{validate_for_deb, validate_for_rpm};
 
     fn rpm(v: &str) -> (String, String) {
         let p = ProjectVersion::parse(v).unwrap_or_else(|e| panic!("{v}: {e}"));
@@ -444,33 +442,10 @@ mod tests {
             ("1.0é", "unexpected `é`"),
             ("unparseable", "does not start with a number"),
         ] {
-            let err = ProjectVersion::parse(bad).expect_err(bad).to_string();
+            let err = crate::error::shown(&ProjectVersion::parse(bad).expect_err(bad));
             assert!(err.contains(reason), "{bad:?}: {err}");
             assert!(err.contains(&format!("`{}`", bad.trim())), "{bad:?}: {err}");
             assert!(err.contains("git describe"), "{bad:?}: {err}");
-        }
-    }
-
-    #[test]
-    fn results_are_valid_debian_and_rpm_versions() {
-        for v in [
-            "0.3.0dev1-307-gb6d6e9f-dirty",
-            "0.1.0",
-            "0.1.0-99-g3d644b1",
-            "0.1.1rc1",
-            "0.1.1pre1",
-            "0.2.0.dev3+100.g3d644b2.dirty",
-            "0.3.2+doc11.1.gf661a6a",
-            "v2024.05.1.3-0-g0123abc-dirty",
-        ] {
-            let p = ProjectVersion::parse(v).unwrap();
-            let mut spec = PackageSpec::new("omnipack-test", p.rpm_version.clone());
-            spec.release = p.rpm_release.clone();
-            spec.summary = "a test".into();
-            spec.maintainer = "T <t@example.org>".into();
-            validate_for_deb(&spec).unwrap_or_else(|e| panic!("{v}: {e}"));
-            validate_for_rpm(&spec).unwrap_or_else(|e| panic!("{v}: {e}"));
-            assert_eq!(spec.full_version(), p.deb());
         }
     }
 

@@ -22,6 +22,21 @@ fn hint(e: &(dyn std::error::Error + 'static)) -> Option<String> {
     if let Some(e) = e.downcast_ref::<omnipack_store::StoreError>() {
         return e.hint();
     }
+    if let Some(e) = e.downcast_ref::<omnipack_build::BuildError>() {
+        return e.hint();
+    }
+    if let Some(e) = e.downcast_ref::<omnipack_spec::SpecError>() {
+        return e.hint();
+    }
+    if let Some(e) = e.downcast_ref::<omnipack_deb::DebError>() {
+        return e.hint();
+    }
+    if let Some(e) = e.downcast_ref::<omnipack_rpm::RpmError>() {
+        return e.hint();
+    }
+    if let Some(e) = e.downcast_ref::<omnipack_archive::tree::TreeError>() {
+        return e.hint();
+    }
     if let Some(e) = e.downcast_ref::<omnipack_core::time::BadEpoch>() {
         return e.hint();
     }

@@ -1,11 +1,14 @@
 //! Integration tests of the staging recipes (`omnipack_build::recipe`): the
 //! python recipe on the real example application (`examples/greet`, run at its
 //! final prefix in a private mount namespace), relocation, reproducibility,
-//! and the cargo, dir and command recipes.
+//! and the cargo, dir and command recipes; a spec file resolved with its
+//! staged tree; format rules reached through the format dispatch.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+mod formats;
 mod python;
 mod recipes;
+mod resolve;
 
 use std::collections::BTreeMap;
 use std::os::unix::ffi::OsStrExt;

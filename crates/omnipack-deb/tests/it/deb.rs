@@ -3,10 +3,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use fs_err as fs;
+use omnipack_archive::tree::{ScanOptions, scan_tree};
 use omnipack_archive::{PackageFormat, WriteOptions};
 use omnipack_core::NoProgress;
 use omnipack_deb::Deb;
-use omnipack_spec::{InfoFileKind, PackageSpec, ScanOptions, scan_tree};
+use omnipack_spec::{InfoFileKind, PackageSpec};
 use omnipack_test_support::{EPOCH, require_tools, run_ok, sample_tree, stdout_of};
 use sha2::Digest;
 

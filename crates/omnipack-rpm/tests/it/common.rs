@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use fs_err as fs;
+use omnipack_archive::tree::{ScanOptions, scan_tree};
 use omnipack_archive::{PackageFormat, WriteOptions};
 use omnipack_core::hash::{HashingWriter, Sink};
 use omnipack_core::{NoProgress, hex};
 use omnipack_rpm::Rpm;
-use omnipack_spec::{Arch, Compression, PackageSpec, ScanOptions, Scripts, scan_tree};
+use omnipack_spec::{Arch, Compression, PackageSpec, Scripts};
 use omnipack_test_support::{EPOCH, sample_tree, stdout_of};
 
 /// Where the sample package's scriptlets log that they ran (not under `/tmp`,

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use omnipack_build::{PackageRequest, package, source_date_epoch};
+use omnipack_build::{PackageRequest, package, resolve_spec, source_date_epoch};
 use omnipack_spec::{Format, SpecFile, specfile::FormatDecl, specfile::ScriptsDecl};
 
 use crate::cli::{FormatArg, PackageArgs};
@@ -75,7 +75,7 @@ pub fn run(args: PackageArgs, quiet: bool) -> Result<()> {
         })
         .unwrap_or_else(|| PathBuf::from("."));
     let epoch = source_date_epoch(&input_dir)?;
-    let spec = merged.into_spec(epoch)?;
+    let spec = resolve_spec(merged, epoch)?;
     let formats: &[Format] = match args.format {
         FormatArg::Deb => &[Format::Deb],
         FormatArg::Rpm => &[Format::Rpm],

@@ -1,7 +1,6 @@
 //! Our version ordering against the real tools: `dpkg --compare-versions`
 //! and rpm's own `rpm.vercmp`, over hand-picked edge cases and a few hundred
 //! generated versions.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::cmp::Ordering;
 use std::process::Command;

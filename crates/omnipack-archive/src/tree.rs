@@ -1,15 +1,98 @@
-//! Turns a staged directory into [`FileEntry`]s: regular files streamed from
-//! disk, directories the package should own, symlinks kept as symlinks.
+//! The walk of a staged directory (the tree a build or `--from-dir` stages)
+//! into the [`FileEntry`]s the archive writers consume: regular files streamed
+//! from disk, directories the package should own, symlinks kept as symlinks.
+//! The walk is sorted by file name, so the same tree gives the same entries
+//! in the same order on any machine.
 //!
 //! Standard directories (`/usr/bin`, `/etc`, `/opt`, ...) belong to the base
 //! system (the `filesystem` RPM, `base-files`): they are never claimed as owned,
 //! only written as parent entries in a .deb's data.tar where dpkg needs them.
 
+use std::io;
 use std::path::{Component, Path, PathBuf};
 
 use fs_err as fs;
+use omnipack_spec::{Config, FileEntry, FileSource};
 
-use crate::{Config, FileEntry, FileSource, SpecError};
+/// What can go wrong while walking a staged tree: every variant names the
+/// file at fault.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TreeError {
+    /// The installed-path prefix is not absolute or climbs with `..`.
+    #[error(
+        "invalid prefix `{0}`: the prefix is an absolute installed path such as `/` or `/opt/app`"
+    )]
+    Prefix(String),
+    /// The staged directory itself cannot be read.
+    #[error("`{path}`: cannot read the staged directory")]
+    Root {
+        /// The staged directory.
+        path: PathBuf,
+        /// The cause (from `fs-err`, naming the path).
+        #[source]
+        cause: io::Error,
+    },
+    /// The staged tree's root is a file, not a directory.
+    #[error("`{0}`: not a directory")]
+    NotADirectory(PathBuf),
+    /// An entry of the tree cannot be read.
+    #[error("`{path}`: cannot read")]
+    Unreadable {
+        /// The entry.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        cause: walkdir::Error,
+    },
+    /// A file name that is not UTF-8 (installed paths are UTF-8 in both formats).
+    #[error("`{0}`: the file name is not UTF-8")]
+    NonUtf8Name(PathBuf),
+    /// A file name with a newline, which neither `md5sums` nor `conffiles` can hold.
+    #[error("`{0}`: the file name holds a newline")]
+    NewlineInName(PathBuf),
+    /// A symlink whose target is not UTF-8.
+    #[error("`{0}`: the symlink target is not UTF-8")]
+    NonUtf8Target(PathBuf),
+    /// A device, socket or fifo.
+    #[error("`{0}`: a device, socket or fifo cannot be packaged")]
+    Special(PathBuf),
+    /// A symlink whose target lies under the prefix but is not in the tree.
+    #[error(
+        "`{path}`: dangling symlink: `{installed}` -> `{target}` points to `{resolved}`, which is not in the staged tree"
+    )]
+    Dangling {
+        /// The link on disk.
+        path: PathBuf,
+        /// Its installed path.
+        installed: String,
+        /// Its target as written.
+        target: String,
+        /// The target resolved against the link's directory.
+        resolved: String,
+    },
+    /// A filesystem error, naming its path (from `fs-err`).
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+impl TreeError {
+    /// What the user can do about it, for a `hint:` line of its own.
+    pub fn hint(&self) -> Option<String> {
+        let hint = match self {
+            TreeError::Root { .. } => "check the path given to `--from-dir`",
+            TreeError::NotADirectory(_) => "`--from-dir` takes the staged tree's root",
+            TreeError::Unreadable { .. } => "fix its permissions or remove it from the staged tree",
+            TreeError::NonUtf8Name(_) | TreeError::NewlineInName(_) => "rename it",
+            TreeError::Special(_) => "remove it from the staged tree",
+            TreeError::Dangling { .. } => "fix the link or pass `--allow-dangling-symlinks`",
+            TreeError::Prefix(_) | TreeError::NonUtf8Target(_) | TreeError::Io(_) => {
+                return None;
+            }
+        };
+        Some(hint.to_owned())
+    }
+}
 
 /// How to map a staged tree onto installed paths.
 #[derive(Debug, Clone)]
@@ -118,7 +201,7 @@ const SYSTEM_DIRS: &[&str] = &[
 ];
 
 /// Whether `path` is a base-system directory that packages never own.
-pub fn is_system_dir(path: &str) -> bool {
+fn is_system_dir(path: &str) -> bool {
     SYSTEM_DIRS.contains(&path)
 }
 
@@ -143,61 +226,45 @@ fn lexical_join(base: &str, rel: &str) -> String {
 }
 
 /// Normalises an installed-path prefix: absolute, no trailing slash but for `/`.
-fn normalise_prefix(prefix: &str) -> Result<String, SpecError> {
+fn normalise_prefix(prefix: &str) -> Result<String, TreeError> {
     if !prefix.starts_with('/') || prefix.split('/').any(|c| c == "..") {
-        return Err(SpecError::InvalidField {
-            field: "prefix",
-            value: prefix.to_owned(),
-            format: "any",
-            reason: "the prefix is an absolute installed path such as `/` or `/opt/app`".into(),
-        });
+        return Err(TreeError::Prefix(prefix.to_owned()));
     }
     Ok(lexical_join("/", prefix))
 }
 
 /// Reads the staged tree at `root` and returns its entries with installed paths
 /// under `opts.prefix`, owned by root, modes as on disk, sorted parents first.
-pub fn scan_tree(root: &Path, opts: &ScanOptions) -> Result<Vec<FileEntry>, SpecError> {
+pub fn scan_tree(root: &Path, opts: &ScanOptions) -> Result<Vec<FileEntry>, TreeError> {
     let prefix = normalise_prefix(&opts.prefix)?;
-    let meta = fs::metadata(root).map_err(|e| SpecError::Tree {
+    let meta = fs::metadata(root).map_err(|cause| TreeError::Root {
         path: root.to_path_buf(),
-        reason: format!(
-            "cannot read the staged directory: {e}; check the path given to `--from-dir`"
-        ),
+        cause,
     })?;
     if !meta.is_dir() {
-        return Err(SpecError::Tree {
-            path: root.to_path_buf(),
-            reason: "not a directory; `--from-dir` takes the staged tree's root".into(),
-        });
+        return Err(TreeError::NotADirectory(root.to_path_buf()));
     }
     let mut entries = Vec::new();
     let walker = walkdir::WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name();
     for item in walker {
-        let item = item.map_err(|e| SpecError::Tree {
-            path: e
+        let item = item.map_err(|cause| TreeError::Unreadable {
+            path: cause
                 .path()
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| root.to_path_buf()),
-            reason: format!(
-                "cannot read: {e}; fix its permissions or remove it from the staged tree"
-            ),
+            cause,
         })?;
         let rel = item.path().strip_prefix(root).unwrap_or(item.path());
         let mut rel_str = String::new();
         for c in rel.components() {
             if let Component::Normal(os) = c {
-                let s = os.to_str().ok_or_else(|| SpecError::Tree {
-                    path: item.path().to_path_buf(),
-                    reason: "the file name is not UTF-8; rename it".into(),
-                })?;
+                let s = os
+                    .to_str()
+                    .ok_or_else(|| TreeError::NonUtf8Name(item.path().to_path_buf()))?;
                 if s.contains('\n') {
-                    return Err(SpecError::Tree {
-                        path: item.path().to_path_buf(),
-                        reason: "the file name holds a newline; rename it".into(),
-                    });
+                    return Err(TreeError::NewlineInName(item.path().to_path_buf()));
                 }
                 rel_str.push('/');
                 rel_str.push_str(s);
@@ -220,21 +287,15 @@ pub fn scan_tree(root: &Path, opts: &ScanOptions) -> Result<Vec<FileEntry>, Spec
             entries.push(e);
         } else if ft.is_symlink() {
             let target = fs::read_link(item.path())?;
-            let target = target.to_str().ok_or_else(|| SpecError::Tree {
-                path: item.path().to_path_buf(),
-                reason: "the symlink target is not UTF-8".into(),
-            })?;
+            let target = target
+                .to_str()
+                .ok_or_else(|| TreeError::NonUtf8Target(item.path().to_path_buf()))?;
             if !opts.allow_dangling_symlinks {
                 check_link(root, &prefix, &installed, target, item.path())?;
             }
             entries.push(FileEntry::symlink(installed, target));
         } else {
-            return Err(SpecError::Tree {
-                path: item.path().to_path_buf(),
-                reason:
-                    "a device, socket or fifo cannot be packaged; remove it from the staged tree"
-                        .into(),
-            });
+            return Err(TreeError::Special(item.path().to_path_buf()));
         }
     }
     Ok(entries)
@@ -247,7 +308,7 @@ fn check_link(
     installed: &str,
     target: &str,
     on_disk: &Path,
-) -> Result<(), SpecError> {
+) -> Result<(), TreeError> {
     let parent = installed.rsplit_once('/').map(|(p, _)| p).unwrap_or("/");
     let resolved = lexical_join(parent, target);
     let inside = if prefix == "/" {
@@ -264,11 +325,11 @@ fn check_link(
     let mut staged = PathBuf::from(root);
     staged.push(inside.trim_start_matches('/'));
     if fs::symlink_metadata(&staged).is_err() {
-        return Err(SpecError::Tree {
+        return Err(TreeError::Dangling {
             path: on_disk.to_path_buf(),
-            reason: format!(
-                "dangling symlink: `{installed}` -> `{target}` points to `{resolved}`, which is not in the staged tree; fix the link or pass `--allow-dangling-symlinks`"
-            ),
+            installed: installed.to_owned(),
+            target: target.to_owned(),
+            resolved,
         });
     }
     Ok(())
@@ -277,8 +338,8 @@ fn check_link(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::FileKind;
     use fs_err::os::unix::fs::symlink;
+    use omnipack_spec::FileKind;
     use std::os::unix::fs::PermissionsExt;
 
     #[test]
@@ -321,8 +382,11 @@ mod tests {
             prefix: "/opt/app".into(),
             ..ScanOptions::default()
         };
-        let err = scan_tree(t.path(), &opts).unwrap_err().to_string();
+        let err = scan_tree(t.path(), &opts).unwrap_err();
+        let hint = err.hint().unwrap_or_default();
+        let err = err.to_string();
         assert!(err.contains("dangling symlink"), "{err}");
+        assert!(hint.contains("--allow-dangling-symlinks"), "{hint}");
         let ok = ScanOptions {
             allow_dangling_symlinks: true,
             ..opts
@@ -339,5 +403,20 @@ mod tests {
             ..ScanOptions::default()
         };
         assert!(scan_tree(t.path(), &opts).is_ok());
+    }
+
+    /// The message names the path; the hint (the CLI's `hint:` line) names the flag.
+    #[test]
+    fn a_missing_tree_names_the_path_and_hints_at_the_flag() {
+        let t = tempfile::tempdir().unwrap();
+        let missing = t.path().join("no-such-stage");
+        let err = scan_tree(&missing, &ScanOptions::default()).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with(&format!("`{}`: cannot read", missing.display())),
+            "{err}"
+        );
+        let hint = err.hint().unwrap_or_default();
+        assert!(hint.contains("--from-dir"), "{hint}");
     }
 }
