@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use fs_err as fs;
 use omnipack_core::Progress;
 use rayon::prelude::*;
-use sha1::Digest as _;
 
 use crate::BundleError;
 use crate::relpath::{rel_string, safe_rel};
@@ -329,10 +328,9 @@ pub fn render_both(digests: &BTreeMap<String, FileDigest>) -> Result<(Sums, Sums
         })?;
         s1.entries.insert(r.clone(), hex);
     }
-    let mut h = sha1::Sha1::new();
-    h.update(s256.render().as_bytes());
+    let sha1 = omnipack_core::hash::hash_bytes(s256.render().as_bytes(), false, true, false);
     s1.entries
-        .insert(SHA256SUMS.to_owned(), omnipack_core::hex(&h.finalize()));
+        .insert(SHA256SUMS.to_owned(), sha1.sha1_hex().unwrap_or_default());
     Ok((s256, s1))
 }
 

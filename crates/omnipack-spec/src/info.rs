@@ -1,6 +1,8 @@
 //! [`PackageInfo`]: what a reader gives back from a package on disk, the same
 //! model for both formats (for `omnipack inspect`, and later repository indexes).
 
+use std::fmt::Write as _;
+
 use serde::{Deserialize, Serialize};
 
 /// A package format.
@@ -105,4 +107,116 @@ pub enum InfoFileKind {
     Symlink,
     /// Hard link (tar `link`), device, fifo: anything else.
     Other,
+}
+
+/// `ls -l` style mode string (`-rwsr-xr-x`).
+fn mode_string(kind: InfoFileKind, mode: u32) -> String {
+    let mut s = String::with_capacity(10);
+    s.push(match kind {
+        InfoFileKind::Dir => 'd',
+        InfoFileKind::Symlink => 'l',
+        InfoFileKind::File => '-',
+        InfoFileKind::Other => '?',
+    });
+    let bits = [
+        (0o400, 'r'),
+        (0o200, 'w'),
+        (0o100, 'x'),
+        (0o040, 'r'),
+        (0o020, 'w'),
+        (0o010, 'x'),
+        (0o004, 'r'),
+        (0o002, 'w'),
+        (0o001, 'x'),
+    ];
+    for (i, (bit, c)) in bits.iter().enumerate() {
+        let set = mode & bit != 0;
+        let special = match i {
+            2 => mode & 0o4000 != 0,
+            5 => mode & 0o2000 != 0,
+            8 => mode & 0o1000 != 0,
+            _ => false,
+        };
+        s.push(match (special, set, i) {
+            (true, true, 8) => 't',
+            (true, false, 8) => 'T',
+            (true, true, _) => 's',
+            (true, false, _) => 'S',
+            (false, true, _) => *c,
+            (false, false, _) => '-',
+        });
+    }
+    s
+}
+
+impl PackageInfo {
+    /// The text form `omnipack inspect` prints: header fields, then one
+    /// line per file (`ls -l` style).
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let version = match self.epoch {
+            Some(e) => format!("{e}:{}", self.version),
+            None => self.version.clone(),
+        };
+        let full = if self.release.is_empty() {
+            version
+        } else {
+            format!("{version}-{}", self.release)
+        };
+        let _ = writeln!(out, "Format:       {}", self.format.as_str());
+        let _ = writeln!(out, "Name:         {}", self.name);
+        let _ = writeln!(out, "Version:      {full}");
+        let _ = writeln!(out, "Architecture: {}", self.arch);
+        let _ = writeln!(out, "Summary:      {}", self.summary);
+        let _ = writeln!(out, "Size:         {}", self.installed_size);
+        for (label, list) in [
+            ("Depends", &self.depends),
+            ("Provides", &self.provides),
+            ("Conflicts", &self.conflicts),
+        ] {
+            if !list.is_empty() {
+                let _ = writeln!(out, "{:<13} {}", format!("{label}:"), list.join(", "));
+            }
+        }
+        if !self.scripts.is_empty() {
+            let _ = writeln!(out, "Scripts:      {}", self.scripts.join(" "));
+        }
+        let _ = writeln!(out, "\nFields:");
+        for (k, v) in &self.fields {
+            // Continuation lines keep their own leading space (deb); indent them evenly.
+            let v = v.replace("\n ", "\n").replace('\n', "\n    ");
+            let _ = writeln!(out, "  {k}: {v}");
+        }
+        let _ = writeln!(out, "\nFiles ({}):", self.files.len());
+        for f in &self.files {
+            let mut line = format!(
+                "{} {:>8} {:>10} {}",
+                mode_string(f.kind, f.mode),
+                format!("{}/{}", f.user, f.group),
+                f.size,
+                f.path
+            );
+            if let Some(t) = &f.link_target {
+                let _ = write!(line, " -> {t}");
+            }
+            if f.config {
+                line.push_str(" [config]");
+            }
+            let _ = writeln!(out, "{line}");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mode_strings_show_special_bits() {
+        assert_eq!(mode_string(InfoFileKind::File, 0o4755), "-rwsr-xr-x");
+        assert_eq!(mode_string(InfoFileKind::Dir, 0o1777), "drwxrwxrwt");
+        assert_eq!(mode_string(InfoFileKind::Symlink, 0o777), "lrwxrwxrwx");
+        assert_eq!(mode_string(InfoFileKind::File, 0o2644), "-rw-r-Sr--");
+    }
 }

@@ -23,9 +23,7 @@ pub enum StoreError {
         missing: &'static str,
     },
     /// The repository holds no index at all.
-    #[error(
-        "`{0}` holds no repository index (no `Release`, `InRelease` or `repodata/repomd.xml`)"
-    )]
+    #[error("`{0}` holds no repository index (no `Release`, `InRelease` or `repodata/repomd.xml`)")]
     NoIndex(PathBuf),
     /// A destination string that is not a path, `file://` or `s3://` URL.
     #[error("destination `{dest}`: {reason}")]
@@ -36,9 +34,7 @@ pub enum StoreError {
         reason: String,
     },
     /// S3 credentials could not be found.
-    #[error(
-        "no S3 credentials for `{dest}`: {detail}"
-    )]
+    #[error("no S3 credentials for `{dest}`: {detail}")]
     MissingCredentials {
         /// The destination.
         dest: String,
@@ -50,9 +46,7 @@ pub enum StoreError {
         config_file: String,
     },
     /// The bucket does not exist.
-    #[error(
-        "bucket `{bucket}` does not exist at {endpoint}"
-    )]
+    #[error("bucket `{bucket}` does not exist at {endpoint}")]
     NoSuchBucket {
         /// The bucket.
         bucket: String,
@@ -60,9 +54,7 @@ pub enum StoreError {
         endpoint: String,
     },
     /// The store refused the credentials.
-    #[error(
-        "access to `{dest}` denied"
-    )]
+    #[error("access to `{dest}` denied")]
     AccessDenied {
         /// The destination.
         dest: String,
@@ -96,9 +88,7 @@ pub enum StoreError {
         since: String,
     },
     /// The manifest object exists but cannot be parsed.
-    #[error(
-        "`{dest}`: the manifest `{key}` is not valid ({reason})"
-    )]
+    #[error("`{dest}`: the manifest `{key}` is not valid ({reason})")]
     BadManifest {
         /// The destination.
         dest: String,
@@ -110,6 +100,23 @@ pub enum StoreError {
     /// A repository file changed between hashing and uploading.
     #[error("`{0}` changed while it was being published")]
     ChangedDuringPublish(PathBuf),
+    /// `--endpoint`, `--region`, `--path-style` or `--acl` for a destination
+    /// that is not S3.
+    #[error(
+        "--endpoint, --region, --path-style and --acl apply to `s3://` destinations only, not `{dest}`"
+    )]
+    S3OptionsForLocal {
+        /// The destination.
+        dest: String,
+    },
+    /// A test hook's environment variable is not a number.
+    #[error("{var}=`{value}` is not a number")]
+    BadEnv {
+        /// The variable.
+        var: &'static str,
+        /// Its value.
+        value: String,
+    },
     /// Reading the repository or a local file failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -159,6 +166,10 @@ impl StoreError {
             StoreError::ChangedDuringPublish(_) => {
                 Some("re-run the publish once indexing is done".into())
             }
+            StoreError::S3OptionsForLocal { .. } => {
+                Some("leave them out, or publish to `s3://bucket/prefix`".into())
+            }
+            StoreError::BadEnv { var, .. } => Some(format!("unset {var} or give a number")),
             StoreError::Store { .. }
             | StoreError::Io(_)
             | StoreError::Walk(_)

@@ -23,4 +23,7 @@ pub mod publish;
 pub use dest::{Dest, S3Options, Target, open, public_read_policy};
 pub use error::{Result, StoreError};
 pub use plan::{Kind, LOCK_KEY, MANIFEST_KEY, Manifest};
-pub use publish::{PublishOptions, Report, lock_holder, publish, read_manifest};
+pub use publish::{
+    DELAY_MS_ENV, FAIL_AFTER_ENV, PublishOptions, Report, lock_holder, publish, publish_to,
+    read_manifest,
+};

@@ -117,6 +117,58 @@ pub struct Report {
     pub generation: u64,
 }
 
+/// Fault injection: stop after this many object writes, leaving the lock as a
+/// killed publish would (tests; documented in docs/repository.md).
+pub const FAIL_AFTER_ENV: &str = "OMNIPACK_PUBLISH_FAIL_AFTER";
+/// Testing: pause this many milliseconds after each object write.
+pub const DELAY_MS_ENV: &str = "OMNIPACK_PUBLISH_DELAY_MS";
+
+fn env_number(var: &'static str) -> Result<Option<u64>> {
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => v
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| StoreError::BadEnv { var, value: v }),
+        _ => Ok(None),
+    }
+}
+
+impl PublishOptions {
+    /// These options with the test hooks taken from the environment
+    /// ([`FAIL_AFTER_ENV`], [`DELAY_MS_ENV`]) where they are set.
+    pub fn with_env_hooks(mut self) -> Result<PublishOptions> {
+        if let Some(n) = env_number(FAIL_AFTER_ENV)? {
+            self.fail_after = Some(n);
+        }
+        if let Some(ms) = env_number(DELAY_MS_ENV)? {
+            self.delay_after_write = Duration::from_millis(ms);
+        }
+        Ok(self)
+    }
+}
+
+/// `omnipack publish`: checks that the S3 options are given only for an
+/// `s3://` destination, opens it and publishes `repo` there (see
+/// [`publish`]).
+pub fn publish_to(
+    repo: &Path,
+    dest: &crate::Dest,
+    s3: &crate::S3Options,
+    opts: &PublishOptions,
+    reporter: &dyn Progress,
+) -> Result<Report> {
+    if !matches!(dest, crate::Dest::S3 { .. })
+        && (s3.endpoint.is_some() || s3.region.is_some() || s3.acl.is_some() || s3.path_style)
+    {
+        return Err(StoreError::S3OptionsForLocal {
+            dest: dest.to_string(),
+        });
+    }
+    let target = crate::open(dest, s3)?;
+    publish(repo, &target, opts, reporter)
+}
+
 /// Publishes `repo` to `target`. Blocking: runs its own async runtime.
 pub fn publish(
     repo: &Path,

@@ -151,3 +151,91 @@ fn an_unusable_epoch_is_named() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).1.contains("SOURCE_DATE_EPOCH=`yesterday`"));
 }
+
+/// Runs `omnipack ARGS` in `dir` and gives `exit N` and its stderr, temporary
+/// paths redacted, for a snapshot.
+fn failure(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut c = omnipack();
+    c.args(args)
+        .current_dir(dir)
+        .env_remove("SOURCE_DATE_EPOCH");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = c.output().unwrap();
+    let err = text(&o).1;
+    let dir = dir.to_string_lossy();
+    format!(
+        "$ omnipack {}\nexit {}\n{}",
+        args.join(" "),
+        o.status.code().unwrap_or(-1),
+        err.replace(dir.as_ref(), "[TEMP]")
+    )
+}
+
+// Guards the error layout every command shares: `error:`, each `Caused by:`,
+// then what to do on its own `hint:` line.
+#[test]
+fn errors_name_the_input_and_say_what_to_do_on_a_hint_line() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    fs::create_dir_all(d.join("stage/opt/x")).unwrap();
+    fs_err::os::unix::fs::symlink("missing-target", d.join("stage/opt/x/link")).unwrap();
+    fs::write(
+        d.join("broken.toml"),
+        "name = \"x\"\nversion = \"1\"\nsumary = \"typo\"\n",
+    )
+    .unwrap();
+    fs::create_dir_all(d.join("repo")).unwrap();
+    let common = [
+        "--summary",
+        "s",
+        "--maintainer",
+        "M <m@example.org>",
+        "--out",
+        "out",
+    ];
+    let with = |args: &[&'static str]| -> Vec<&'static str> {
+        args.iter().copied().chain(common).collect()
+    };
+    let cases = [
+        failure(
+            d,
+            &with(&["package", "--from-dir", "missing", "-n", "x", "-v", "1"]),
+            &[],
+        ),
+        failure(
+            d,
+            &with(&["package", "--from-dir", "stage", "-n", "x", "-v", "1"]),
+            &[],
+        ),
+        failure(
+            d,
+            &with(&[
+                "package",
+                "--from-dir",
+                "stage",
+                "-n",
+                "My_Tool",
+                "-v",
+                "1",
+                "--allow-dangling-symlinks",
+            ]),
+            &[],
+        ),
+        failure(
+            d,
+            &["package", "--spec", "broken.toml", "--out", "out"],
+            &[],
+        ),
+        failure(
+            d,
+            &with(&["package", "--from-dir", "stage", "-n", "x", "-v", "1"]),
+            &[("SOURCE_DATE_EPOCH", "yesterday")],
+        ),
+        failure(d, &["publish", "repo", "dest"], &[]),
+        failure(d, &["inspect", "broken.toml"], &[]),
+    ];
+    insta::assert_snapshot!("error_output", cases.join("\n"));
+    assert!(!d.join("out").exists() || entries(&d.join("out")).is_empty());
+}

@@ -285,7 +285,6 @@ fn files_under(dir: &Path) -> Vec<String> {
     out
 }
 
-
 /// Modification times of every file under `dir` (to see that nothing was rewritten).
 fn mtimes(dir: &Path) -> Vec<(String, std::time::SystemTime)> {
     files_under(dir)
