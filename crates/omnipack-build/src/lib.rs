@@ -18,6 +18,7 @@ mod omnibus;
 mod package;
 pub mod plan;
 pub mod recipe;
+pub mod release;
 mod resolve;
 
 pub use epoch::source_date_epoch;
