@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use omnipack_repo::gem::{GemOptions, index_dir};
+use omnipack_repo::{GemOptions, index_gem_source as index_dir};
 
 use crate::BundleError;
 use crate::config::AdminConfig;

@@ -28,13 +28,14 @@ use std::io::Write;
 
 use md5::Digest;
 
-use crate::sign::{SignError, Signer};
 use omnipack_core::Staging;
+use omnipack_sign::{SignError, Signer};
 
-use crate::Record;
+use crate::record::Record;
 
 /// Errors of the apt index.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum AptError {
     /// Writing a staged file failed.
     #[error("cannot write `{file}` under `{root}`: {source}")]
@@ -55,19 +56,50 @@ pub enum AptError {
         source: std::io::Error,
     },
     /// A package's metadata cannot go into a `Packages` stanza.
-    #[error("`{path}`: {reason}; rebuild the package with a valid control file")]
+    #[error("`{path}`: {reason}")]
     BadPackage {
         /// The package file.
         path: std::path::PathBuf,
         /// What is wrong.
         reason: String,
     },
-    /// The `dists/` layout cannot be written as asked.
-    #[error("{0}")]
-    Layout(String),
+    /// The component cannot be a directory under `dists/<suite>/`.
+    #[error("`{0}` cannot be a component name")]
+    BadComponent(String),
+    /// The suite cannot be a directory under `dists/`.
+    #[error("`{0}` cannot be a suite directory under dists/")]
+    BadSuite(String),
+    /// Only `Architecture: all` packages and no architectures named.
+    #[error(
+        "every package is `Architecture: all`, so there is no binary-<arch> index to put them in"
+    )]
+    NoArchitectures,
     /// Signing `Release` failed.
     #[error("cannot sign `Release`: {0}")]
     Sign(#[from] SignError),
+}
+
+impl AptError {
+    /// What the user can do about it, if anything.
+    pub fn hint(&self) -> Option<String> {
+        let h = match self {
+            AptError::BadPackage { .. } => "rebuild the package with a valid control file",
+            AptError::BadComponent(_) => "use a plain word such as `main`",
+            AptError::BadSuite(_) => "use a plain word such as `stable`",
+            AptError::NoArchitectures => {
+                "name the architectures clients use with --architectures amd64,arm64"
+            }
+            AptError::Sign(e) => return e.hint(),
+            AptError::Write { .. } | AptError::Compress { .. } => return None,
+        };
+        Some(h.to_owned())
+    }
+}
+
+/// `Date:` in RFC 2822 form, UTC, as apt-ftparchive writes it
+/// (`Tue, 14 Nov 2023 22:13:20 UTC`).
+fn release_date(secs: u64) -> String {
+    omnipack_core::time::rfc2822(secs, "UTC")
 }
 
 /// `Release` fields and choices.
@@ -268,12 +300,6 @@ fn packages_text_of<'a>(records: impl Iterator<Item = &'a Record>, flat: bool) -
     out
 }
 
-/// `Date:` in RFC 2822 form, UTC, as apt-ftparchive writes it
-/// (`Tue, 14 Nov 2023 22:13:20 UTC`).
-pub fn rfc2822(secs: u64) -> String {
-    omnipack_core::time::rfc2822(secs, "UTC")
-}
-
 /// The hashes of one index file.
 struct Hashed {
     /// Its path relative to the directory of `Release`.
@@ -289,10 +315,10 @@ impl Hashed {
     fn new(name: String, bytes: Vec<u8>) -> Hashed {
         Hashed {
             name,
-            md5: hex::encode(md5::Md5::digest(&bytes)),
-            sha1: hex::encode(sha1::Sha1::digest(&bytes)),
-            sha256: hex::encode(sha2::Sha256::digest(&bytes)),
-            sha512: hex::encode(sha2::Sha512::digest(&bytes)),
+            md5: omnipack_core::hex(&md5::Md5::digest(&bytes)),
+            sha1: omnipack_core::hex(&sha1::Sha1::digest(&bytes)),
+            sha256: omnipack_core::hex(&sha2::Sha256::digest(&bytes)),
+            sha512: omnipack_core::hex(&sha2::Sha512::digest(&bytes)),
             bytes,
         }
     }
@@ -364,7 +390,7 @@ fn release_text(
             out.push_str(&format!("{name}: {v}\n"));
         }
     }
-    out.push_str(&format!("Date: {}\n", rfc2822(opts.date)));
+    out.push_str(&format!("Date: {}\n", release_date(opts.date)));
     out.push_str("Acquire-By-Hash: yes\n");
     if !archs.is_empty() {
         out.push_str(&format!("Architectures: {}\n", archs.join(" ")));
@@ -538,15 +564,11 @@ pub fn write_dists(
     check_records(records)?;
     let component = dists.component.trim();
     if component.is_empty() || component.contains(['/', ' ', '\n']) || component.starts_with('.') {
-        return Err(AptError::Layout(format!(
-            "`{component}` cannot be a component name; use a plain word such as `main`"
-        )));
+        return Err(AptError::BadComponent(component.to_owned()));
     }
     let suite = Dists::suite(opts);
     if suite.contains(['/', ' ', '\n']) || suite.starts_with('.') {
-        return Err(AptError::Layout(format!(
-            "`{suite}` cannot be a suite directory under dists/; use a plain word such as `stable`"
-        )));
+        return Err(AptError::BadSuite(suite.to_owned()));
     }
     let mut archs: Vec<String> = if dists.architectures.is_empty() {
         records
@@ -560,11 +582,7 @@ pub fn write_dists(
     archs.sort_unstable();
     archs.dedup();
     if archs.is_empty() {
-        return Err(AptError::Layout(
-            "every package is `Architecture: all`, so there is no binary-<arch> index to put \
-             them in; name the architectures clients use with --architectures amd64,arm64"
-                .into(),
-        ));
+        return Err(AptError::NoArchitectures);
     }
     let mut files = Vec::new();
     for arch in &archs {
@@ -614,9 +632,9 @@ mod tests {
             rel: rel.into(),
             size: 1234,
             mtime: 0,
-            md5: Some(crate::scan::Checksum([0x6d; 16])),
-            sha1: Some(crate::scan::Checksum([0x51; 20])),
-            sha256: crate::scan::Checksum([0x52; 32]),
+            md5: Some(crate::record::Checksum([0x6d; 16])),
+            sha1: Some(crate::record::Checksum([0x51; 20])),
+            sha256: crate::record::Checksum([0x52; 32]),
             info: (&info).into(),
             yum: None,
             origin: Default::default(),
@@ -625,10 +643,10 @@ mod tests {
 
     #[test]
     fn dates_are_rfc2822_utc() {
-        assert_eq!(rfc2822(0), "Thu, 01 Jan 1970 00:00:00 UTC");
-        assert_eq!(rfc2822(1_700_000_000), "Tue, 14 Nov 2023 22:13:20 UTC");
-        assert_eq!(rfc2822(951_782_400), "Tue, 29 Feb 2000 00:00:00 UTC");
-        assert_eq!(rfc2822(4_102_444_799), "Thu, 31 Dec 2099 23:59:59 UTC");
+        assert_eq!(release_date(0), "Thu, 01 Jan 1970 00:00:00 UTC");
+        assert_eq!(release_date(1_700_000_000), "Tue, 14 Nov 2023 22:13:20 UTC");
+        assert_eq!(release_date(951_782_400), "Tue, 29 Feb 2000 00:00:00 UTC");
+        assert_eq!(release_date(4_102_444_799), "Thu, 31 Dec 2099 23:59:59 UTC");
     }
 
     #[test]
@@ -774,7 +792,7 @@ mod tests {
             let bytes = fs_err::read(t.path().join(parts[2])).unwrap();
             assert_eq!(parts[1], bytes.len().to_string(), "{line}");
         }
-        let sha256 = hex::encode(sha2::Sha256::digest(
+        let sha256 = omnipack_core::hex(&sha2::Sha256::digest(
             fs_err::read(t.path().join("Packages.xz")).unwrap(),
         ));
         assert!(t.path().join("by-hash/SHA256").join(&sha256).is_file());

@@ -10,22 +10,21 @@
 //! stays clean. A missing or unreadable cache only means a cold run.
 //!
 //! The records are small: an RPM's rendered yum entries live in the
-//! [`crate::spool`] files beside the cache file, not in it, and are read
+//! spool files ([`Spool`]) beside the cache file, not in it, and are read
 //! back only while a document is written. One process at a time uses a
 //! cache (an advisory lock beside it); a second one meanwhile runs without
 //! it, cold, and saves nothing.
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use fs_err as fs;
-use serde::{Deserialize, Serialize};
-use sha2::Digest;
-
 use omnipack_core::{AtomicFile, Stamp};
+use serde::{Deserialize, Serialize};
 
-use crate::Record;
-use crate::spool::{self, Spool, YumEntries};
+use crate::chunks::Chunks;
+use crate::record::{Origin, Record, Taken, YumEntries, YumXml};
+use crate::spool::{self, Spool};
 
 /// Bumped when the record layout or the rendering of cached fragments
 /// changes; an older cache is ignored.
@@ -35,70 +34,6 @@ const CACHE_VERSION: u32 = 4;
 struct Entry {
     stamp: Stamp,
     record: Record,
-}
-
-/// Compressed chunks of yum metadata from the last run, by content key
-/// (see `yum::xml`), so a re-index compresses only the chunks whose
-/// packages changed.
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub struct Chunks {
-    /// Key → chunk.
-    map: HashMap<[u8; 32], Chunk>,
-    #[serde(skip)]
-    used: HashSet<[u8; 32]>,
-}
-
-/// One compressed chunk and the CRC-32 it is checked against when loaded.
-#[derive(Debug, Serialize, Deserialize)]
-struct Chunk {
-    crc: u32,
-    /// Encoded as one byte string (a copy), not byte by byte.
-    #[serde(with = "serde_bytes")]
-    bytes: Vec<u8>,
-}
-
-impl Chunks {
-    /// Whether the chunk is here, intact (a damaged one is dropped); either
-    /// way it is kept for next time.
-    pub fn hit(&mut self, key: &[u8; 32]) -> bool {
-        self.used.insert(*key);
-        match self.map.get(key) {
-            Some(c) if crc32fast::hash(&c.bytes) == c.crc => true,
-            Some(_) => {
-                self.map.remove(key);
-                false
-            }
-            None => false,
-        }
-    }
-
-    /// A chunk's bytes.
-    pub fn get(&self, key: &[u8; 32]) -> Option<&[u8]> {
-        self.map.get(key).map(|c| c.bytes.as_slice())
-    }
-
-    /// Stores a chunk (kept for next time).
-    pub fn insert(&mut self, key: [u8; 32], bytes: Vec<u8>) {
-        self.used.insert(key);
-        let crc = crc32fast::hash(&bytes);
-        self.map.insert(key, Chunk { crc, bytes });
-    }
-
-    /// How many chunks are held.
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    /// Whether none is.
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
-
-    /// Forgets the chunks no document used this run.
-    fn prune(&mut self) {
-        let used = &self.used;
-        self.map.retain(|k, _| used.contains(k));
-    }
 }
 
 /// The cache file: [`MAGIC`], one frame per package: the frame's length
@@ -214,32 +149,6 @@ pub struct Cache {
     file: PathBuf,
 }
 
-/// Where a [`Record`] came from this run, for [`Cache::give_back`]: out
-/// of the cache (and where its frame was) or read, with the stamp it was
-/// read or checked at. Not stored; a record with none is not given back.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Origin(Option<Taken>);
-
-impl Origin {
-    /// A package read this run, whose file had `stamp` before it was read.
-    pub fn read(stamp: Stamp) -> Origin {
-        Origin(Some(Taken {
-            stamp,
-            frame: None,
-            live: 0,
-        }))
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-struct Taken {
-    stamp: Stamp,
-    /// Its frame in `old_buf` (taken from the cache, not read).
-    frame: Option<std::ops::Range<usize>>,
-    /// Spool bytes it refers to.
-    live: u64,
-}
-
 /// Spool bytes a record refers to.
 fn live_of(r: &Record) -> u64 {
     match &r.yum {
@@ -292,7 +201,7 @@ impl Cache {
 
     fn open(root: &Path, dir: Option<&Path>, read: bool) -> Cache {
         let abs = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-        let key = hex::encode(sha2::Sha256::digest(abs.to_string_lossy().as_bytes()));
+        let key = omnipack_core::hash::sha256_hex(abs.to_string_lossy().as_bytes());
         let dir = dir
             .map(Path::to_path_buf)
             .unwrap_or_else(omnipack_core::dirs::cache_dir);
@@ -353,6 +262,7 @@ impl Cache {
     }
 
     /// The spool the cached yum entries are in, if any.
+    #[cfg(test)]
     pub fn spool(&self) -> Option<&Spool> {
         self.spool.as_ref()
     }
@@ -372,7 +282,7 @@ impl Cache {
             .into_iter()
             .filter(|r| matches!(r.yum, Some(YumEntries::Rendered(_))))
             .collect();
-        let xs: Vec<&crate::yum::YumXml> = records
+        let xs: Vec<&YumXml> = records
             .iter()
             .filter_map(|r| match &r.yum {
                 Some(YumEntries::Rendered(x)) => Some(&**x),
@@ -389,6 +299,7 @@ impl Cache {
 
     /// Takes the record for `path` out of the cache if its stamp and its
     /// path relative to the index root are unchanged.
+    #[cfg(test)]
     pub fn take(&mut self, path: &Path, stamp: Stamp, rel: &str) -> Option<Record> {
         self.take_many(&[(path, stamp, rel)]).pop().flatten()
     }
@@ -495,6 +406,19 @@ impl Cache {
         dropped.sort();
         dropped.dedup();
         dropped
+    }
+
+    /// [`Cache::save`], a failure said as a warning: a cache that cannot be
+    /// saved only costs speed next time, and the repository operation that
+    /// used it succeeded.
+    pub fn save_or_warn(self) -> Option<String> {
+        let file = self.file.clone();
+        self.save().err().map(|e| {
+            format!(
+                "the index cache `{}` was not saved ({e}); the next run reads every package again",
+                file.display()
+            )
+        })
     }
 
     /// Writes the records given back, the generations and the chunks used
@@ -660,8 +584,8 @@ impl Cache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::YumXml;
     use crate::spool::read_kind;
-    use crate::yum::YumXml;
 
     fn record(dir: &Path, i: usize) -> (Record, Stamp) {
         let path = dir.join(format!("p{i}.rpm"));
@@ -673,8 +597,8 @@ mod tests {
             mtime: 1,
             md5: None,
             sha1: None,
-            sha256: crate::scan::Checksum([i as u8; 32]),
-            info: crate::IndexInfo {
+            sha256: crate::record::Checksum([i as u8; 32]),
+            info: crate::record::IndexInfo {
                 format: omnipack_spec::Format::Rpm,
                 name: format!("p{i}"),
                 version: "1".into(),

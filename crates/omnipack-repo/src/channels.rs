@@ -8,24 +8,38 @@
 //! * [`promote`] copies exact packages from one channel to another;
 //! * [`remove`] deletes packages; [`list`] says what is where.
 //!
-//! Each returns the leaves it touched, so only those are re-indexed
-//! ([`crate::IndexOptions::leaves`]). Every check runs before the first file
-//! is copied or deleted, and each copy is written under a hidden temporary
-//! name and renamed, so a failed command changes nothing and a crash never
-//! leaves half a package where the indexer would see it.
+//! Each is the whole operation: the repository directory checked, the
+//! signing key loaded (before anything is copied), the index cache loaded
+//! and threaded through, and then only the leaves it touched re-indexed
+//! ([`crate::IndexOptions::leaves`]) with the defaults of a channel
+//! repository (flat layout, every kind, [`crate::DEFAULT_KEEP`] superseded
+//! generations, dated `SOURCE_DATE_EPOCH` or now). Every check runs before
+//! the first file is copied or deleted, and each copy is written under a
+//! hidden temporary name and renamed, so a failed command changes nothing
+//! and a crash never leaves half a package where the indexer would see it.
+//! A cache that cannot be saved is a warning in the report, not an error:
+//! the repository operation succeeded, and only the next run is slower.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use fs_err as fs;
+use omnipack_core::Progress;
+use omnipack_sign::Signer;
 use omnipack_spec::distribution::Distribution;
 use omnipack_spec::vercmp::{compare_packages, deb_version};
 use omnipack_spec::{Arch, Format};
 use serde::Serialize;
 
+use crate::RepoError;
+use crate::apt::AptOptions;
 use crate::cache::Cache;
-use crate::scan::{self, IndexInfo, Problem, find_leaves, scan_leaf};
-use crate::{Record, RepoError};
+use crate::index::{
+    DEFAULT_KEEP, IndexKind, IndexOptions, IndexReport, Layout, index_with, load_signer,
+};
+use crate::record::{IndexInfo, Record};
+use crate::scan::{self, Problem, find_leaves, scan_leaf};
+use crate::yum::YumOptions;
 
 /// A channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -60,7 +74,7 @@ pub struct LeafId {
 
 impl LeafId {
     /// The leaf's directory under `repo`.
-    pub fn dir(&self, repo: &Path) -> Result<PathBuf, RepoError> {
+    fn dir(&self, repo: &Path) -> Result<PathBuf, RepoError> {
         let (os, version) = split_distribution(&self.distribution)?;
         let suffix = match self.channel {
             Channel::Stable => "",
@@ -73,7 +87,7 @@ impl LeafId {
     }
 
     /// The leaf `dir` (under `repo`) stands for, if it is one.
-    pub fn of_dir(repo: &Path, dir: &Path) -> Option<LeafId> {
+    fn of_dir(repo: &Path, dir: &Path) -> Option<LeafId> {
         let rel = dir.strip_prefix(repo).ok()?;
         let parts: Vec<String> = rel
             .components()
@@ -101,11 +115,22 @@ fn split_distribution(name: &str) -> Result<(&str, &str), RepoError> {
         {
             Ok((os, v))
         }
-        _ => Err(RepoError::Channel(format!(
-            "distribution `{name}` is not `<os>-<version>` (like `debian-12`), so it has no place \
-             in the `<os>[-testing]/<version>/<arch>/` layout"
-        ))),
+        _ => Err(RepoError::BadDistributionName(name.to_owned())),
     }
+}
+
+/// How a channel operation re-indexes the leaves it touched.
+#[derive(Debug, Clone, Default)]
+pub struct ReindexOptions {
+    /// Sign the indexes with the armored secret key in this file (loaded
+    /// before anything is changed).
+    pub sign_key: Option<PathBuf>,
+    /// The fingerprint of the (sub)key of `sign_key` that signs.
+    pub sign_subkey: Option<String>,
+    /// Compress yum metadata with zstd instead of gzip (not for EL7).
+    pub yum_zstd: bool,
+    /// Where the incremental cache lives (default: omnipack's cache directory).
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// Options of [`add`].
@@ -113,12 +138,58 @@ fn split_distribution(name: &str) -> Result<(&str, &str), RepoError> {
 pub struct AddOptions {
     /// The channel to add to.
     pub channel: Channel,
-    /// The distribution, if not told by where the package comes from.
-    pub distribution: Option<Distribution>,
-    /// Distributions the packages' directories and dist tags are matched against.
-    pub known: Vec<Distribution>,
+    /// The distribution by name (see `omnipack distributions`), if not told
+    /// by where each package comes from.
+    pub distribution: Option<String>,
     /// Keep this many newest versions of each package name per leaf.
     pub keep: Option<usize>,
+    /// How the leaves touched are re-indexed.
+    pub index: ReindexOptions,
+}
+
+/// Options of [`promote`].
+#[derive(Debug, Clone)]
+pub struct PromoteOptions {
+    /// The channel to copy from.
+    pub from: Channel,
+    /// The channel to copy to.
+    pub to: Channel,
+    /// Only this distribution (default: every one holding the packages).
+    pub distribution: Option<String>,
+    /// Keep this many newest versions of each package name per leaf touched.
+    pub keep: Option<usize>,
+    /// How the leaves touched are re-indexed.
+    pub index: ReindexOptions,
+}
+
+/// Options of [`remove`].
+#[derive(Debug, Clone, Default)]
+pub struct RemoveOptions {
+    /// Only this channel (default: both).
+    pub channel: Option<Channel>,
+    /// Only this distribution (default: every one).
+    pub distribution: Option<String>,
+    /// How the leaves touched are re-indexed.
+    pub index: ReindexOptions,
+}
+
+/// What a channel operation did: the packages it changed, and the
+/// re-index of the leaves it touched (empty when it touched none).
+#[derive(Debug, Default)]
+pub struct ChannelReport {
+    /// The packages copied, found in place or deleted.
+    pub changes: Changes,
+    /// The re-index; its warnings include a cache that was not saved.
+    pub index: IndexReport,
+}
+
+/// What [`list`] found.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Every leaf, sorted.
+    pub leaves: Vec<ListedLeaf>,
+    /// What went wrong without failing the listing (the cache not saved).
+    pub warnings: Vec<String>,
 }
 
 /// What a command changed.
@@ -141,9 +212,10 @@ pub struct Changes {
 fn distribution_of<'a>(
     path: &Path,
     info: &IndexInfo,
-    opts: &'a AddOptions,
+    given: Option<&'a Distribution>,
+    known: &'a [Distribution],
 ) -> Result<&'a Distribution, RepoError> {
-    if let Some(d) = &opts.distribution {
+    if let Some(d) = given {
         return Ok(d);
     }
     let parent = path
@@ -151,16 +223,14 @@ fn distribution_of<'a>(
         .and_then(Path::file_name)
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    if let Some(d) = opts
-        .known
+    if let Some(d) = known
         .iter()
         .find(|d| d.name == parent && d.format == info.format)
     {
         return Ok(d);
     }
     if info.format == Format::Rpm {
-        let tagged: Vec<&Distribution> = opts
-            .known
+        let tagged: Vec<&Distribution> = known
             .iter()
             .filter(|d| {
                 d.dist_tag
@@ -172,18 +242,14 @@ fn distribution_of<'a>(
             return Ok(one);
         }
     }
-    let names: Vec<&str> = opts
-        .known
-        .iter()
-        .filter(|d| d.format == info.format)
-        .map(|d| d.name.as_str())
-        .collect();
-    Err(RepoError::Channel(format!(
-        "cannot tell which distribution `{}` is for (its directory is not a distribution's \
-         name and its release names none uniquely); give --distribution, one of: {}",
-        path.display(),
-        names.join(", ")
-    )))
+    Err(RepoError::UnknownDistribution {
+        path: path.to_path_buf(),
+        candidates: known
+            .iter()
+            .filter(|d| d.format == info.format)
+            .map(|d| d.name.clone())
+            .collect(),
+    })
 }
 
 /// The leaves an arch-independent package goes to: every leaf of its
@@ -221,7 +287,7 @@ fn arch_dirs(
 
 /// The version as clients write it: `[epoch:]version-release` (deb) or
 /// `version-release` with an optional `epoch:` (rpm).
-pub fn version_of(info: &IndexInfo) -> String {
+fn version_of(info: &IndexInfo) -> String {
     deb_version(info)
 }
 
@@ -232,38 +298,49 @@ struct LeafState {
 }
 
 /// Scans each leaf once, through the cache.
-struct Leaves<'c> {
-    cache: &'c mut Cache,
+struct Leaves {
+    cache: Cache,
     state: BTreeMap<PathBuf, LeafState>,
 }
 
-impl Leaves<'_> {
-    fn get(&mut self, dir: &Path) -> Result<&mut LeafState, RepoError> {
-        if !self.state.contains_key(dir) {
-            let state = if dir.is_dir() {
-                let s = scan_leaf(dir, self.cache)?;
-                LeafState {
-                    records: s.records,
-                    problems: s.problems,
-                }
-            } else {
-                LeafState {
-                    records: Vec::new(),
-                    problems: Vec::new(),
-                }
-            };
-            self.state.insert(dir.to_path_buf(), state);
+impl Leaves {
+    /// The leaves of the repository `repo`, read through its cache.
+    fn load(repo: &Path, cache_dir: Option<&Path>) -> Leaves {
+        Leaves {
+            cache: Cache::load(repo, cache_dir),
+            state: BTreeMap::new(),
         }
-        self.state
-            .get_mut(dir)
-            .ok_or_else(|| RepoError::Channel("a leaf went missing".into()))
     }
 
-    /// Gives every record back to the cache and saves it.
-    fn finish(self) {
+    fn get(&mut self, dir: &Path) -> Result<&mut LeafState, RepoError> {
+        use std::collections::btree_map::Entry;
+        Ok(match self.state.entry(dir.to_path_buf()) {
+            Entry::Occupied(o) => o.into_mut(),
+            Entry::Vacant(v) => {
+                let state = if dir.is_dir() {
+                    let s = scan_leaf(dir, &mut self.cache)?;
+                    LeafState {
+                        records: s.records,
+                        problems: s.problems,
+                    }
+                } else {
+                    LeafState {
+                        records: Vec::new(),
+                        problems: Vec::new(),
+                    }
+                };
+                v.insert(state)
+            }
+        })
+    }
+
+    /// Gives every record back to the cache, and returns it.
+    fn finish(self) -> Cache {
+        let mut cache = self.cache;
         for (_, s) in self.state {
-            self.cache.give_back(s.records);
+            cache.give_back(s.records);
         }
+        cache
     }
 }
 
@@ -278,7 +355,7 @@ struct Copy {
 /// to do if the same file is there, an error if the same name + version +
 /// arch is there with other contents.
 fn plan_copy(
-    leaves: &mut Leaves<'_>,
+    leaves: &mut Leaves,
     dir: &Path,
     from: &Path,
     record: &Record,
@@ -287,7 +364,7 @@ fn plan_copy(
 ) -> Result<(), RepoError> {
     let file_name = from
         .file_name()
-        .ok_or_else(|| RepoError::Channel(format!("`{}` has no file name", from.display())))?;
+        .ok_or_else(|| RepoError::NoFileName(from.to_path_buf()))?;
     let to = dir.join(file_name);
     let same_nva = |r: &Record| {
         r.info.format == record.info.format
@@ -300,14 +377,11 @@ fn plan_copy(
             if p.record.sha256 == record.sha256 {
                 return Ok(());
             }
-            return Err(RepoError::Channel(format!(
-                "`{}` and `{}` are different files for {} {} {}; add one of them",
-                p.from.display(),
-                from.display(),
-                record.info.name,
-                version_of(&record.info),
-                record.info.arch
-            )));
+            return Err(RepoError::ConflictingInputs {
+                first: p.from.clone(),
+                second: from.to_path_buf(),
+                package: nva(record),
+            });
         }
     }
     let state = leaves.get(dir)?;
@@ -317,23 +391,16 @@ fn plan_copy(
                 changes.unchanged.push((from.to_path_buf(), r.path.clone()));
                 return Ok(());
             }
-            return Err(RepoError::Channel(format!(
-                "{} {} {} is already in `{}` as `{}` with different contents; a published \
-                 version never changes: bump the version (or `repo remove` it first)",
-                record.info.name,
-                version_of(&record.info),
-                record.info.arch,
-                dir.display(),
-                r.path.display()
-            )));
+            return Err(RepoError::PublishedVersionChanged {
+                package: nva(record),
+                dir: dir.to_path_buf(),
+                existing: r.path.clone(),
+            });
         }
     }
     if to.exists() {
         // A file the scan could not read (corrupt, not a package) sits there.
-        return Err(RepoError::Channel(format!(
-            "`{}` exists and is not a readable package; remove it first",
-            to.display()
-        )));
+        return Err(RepoError::InTheWay(to));
     }
     planned.push(Copy {
         from: from.to_path_buf(),
@@ -341,6 +408,16 @@ fn plan_copy(
         record: record.clone(),
     });
     Ok(())
+}
+
+/// `name version arch`, naming a package in an error.
+fn nva(record: &Record) -> String {
+    format!(
+        "{} {} {}",
+        record.info.name,
+        version_of(&record.info),
+        record.info.arch
+    )
 }
 
 /// Copies `from` to `to` under a hidden temporary name, synced, then renamed.
@@ -352,9 +429,9 @@ fn copy_atomically(from: &Path, to: &Path) -> Result<(), RepoError> {
     Ok(())
 }
 
-/// Runs the planned copies, then retention, and saves the cache.
+/// Runs the planned copies, then retention.
 fn apply(
-    mut leaves: Leaves<'_>,
+    leaves: &mut Leaves,
     planned: Vec<Copy>,
     keep: Option<usize>,
     mut changes: Changes,
@@ -414,43 +491,103 @@ fn apply(
             state.records = kept;
         }
     }
-    leaves.finish();
     Ok(changes)
 }
 
 /// Reads a package to be added (not through the cache: it is outside the repository).
 fn read_new(path: &Path) -> Result<Record, RepoError> {
-    scan::read_package(path).map_err(|p| RepoError::Package {
+    scan::read_package(path).map_err(|p| RepoError::BadPackage {
         path: p.path,
         reason: p.message,
     })
 }
 
-/// Places `packages` in `repo` (see the module documentation). Returns what
-/// changed; re-index [`Changes::touched`] afterwards.
+/// What every channel operation does first, before anything changes: the
+/// repository is a directory, the signing key loads, the date is chosen.
+struct Reindex {
+    signer: Option<Signer>,
+    date: u64,
+}
+
+impl Reindex {
+    fn prepare(repo: &Path, opts: &ReindexOptions) -> Result<Reindex, RepoError> {
+        if !repo.is_dir() {
+            return Err(RepoError::NoRepository(repo.to_path_buf()));
+        }
+        Ok(Reindex {
+            signer: load_signer(opts.sign_key.as_deref(), opts.sign_subkey.as_deref())?,
+            date: omnipack_core::time::epoch_or_now()?,
+        })
+    }
+
+    /// Gives the records back to the cache and re-indexes the leaves
+    /// `changes` touched (only saving the cache if none).
+    fn run(
+        self,
+        repo: &Path,
+        leaves: Leaves,
+        changes: Changes,
+        opts: &ReindexOptions,
+        progress: &dyn Progress,
+    ) -> Result<ChannelReport, RepoError> {
+        let cache = leaves.finish();
+        if changes.touched.is_empty() {
+            let index = IndexReport {
+                warnings: cache.save_or_warn().into_iter().collect(),
+                ..IndexReport::default()
+            };
+            return Ok(ChannelReport { changes, index });
+        }
+        let index_opts = IndexOptions {
+            layout: Layout::Flat,
+            kind: IndexKind::Auto,
+            signer: self.signer,
+            strict: false,
+            keep: DEFAULT_KEEP,
+            apt: AptOptions {
+                date: self.date,
+                ..AptOptions::default()
+            },
+            yum: YumOptions {
+                zstd: opts.yum_zstd,
+                date: self.date,
+            },
+            cache_dir: opts.cache_dir.clone(),
+            leaves: Some(changes.touched.iter().cloned().collect()),
+        };
+        let index = index_with(repo, &index_opts, progress, cache)?;
+        Ok(ChannelReport { changes, index })
+    }
+}
+
+/// Places `packages` in `repo` (see the module documentation) and
+/// re-indexes the leaves touched.
 pub fn add(
     repo: &Path,
     packages: &[PathBuf],
     opts: &AddOptions,
-    cache: &mut Cache,
-) -> Result<Changes, RepoError> {
-    let mut leaves = Leaves {
-        cache,
-        state: BTreeMap::new(),
-    };
+    progress: &dyn Progress,
+) -> Result<ChannelReport, RepoError> {
+    let reindex = Reindex::prepare(repo, &opts.index)?;
+    let given = opts
+        .distribution
+        .as_deref()
+        .map(|name| omnipack_spec::distribution::find(name, &Default::default()))
+        .transpose()?;
+    let known = omnipack_spec::distribution::builtin();
+    let mut leaves = Leaves::load(repo, opts.index.cache_dir.as_deref());
     let mut planned = Vec::new();
     let mut changes = Changes::default();
     for path in packages {
         let record = read_new(path)?;
-        let dist = distribution_of(path, &record.info, opts)?;
+        let dist = distribution_of(path, &record.info, given.as_ref(), &known)?;
         if dist.format != record.info.format {
-            return Err(RepoError::Channel(format!(
-                "`{}` is a .{} package but {} takes .{} packages",
-                path.display(),
-                record.info.format.as_str(),
-                dist.name,
-                dist.format.as_str()
-            )));
+            return Err(RepoError::WrongFormat {
+                path: path.clone(),
+                format: record.info.format.as_str(),
+                distribution: dist.name.clone(),
+                wants: dist.format.as_str(),
+            });
         }
         for arch in arch_dirs(repo, dist, opts.channel, &record.info.arch)? {
             let leaf = LeafId {
@@ -462,7 +599,8 @@ pub fn add(
             plan_copy(&mut leaves, &dir, path, &record, &mut planned, &mut changes)?;
         }
     }
-    apply(leaves, planned, opts.keep, changes)
+    let changes = apply(&mut leaves, planned, opts.keep, changes)?;
+    reindex.run(repo, leaves, changes, &opts.index, progress)
 }
 
 /// `NAME` or `NAME=VERSION` (the version as `repo list` prints it).
@@ -540,28 +678,22 @@ fn select<'a>(records: &'a [Record], sel: &Selector) -> Vec<&'a Record> {
     }
 }
 
-/// Copies the packages `selectors` pick from channel `from` to channel `to`
-/// of the same distribution and architecture (every distribution, or the
-/// one given). Every selector must pick something.
+/// Copies the packages `selectors` pick from channel `opts.from` to
+/// `opts.to` of the same distribution and architecture (every
+/// distribution, or the one given), and re-indexes the leaves touched.
+/// Every selector must pick something.
 pub fn promote(
     repo: &Path,
-    from: Channel,
-    to: Channel,
     selectors: &[Selector],
-    distribution: Option<&str>,
-    keep: Option<usize>,
-    cache: &mut Cache,
-) -> Result<Changes, RepoError> {
+    opts: &PromoteOptions,
+    progress: &dyn Progress,
+) -> Result<ChannelReport, RepoError> {
+    let (from, to, distribution) = (opts.from, opts.to, opts.distribution.as_deref());
+    let reindex = Reindex::prepare(repo, &opts.index)?;
     if from == to {
-        return Err(RepoError::Channel(format!(
-            "--from and --to are both {}; promote copies between channels",
-            from.as_str()
-        )));
+        return Err(RepoError::SameChannel(from.as_str()));
     }
-    let mut leaves = Leaves {
-        cache,
-        state: BTreeMap::new(),
-    };
+    let mut leaves = Leaves::load(repo, opts.index.cache_dir.as_deref());
     let mut picks: Vec<(PathBuf, Record)> = Vec::new();
     let sources = channel_leaves(repo, Some(from), distribution)?;
     for sel in selectors {
@@ -579,11 +711,11 @@ pub fn promote(
             }
         }
         if !found {
-            return Err(RepoError::Channel(format!(
-                "`{sel}` is not in the {} channel{}; `omnipack repo list` shows what is",
-                from.as_str(),
-                distribution.map(|d| format!(" of {d}")).unwrap_or_default()
-            )));
+            return Err(RepoError::NotInChannel {
+                selector: sel.to_string(),
+                channel: from.as_str(),
+                distribution: distribution.map(str::to_owned),
+            });
         }
     }
     let mut planned = Vec::new();
@@ -591,22 +723,22 @@ pub fn promote(
     for (target, r) in &picks {
         plan_copy(&mut leaves, target, &r.path, r, &mut planned, &mut changes)?;
     }
-    apply(leaves, planned, keep, changes)
+    let changes = apply(&mut leaves, planned, opts.keep, changes)?;
+    reindex.run(repo, leaves, changes, &opts.index, progress)
 }
 
 /// Deletes the packages `selectors` pick (a bare name: every version) from
-/// `channel` (or both) of every distribution (or the one given).
+/// `opts.channel` (or both) of every distribution (or the one given), and
+/// re-indexes the leaves touched.
 pub fn remove(
     repo: &Path,
     selectors: &[Selector],
-    channel: Option<Channel>,
-    distribution: Option<&str>,
-    cache: &mut Cache,
-) -> Result<Changes, RepoError> {
-    let mut leaves = Leaves {
-        cache,
-        state: BTreeMap::new(),
-    };
+    opts: &RemoveOptions,
+    progress: &dyn Progress,
+) -> Result<ChannelReport, RepoError> {
+    let (channel, distribution) = (opts.channel, opts.distribution.as_deref());
+    let reindex = Reindex::prepare(repo, &opts.index)?;
+    let mut leaves = Leaves::load(repo, opts.index.cache_dir.as_deref());
     let mut doomed: Vec<(PathBuf, PathBuf)> = Vec::new();
     let dirs = channel_leaves(repo, channel, distribution)?;
     for sel in selectors {
@@ -627,12 +759,10 @@ pub fn remove(
             }
         }
         if !found {
-            return Err(RepoError::Channel(format!(
-                "`{sel}` is not in the repository{}; `omnipack repo list` shows what is",
-                channel
-                    .map(|c| format!(" ({} channel)", c.as_str()))
-                    .unwrap_or_default()
-            )));
+            return Err(RepoError::NotInRepository {
+                selector: sel.to_string(),
+                channel: channel.map(Channel::as_str),
+            });
         }
     }
     let mut changes = Changes::default();
@@ -645,8 +775,7 @@ pub fn remove(
         changes.removed.push(path);
         changes.touched.insert(dir);
     }
-    leaves.finish();
-    Ok(changes)
+    reindex.run(repo, leaves, changes, &opts.index, progress)
 }
 
 /// One package in [`list`].
@@ -678,13 +807,39 @@ pub struct ListedLeaf {
     pub problems: Vec<String>,
 }
 
+impl std::fmt::Display for ListedLeaf {
+    /// What `omnipack repo list` prints of a leaf: its directory (and
+    /// place in the layout), then a line per package and per problem.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let id = &self.id;
+        if id.distribution.is_empty() {
+            writeln!(f, "{}", self.dir)?;
+        } else {
+            let channel = id.channel.as_str();
+            writeln!(
+                f,
+                "{} ({} {}, {channel})",
+                self.dir, id.distribution, id.arch
+            )?;
+        }
+        for p in &self.packages {
+            writeln!(f, "  {} {} {}  {}", p.name, p.version, p.arch, p.file)?;
+        }
+        for p in &self.problems {
+            writeln!(f, "  ! {p}")?;
+        }
+        Ok(())
+    }
+}
+
 /// What is in every leaf of `repo` (leaves outside the channel layout are
-/// listed with an empty distribution).
-pub fn list(repo: &Path, cache: &mut Cache) -> Result<Vec<ListedLeaf>, RepoError> {
-    let mut leaves = Leaves {
-        cache,
-        state: BTreeMap::new(),
-    };
+/// listed with an empty distribution), read through the index cache in
+/// `cache_dir` (default: omnipack's cache directory).
+pub fn list(repo: &Path, cache_dir: Option<&Path>) -> Result<Listing, RepoError> {
+    if !repo.is_dir() {
+        return Err(RepoError::NoRepository(repo.to_path_buf()));
+    }
+    let mut leaves = Leaves::load(repo, cache_dir);
     let mut out = Vec::new();
     for dir in find_leaves(repo)? {
         let id = LeafId::of_dir(repo, &dir).unwrap_or(LeafId {
@@ -727,6 +882,9 @@ pub fn list(repo: &Path, cache: &mut Cache) -> Result<Vec<ListedLeaf>, RepoError
                 .collect(),
         });
     }
-    leaves.finish();
-    Ok(out)
+    let warnings = leaves.finish().save_or_warn().into_iter().collect();
+    Ok(Listing {
+        leaves: out,
+        warnings,
+    })
 }

@@ -11,18 +11,22 @@
 use std::path::{Path, PathBuf};
 
 use fs_err as fs;
-use omnipack_core::Progress;
+use omnipack_core::{Progress, Staging};
+use omnipack_gem::{GemOptions, GemReport};
+use omnipack_sign::Signer;
 use omnipack_spec::Format;
 
+use crate::RepoError;
 use crate::apt::{AptOptions, Dists, write_dists, write_flat};
 use crate::cache::Cache;
+use crate::record::Record;
 use crate::scan::{Leaf, LeafScan, Problem, drop_conflicts, scan_dir, scan_listed, walk};
-use crate::sign::Signer;
 use crate::spool::SpoolError;
 use crate::yum::{self, YumOptions};
-use omnipack_core::Staging;
 
-use crate::{Record, RepoError};
+/// Superseded metadata generations kept by default for clients mid-update
+/// (`repo index --keep`, and every re-index a channel operation runs).
+pub const DEFAULT_KEEP: usize = 2;
 
 /// Which indexes to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +36,7 @@ pub enum IndexKind {
     /// yum only (the .rpm packages of each leaf).
     Yum,
     /// RubyGems sources only: each directory whose `gems/` holds `.gem`
-    /// files (see [`crate::gem`]).
+    /// files (see [`omnipack_gem`]).
     Gem,
     /// By the packages each leaf holds, and every gem source.
     Auto,
@@ -102,17 +106,168 @@ pub struct IndexReport {
     /// One per leaf, sorted.
     pub leaves: Vec<LeafReport>,
     /// One per gem source, sorted.
-    pub gems: Vec<crate::gem::GemReport>,
+    pub gems: Vec<GemReport>,
+    /// What went wrong without failing the index (the index cache not
+    /// saved; a gem source's own are in its report).
+    pub warnings: Vec<String>,
+}
+
+impl std::fmt::Display for LeafReport {
+    /// The one-line summary `omnipack repo index` prints per leaf.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "indexed `{}`: {} .deb, {} .rpm ({} read, {} cached, {} superseded files pruned)",
+            self.dir.display(),
+            self.debs,
+            self.rpms,
+            self.read,
+            self.cached,
+            self.pruned.len()
+        )
+    }
 }
 
 impl IndexReport {
-    /// Every problem in every leaf and gem source.
-    pub fn problems(&self) -> impl Iterator<Item = &Problem> {
-        self.leaves
-            .iter()
-            .flat_map(|l| &l.problems)
-            .chain(self.gems.iter().flat_map(|g| &g.problems))
+    /// The files a client fetches first, in the order written: each gem
+    /// source's `versions`, each leaf's `Release`, `InRelease` and
+    /// `repomd.xml` (what `omnipack repo index` prints on stdout).
+    pub fn top_files(&self) -> Vec<PathBuf> {
+        let gems = self.gems.iter().map(|g| g.dir.join("versions"));
+        let leaves = self.leaves.iter().flat_map(|l| &l.written).filter(|w| {
+            w.file_name()
+                .is_some_and(|n| n == "Release" || n == "InRelease" || n == "repomd.xml")
+        });
+        gems.chain(leaves.cloned()).collect()
     }
+
+    /// Whether not one package or gem is in the indexes written.
+    pub fn nothing_indexed(&self) -> bool {
+        self.leaves.iter().all(|l| l.debs + l.rpms == 0) && self.gems.iter().all(|g| g.gems == 0)
+    }
+}
+
+/// What `omnipack repo index` is asked for: [`IndexOptions`] before the
+/// key is loaded and the date chosen.
+#[derive(Debug, Clone)]
+pub struct IndexRequest {
+    /// Which indexes.
+    pub kind: IndexKind,
+    /// Flat leaves, or `dists/` + `pool/`.
+    pub layout: LayoutKind,
+    /// With the `dists/` layout: the component (`main`).
+    pub component: String,
+    /// With the `dists/` layout: the `binary-<arch>` indexes to write
+    /// (empty: every architecture the packages name).
+    pub architectures: Vec<String>,
+    /// Sign with the armored secret key in this file.
+    pub sign_key: Option<PathBuf>,
+    /// The fingerprint of the (sub)key of `sign_key` that signs.
+    pub sign_subkey: Option<String>,
+    /// Fail, writing nothing, if any package is bad.
+    pub strict: bool,
+    /// Superseded metadata generations to keep.
+    pub keep: usize,
+    /// `Release` fields (`date` is chosen by [`index_tree`]).
+    pub release: ReleaseFields,
+    /// Compress yum metadata with zstd instead of gzip.
+    pub yum_zstd: bool,
+    /// Where the incremental cache lives (default: omnipack's cache directory).
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// The `Release` fields people choose.
+#[derive(Debug, Clone, Default)]
+pub struct ReleaseFields {
+    /// `Origin`.
+    pub origin: Option<String>,
+    /// `Label`.
+    pub label: Option<String>,
+    /// `Suite` (also the suite directory of the `dists/` layout).
+    pub suite: Option<String>,
+    /// `Codename`.
+    pub codename: Option<String>,
+}
+
+/// The two layouts, as chosen before their settings are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayoutKind {
+    /// Indexes beside the packages.
+    Flat,
+    /// apt's `dists/` + `pool/`.
+    Dists,
+}
+
+/// `omnipack repo index`: loads the signing key, dates the indexes
+/// `SOURCE_DATE_EPOCH` (else now), indexes `root` and fails when packages
+/// were there but not one could be indexed (each left out named).
+pub fn index_tree(
+    root: &Path,
+    req: &IndexRequest,
+    progress: &dyn Progress,
+) -> Result<IndexReport, RepoError> {
+    let layout = match req.layout {
+        LayoutKind::Flat if !req.architectures.is_empty() => {
+            return Err(RepoError::ArchitecturesWithoutDists);
+        }
+        LayoutKind::Flat => Layout::Flat,
+        LayoutKind::Dists => Layout::Dists(Dists {
+            component: req.component.clone(),
+            architectures: req.architectures.clone(),
+        }),
+    };
+    let date = omnipack_core::time::epoch_or_now()?;
+    let opts = IndexOptions {
+        layout,
+        kind: req.kind,
+        signer: load_signer(req.sign_key.as_deref(), req.sign_subkey.as_deref())?,
+        strict: req.strict,
+        keep: req.keep,
+        apt: AptOptions {
+            origin: req.release.origin.clone(),
+            label: req.release.label.clone(),
+            suite: req.release.suite.clone(),
+            codename: req.release.codename.clone(),
+            date,
+        },
+        yum: YumOptions {
+            zstd: req.yum_zstd,
+            date,
+        },
+        cache_dir: req.cache_dir.clone(),
+        leaves: None,
+    };
+    let report = index(root, &opts, progress)?;
+    if report.nothing_indexed() {
+        let packages = report.leaves.iter().flat_map(|l| &l.problems);
+        let gems = report.gems.iter().flat_map(|g| &g.problems);
+        let problems = packages
+            .map(ToString::to_string)
+            .chain(gems.map(ToString::to_string))
+            .collect();
+        return Err(RepoError::NothingIndexed {
+            root: root.to_path_buf(),
+            problems,
+        });
+    }
+    Ok(report)
+}
+
+/// Indexes one RubyGems source (the directory holding `gems/`), as
+/// `repo index --kind gem DIR`, a tree's gem sources and a bundle install
+/// do: [`omnipack_gem::index_dir`], its error a [`RepoError`].
+pub fn index_gem_source(dir: &Path, opts: &GemOptions) -> Result<GemReport, RepoError> {
+    Ok(omnipack_gem::index_dir(dir, opts)?)
+}
+
+/// The signer of `key` (and `subkey`), if a key is given.
+pub(crate) fn load_signer(
+    key: Option<&Path>,
+    subkey: Option<&str>,
+) -> Result<Option<Signer>, RepoError> {
+    Ok(key
+        .map(|k| Signer::from_armored_file(k, subkey))
+        .transpose()?)
 }
 
 /// Indexes `root`.
@@ -133,7 +288,7 @@ pub fn index(
 /// that read the same leaves); saves it. If the cache turns out damaged
 /// (a spooled entry fails its CRC; the leaf concerned had nothing renamed
 /// into place yet), everything is indexed again without it.
-pub fn index_with(
+pub(crate) fn index_with(
     root: &Path,
     opts: &IndexOptions,
     progress: &dyn Progress,
@@ -157,10 +312,7 @@ fn index_once(
     mut cache: Cache,
 ) -> Result<IndexReport, RepoError> {
     if !fs::metadata(root)?.is_dir() {
-        return Err(RepoError::Package {
-            path: root.to_path_buf(),
-            reason: "not a directory; give the repository (or leaf) directory".into(),
-        });
+        return Err(RepoError::NotADirectory(root.to_path_buf()));
     }
     if let Layout::Dists(dists) = &opts.layout {
         return index_dists(root, dists, opts, progress, cache);
@@ -168,10 +320,10 @@ fn index_once(
     // Leaves found by the walk come with their listing; leaves given are
     // listed when scanned.
     let (leaves, gem_sources) = match (&opts.leaves, opts.kind) {
-        (_, IndexKind::Gem) if crate::gem::is_source(root) || root.join("gems").is_dir() => {
+        (_, IndexKind::Gem) if omnipack_gem::is_source(root) || root.join("gems").is_dir() => {
             (Vec::new(), vec![root.to_path_buf()])
         }
-        (_, IndexKind::Gem) => (Vec::new(), crate::gem::find_sources(root)),
+        (_, IndexKind::Gem) => (Vec::new(), omnipack_gem::find_sources(root)),
         (Some(only), _) => (
             only.iter()
                 .filter(|l| l.is_dir())
@@ -200,13 +352,13 @@ fn index_once(
     }
 
     let mut report = IndexReport::default();
-    let gem_opts = crate::gem::GemOptions {
+    let gem_opts = GemOptions {
         cache_dir: opts.cache_dir.clone(),
         date: opts.apt.date,
         strict: opts.strict,
     };
     for dir in &gem_sources {
-        report.gems.push(crate::gem::index_dir(dir, &gem_opts)?);
+        report.gems.push(index_gem_source(dir, &gem_opts)?);
     }
     for (leaf, scan) in scans {
         // Moved, not cloned: a leaf of 10 000 packages is held once.
@@ -255,8 +407,8 @@ fn index_once(
         });
     }
     // Packages gone from disk are not given back, so they leave the cache; a
-    // failure to save only costs speed next time.
-    let _ = cache.save();
+    // failure to save only costs speed next time, and is said.
+    report.warnings.extend(cache.save_or_warn());
     Ok(report)
 }
 
@@ -312,19 +464,11 @@ fn index_dists(
     mut cache: Cache,
 ) -> Result<IndexReport, RepoError> {
     if opts.kind == IndexKind::Yum {
-        return Err(RepoError::Package {
-            path: root.to_path_buf(),
-            reason: "the dists/ layout is apt's; index .rpm packages with the flat layout".into(),
-        });
+        return Err(RepoError::DistsForYum(root.to_path_buf()));
     }
     let pool = root.join("pool");
     if !pool.is_dir() {
-        return Err(RepoError::Package {
-            path: pool,
-            reason: "no such directory; with --layout dists the .deb packages go under \
-                     ROOT/pool/ (any subdirectories, e.g. pool/main/h/hello/)"
-                .into(),
-        });
+        return Err(RepoError::NoPool(pool));
     }
     let (dirs, _) = walk(&pool, false)?;
     let mut all = LeafScan::default();
@@ -367,7 +511,7 @@ fn index_dists(
     let pruned = prune(&mut cache, root, rels, opts.keep);
     let debs = all.records.len();
     cache.give_back(all.records);
-    let _ = cache.save();
+    let warnings = cache.save_or_warn().into_iter().collect();
     Ok(IndexReport {
         leaves: vec![LeafReport {
             dir: root.to_path_buf(),
@@ -380,5 +524,6 @@ fn index_dists(
             pruned,
         }],
         gems: Vec::new(),
+        warnings,
     })
 }

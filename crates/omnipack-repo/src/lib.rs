@@ -1,32 +1,44 @@
 //! Repository indexes: apt (`Packages`, `Release`, `InRelease`, by-hash) and
-//! yum (`repodata/`), signed in-process with OpenPGP, for a flat directory of
-//! packages or a whole tree `<dist>[-testing]/<version>/<arch>/`.
+//! yum (`repodata/`), signed in-process with OpenPGP (`omnipack-sign`), for a
+//! flat directory of packages, a whole tree `<dist>[-testing]/<version>/<arch>/`
+//! or apt's `dists/` + `pool/`; the RubyGems sources of a tree through
+//! `omnipack-gem`; and the channels of a tree.
 //!
-//! * [`scan`] finds the packages of a leaf and reads and hashes them on all
-//!   cores, through an incremental cache keyed by path, size, mtime and inode.
-//! * [`apt`] and [`yum`] render the metadata of one leaf into a [`Staging`].
-//! * [`Staging`] writes every file under a temporary name and renames them
-//!   into place at the end, top index (`InRelease`/`Release`, `repomd.xml`)
-//!   last, so a crash leaves the previous complete index or the new one.
-//! * [`gem`] indexes a RubyGems source (`gems/*.gem` → compact and legacy
-//!   indexes), for `gem install` and Bundler.
-//! * [`spool`] keeps the rendered yum entries of cached packages on disk, so
-//!   a run holds small records only.
-//! * [`sign`] signs with OpenPGP keys (the `pgp` crate, as the `rpm` crate uses).
+//! * [`index`] is the operation: every leaf scanned, checked, written and
+//!   committed, top index last; [`index_tree`] is `omnipack repo index`
+//!   whole (key, date, the "nothing could be indexed" decision).
+//! * [`channels`] adds, promotes, removes and lists packages, then
+//!   re-indexes the leaves it touched.
+//! * [`apt`] and [`yum`] render the metadata of one leaf into a
+//!   [`omnipack_core::Staging`], which renames everything into place at the
+//!   end, so a crash leaves the previous complete index or the new one.
+//! * [`record`] holds what the indexes know of a package, shared by the
+//!   modules below so that none of them imports another in a circle.
+//! * `scan` finds the packages of a leaf and reads and hashes them on all
+//!   cores, through the incremental `cache` (keyed by path, size, mtime and
+//!   inode), whose rendered yum entries live in a `spool` on disk, so a run
+//!   holds small records only, and which keeps the compressed yum chunks
+//!   (`chunks`) of the last run.
+//!
+//! Module order (each uses only modules before it): `record`, `chunks`,
+//! `spool`, `cache`, `apt`, `yum`, `error`, `scan`, `index`, `channels`.
 
 pub mod apt;
-pub mod cache;
+mod cache;
 pub mod channels;
+mod chunks;
 mod error;
-pub mod gem;
 pub mod index;
-pub mod release;
-pub mod rpmsign;
-pub mod scan;
-pub mod sign;
-pub mod spool;
+pub mod record;
+mod scan;
+mod spool;
 pub mod yum;
 
 pub use error::RepoError;
-pub use index::{IndexKind, IndexOptions, IndexReport, Layout, index, index_with};
-pub use scan::{IndexInfo, Record};
+pub use index::{
+    DEFAULT_KEEP, IndexKind, IndexOptions, IndexReport, IndexRequest, Layout, LayoutKind,
+    LeafReport, ReleaseFields, index, index_gem_source, index_tree,
+};
+pub use omnipack_gem::{GemOptions, GemReport};
+pub use record::{Checksum, IndexInfo, Record};
+pub use scan::Problem;

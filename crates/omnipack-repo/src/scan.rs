@@ -1,148 +1,21 @@
-//! Finds and reads the packages of a leaf directory.
+//! Finds and reads the packages of a leaf directory: the walk that finds
+//! leaves (and gem sources), and the scan that stats a leaf's packages,
+//! takes what the cache vouches for and reads and hashes the rest on all
+//! cores.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
-
-use omnipack_spec::PackageInfo;
-use serde::{Deserialize, Serialize};
-
-/// What the indexes keep of a package's [`PackageInfo`]: what identifies
-/// it and, for a .deb, every control field (its `Packages` stanza). The
-/// file list, scripts, description and relations are dropped when it is
-/// read (an .rpm's [`Record::yum`] entries carry what yum needs of them),
-/// so that 10 000 records stay small.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IndexInfo {
-    /// Package format.
-    pub format: omnipack_spec::Format,
-    /// Package name.
-    pub name: String,
-    /// Upstream version.
-    pub version: String,
-    /// Release / Debian revision (may be empty).
-    pub release: String,
-    /// Epoch, if any.
-    pub epoch: Option<u32>,
-    /// Architecture as the format spells it.
-    pub arch: String,
-    /// For a .deb, every control field in order; empty for an .rpm.
-    pub fields: Vec<(String, String)>,
-}
-
-impl From<&PackageInfo> for IndexInfo {
-    /// Copies what is kept, control fields included.
-    fn from(i: &PackageInfo) -> Self {
-        IndexInfo {
-            fields: i.fields.clone(),
-            ..IndexInfo::identity(i)
-        }
-    }
-}
-
-impl IndexInfo {
-    /// What identifies the package, without its control fields.
-    fn identity(i: &PackageInfo) -> Self {
-        IndexInfo {
-            format: i.format,
-            name: i.name.clone(),
-            version: i.version.clone(),
-            release: i.release.clone(),
-            epoch: i.epoch,
-            arch: i.arch.clone(),
-            fields: Vec::new(),
-        }
-    }
-
-    /// Nothing yet but the format (filled in by `ReadPackage::finish`).
-    fn unread(format: omnipack_spec::Format) -> Self {
-        IndexInfo {
-            format,
-            name: String::new(),
-            version: String::new(),
-            release: String::new(),
-            epoch: None,
-            arch: String::new(),
-            fields: Vec::new(),
-        }
-    }
-}
-
-impl omnipack_spec::vercmp::Versioned for IndexInfo {
-    fn format(&self) -> omnipack_spec::Format {
-        self.format
-    }
-    fn epoch(&self) -> Option<u32> {
-        self.epoch
-    }
-    fn version(&self) -> &str {
-        &self.version
-    }
-    fn release(&self) -> &str {
-        &self.release
-    }
-}
-
-/// A digest of `N` bytes, kept as bytes (10 000 records hold no hex
-/// strings) and written out as lowercase hex (`Display`).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Checksum<const N: usize>(#[serde(with = "serde_bytes")] pub [u8; N]);
-
-impl<const N: usize> std::fmt::Display for Checksum<N> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
-    }
-}
-
-impl<const N: usize> std::fmt::Debug for Checksum<N> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(self, f)
-    }
-}
-
-/// One package as the indexes see it: where it is, its checksums, its
-/// metadata. Cached between runs (see [`crate::cache`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Record {
-    /// The package file.
-    pub path: PathBuf,
-    /// Its path relative to the leaf directory, `/`-separated (`greet_1.0-1_all.deb`
-    /// in a flat repository): apt's `Filename`, yum's `location href`.
-    pub rel: String,
-    /// Size in bytes.
-    pub size: u64,
-    /// Modification time (seconds).
-    pub mtime: i64,
-    /// MD5 of the file (.deb only; not computed for .rpm, which yum
-    /// doesn't need).
-    pub md5: Option<Checksum<16>>,
-    /// SHA-1 (.deb only).
-    pub sha1: Option<Checksum<20>>,
-    /// SHA-256.
-    pub sha256: Checksum<32>,
-    /// What identifies the package (and for a .deb every control field).
-    pub info: IndexInfo,
-    /// For .rpm: its rendered entries in the yum metadata (in memory, or in
-    /// the cache's [`crate::spool`]).
-    pub yum: Option<crate::spool::YumEntries>,
-    /// Whether and how the cache keeps it after this run (not stored).
-    #[serde(skip)]
-    pub origin: crate::cache::Origin,
-}
-
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use fs_err as fs;
 use md5::Digest as _;
-use omnipack_spec::Format;
+use omnipack_core::Stamp;
+use omnipack_spec::{Format, PackageInfo};
 use rayon::prelude::*;
 
-use omnipack_core::Stamp;
-
-use crate::cache::{Cache, Origin};
+use crate::RepoError;
+use crate::cache::Cache;
+use crate::record::{Checksum, IndexInfo, Origin, Record};
 
 /// A package that could not be indexed, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,6 +24,13 @@ pub struct Problem {
     pub path: PathBuf,
     /// What is wrong and what to do.
     pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    /// `` `path`: message ``.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{}`: {}", self.path.display(), self.message)
+    }
 }
 
 /// The result of scanning one leaf.
@@ -175,10 +55,10 @@ fn is_package(p: &Path) -> Option<Format> {
 }
 
 /// The error for a directory that cannot be listed or opened.
-fn cannot_read(dir: &Path) -> impl Fn(std::io::Error) -> crate::RepoError + Copy + '_ {
-    move |e| crate::RepoError::Package {
+fn cannot_read(dir: &Path) -> impl Fn(std::io::Error) -> RepoError + Copy + '_ {
+    move |error| RepoError::CannotRead {
         path: dir.to_path_buf(),
-        reason: format!("cannot read: {e}"),
+        error,
     }
 }
 
@@ -196,19 +76,19 @@ pub struct Leaf {
 /// Directories under `root` (itself included) that directly hold .deb or .rpm
 /// files: one flat repository, or each `<dist>/<version>/<arch>/` of a tree.
 /// Hidden directories, `repodata` and `by-hash` are skipped.
-pub fn find_leaves(root: &Path) -> Result<Vec<PathBuf>, crate::RepoError> {
+pub fn find_leaves(root: &Path) -> Result<Vec<PathBuf>, RepoError> {
     Ok(walk(root, false)?.0.into_iter().map(|l| l.dir).collect())
 }
 
 /// [`find_leaves`] with each leaf's listing (so scanning it need not list
 /// it again), and in the same walk, with `gems`, every gem source under
-/// `root` (see [`crate::gem::find_sources`]).
-pub fn walk(root: &Path, gems: bool) -> Result<(Vec<Leaf>, Vec<PathBuf>), crate::RepoError> {
+/// `root` (see [`omnipack_gem::find_sources`]).
+pub fn walk(root: &Path, gems: bool) -> Result<(Vec<Leaf>, Vec<PathBuf>), RepoError> {
     let mut leaves = Vec::new();
     let mut gem_dirs = Vec::new();
     walk_dir(root, gems, &mut leaves, &mut gem_dirs)?;
     leaves.sort_by(|a, b| a.dir.cmp(&b.dir));
-    gem_dirs.retain(|d| crate::gem::is_source(d));
+    gem_dirs.retain(|d| omnipack_gem::is_source(d));
     gem_dirs.sort();
     Ok((leaves, gem_dirs))
 }
@@ -220,7 +100,7 @@ fn walk_dir(
     gems: bool,
     leaves: &mut Vec<Leaf>,
     gem_dirs: &mut Vec<PathBuf>,
-) -> Result<(), crate::RepoError> {
+) -> Result<(), RepoError> {
     let cannot = cannot_read(dir);
     let mut leaf = false;
     let mut names = Vec::new();
@@ -376,7 +256,7 @@ fn read_record(owned: PathBuf, rel: String, stamp: Stamp) -> Result<ReadPackage,
             }
             .map_err(|e| problem(e.to_string()))?;
             let yum = crate::yum::from_package_metadata(&meta, path)
-                .map_err(|e| problem(e.to_string()))?;
+                .map_err(|e| problem(e.problem_text()))?;
             // Its yum entries carry everything else an index needs: the
             // record keeps what identifies the package.
             (IndexInfo::identity(&info), None, Some(yum))
@@ -418,7 +298,7 @@ pub fn read_package(path: &Path) -> Result<Record, Problem> {
 /// Scans the packages directly in `leaf`, reading only those the cache does
 /// not vouch for, on all cores. Unreadable or conflicting packages become
 /// [`Problem`]s and are left out; everything else is indexed.
-pub fn scan_leaf(leaf: &Path, cache: &mut Cache) -> Result<LeafScan, crate::RepoError> {
+pub fn scan_leaf(leaf: &Path, cache: &mut Cache) -> Result<LeafScan, RepoError> {
     scan_listed(leaf, None, cache)
 }
 
@@ -428,7 +308,7 @@ pub fn scan_listed(
     leaf: &Path,
     names: Option<Vec<OsString>>,
     cache: &mut Cache,
-) -> Result<LeafScan, crate::RepoError> {
+) -> Result<LeafScan, RepoError> {
     let mut scan = scan_dir(leaf, leaf, names, cache)?;
     scan.records = drop_conflicts(std::mem::take(&mut scan.records), &mut scan.problems);
     scan.problems.sort_by(|a, b| a.path.cmp(&b.path));
@@ -445,7 +325,7 @@ pub fn scan_dir(
     base: &Path,
     names: Option<Vec<OsString>>,
     cache: &mut Cache,
-) -> Result<LeafScan, crate::RepoError> {
+) -> Result<LeafScan, RepoError> {
     cache.scanned(dir);
     let cannot = cannot_read(dir);
     let names = match names {
@@ -505,9 +385,9 @@ pub fn scan_dir(
                 continue;
             }
             Err(e) => {
-                return Err(crate::RepoError::Package {
+                return Err(RepoError::CannotRead {
                     path,
-                    reason: std::io::Error::from(e).to_string(),
+                    error: e.into(),
                 });
             }
         };

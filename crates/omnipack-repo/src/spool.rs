@@ -20,46 +20,17 @@ use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
-use crate::yum::YumXml;
+use crate::record::{SpoolRef, YumEntries, YumXml};
 
 /// The three kinds, in file order.
 pub const KINDS: [&str; 3] = ["primary", "filelists", "other"];
-
-/// Where one package's three fragments are in the spool.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SpoolRef {
-    /// Offset in each kind's file.
-    pub off: [u64; 3],
-    /// Length of each fragment.
-    pub len: [u32; 3],
-    /// CRC-32 of each fragment.
-    pub crc: [u32; 3],
-}
-
-/// A package's yum entries: rendered in memory (just read, not yet in the
-/// spool, or no spool), or in the spool.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum YumEntries {
-    /// In memory.
-    Rendered(Box<YumXml>),
-    /// In the cache's spool.
-    Spooled(SpoolRef),
-}
-
-impl From<YumXml> for YumEntries {
-    fn from(x: YumXml) -> Self {
-        YumEntries::Rendered(Box::new(x))
-    }
-}
 
 /// Reading the spool failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SpoolError {
     /// A fragment does not match its CRC (the cache was damaged, e.g. by a
     /// power loss); the caller rebuilds without the cache.
-    #[error("the index cache `{0}` is damaged; it is rebuilt")]
+    #[error("the index cache `{0}` is damaged and is rebuilt")]
     Damaged(PathBuf),
     /// A spooled fragment but no spool to read it from.
     #[error("a cached yum entry refers to a fragment spool that is not open")]

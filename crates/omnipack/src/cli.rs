@@ -243,6 +243,15 @@ pub enum ChannelArg {
     Testing,
 }
 
+impl From<ChannelArg> for omnipack_repo::channels::Channel {
+    fn from(c: ChannelArg) -> Self {
+        match c {
+            ChannelArg::Stable => Self::Stable,
+            ChannelArg::Testing => Self::Testing,
+        }
+    }
+}
+
 /// How touched leaves are re-indexed.
 #[derive(Debug, Args)]
 pub struct ReindexArgs {
@@ -255,6 +264,17 @@ pub struct ReindexArgs {
     /// Compress yum metadata with zstd instead of gzip (not readable by EL7).
     #[arg(long)]
     pub yum_zstd: bool,
+}
+
+impl From<ReindexArgs> for omnipack_repo::channels::ReindexOptions {
+    fn from(a: ReindexArgs) -> Self {
+        Self {
+            sign_key: a.sign_key,
+            sign_subkey: a.sign_subkey,
+            yum_zstd: a.yum_zstd,
+            cache_dir: None,
+        }
+    }
 }
 
 /// `omnipack repo add`.
@@ -344,6 +364,17 @@ pub enum KindArg {
     Auto,
 }
 
+impl From<KindArg> for omnipack_repo::IndexKind {
+    fn from(k: KindArg) -> Self {
+        match k {
+            KindArg::Apt => Self::Apt,
+            KindArg::Yum => Self::Yum,
+            KindArg::Gem => Self::Gem,
+            KindArg::Auto => Self::Auto,
+        }
+    }
+}
+
 /// `omnipack repo index`.
 #[derive(Debug, Args)]
 pub struct RepoIndexArgs {
@@ -362,7 +393,7 @@ pub struct RepoIndexArgs {
     #[arg(long)]
     pub strict: bool,
     /// Superseded metadata generations to keep for clients mid-update.
-    #[arg(long, value_name = "N", default_value_t = 2)]
+    #[arg(long, value_name = "N", default_value_t = omnipack_repo::DEFAULT_KEEP)]
     pub keep: usize,
     /// apt `Origin`.
     #[arg(long)]
@@ -394,6 +425,29 @@ pub struct RepoIndexArgs {
     pub architectures: Vec<String>,
 }
 
+impl From<RepoIndexArgs> for omnipack_repo::IndexRequest {
+    fn from(a: RepoIndexArgs) -> Self {
+        Self {
+            kind: a.kind.into(),
+            layout: a.layout.into(),
+            component: a.component,
+            architectures: a.architectures,
+            sign_key: a.sign_key,
+            sign_subkey: a.sign_subkey,
+            strict: a.strict,
+            keep: a.keep,
+            release: omnipack_repo::ReleaseFields {
+                origin: a.origin,
+                label: a.label,
+                suite: a.suite,
+                codename: a.codename,
+            },
+            yum_zstd: a.yum_zstd,
+            cache_dir: None,
+        }
+    }
+}
+
 /// Repository layouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LayoutArg {
@@ -401,6 +455,15 @@ pub enum LayoutArg {
     Flat,
     /// apt's dists/ + pool/ layout.
     Dists,
+}
+
+impl From<LayoutArg> for omnipack_repo::LayoutKind {
+    fn from(l: LayoutArg) -> Self {
+        match l {
+            LayoutArg::Flat => Self::Flat,
+            LayoutArg::Dists => Self::Dists,
+        }
+    }
 }
 
 /// `omnipack key ...`.

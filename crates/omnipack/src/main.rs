@@ -40,6 +40,24 @@ fn hint(e: &(dyn std::error::Error + 'static)) -> Option<String> {
     if let Some(e) = e.downcast_ref::<omnipack_core::time::BadEpoch>() {
         return e.hint();
     }
+    if let Some(e) = e.downcast_ref::<omnipack_repo::RepoError>() {
+        return e.hint();
+    }
+    if let Some(e) = e.downcast_ref::<omnipack_repo::apt::AptError>() {
+        return e.hint();
+    }
+    if let Some(e) = e.downcast_ref::<omnipack_repo::yum::YumError>() {
+        return e.hint();
+    }
+    if let Some(e) = e.downcast_ref::<omnipack_sign::SignError>() {
+        return e.hint();
+    }
+    if let Some(e) = e.downcast_ref::<omnipack_gem::GemError>() {
+        return e.hint();
+    }
+    if let Some(e) = e.downcast_ref::<omnipack_build::release::ReleaseError>() {
+        return e.hint();
+    }
     None
 }
 

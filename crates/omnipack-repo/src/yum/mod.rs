@@ -32,26 +32,29 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cache::Chunks;
-use crate::sign::{SignError, Signer};
-use crate::spool::{Spool, SpoolError};
 use omnipack_core::Staging;
+use omnipack_sign::{SignError, Signer};
 
-use crate::Record;
+use crate::chunks::Chunks;
+use crate::record::Record;
+use crate::spool::{Spool, SpoolError};
+
+pub use crate::record::YumXml;
 
 pub use read::{from_package_metadata, read_package};
 
 /// Errors of the yum index, each naming the file concerned.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum YumError {
     /// The file does not start with the RPM lead magic.
-    #[error("`{path}` is not an RPM package (no lead magic); remove it from the repository")]
+    #[error("`{path}` is not an RPM package (no lead magic)")]
     NotRpm {
         /// The file.
         path: PathBuf,
     },
     /// The file ends before its headers or payload do.
-    #[error("`{path}` is truncated: {detail}; copy the package again")]
+    #[error("`{path}` is truncated: {detail}")]
     Truncated {
         /// The file.
         path: PathBuf,
@@ -59,7 +62,7 @@ pub enum YumError {
         detail: String,
     },
     /// The headers cannot be parsed.
-    #[error("`{path}` has corrupt RPM headers: {message}; rebuild or copy the package again")]
+    #[error("`{path}` has corrupt RPM headers: {message}")]
     Corrupt {
         /// The file.
         path: PathBuf,
@@ -76,9 +79,7 @@ pub enum YumError {
         source: std::io::Error,
     },
     /// A record given to [`write`] carries no yum data.
-    #[error(
-        "`{path}` has no yum metadata (not an .rpm, or read without `yum::read_package`); re-read it"
-    )]
+    #[error("`{path}` has no yum metadata (not an .rpm, or read without `yum::read_package`)")]
     NotIndexed {
         /// The package file.
         path: PathBuf,
@@ -89,6 +90,30 @@ pub enum YumError {
     /// Reading cached entries back failed.
     #[error(transparent)]
     Spool(#[from] SpoolError),
+}
+
+impl YumError {
+    /// What the user can do about it, if anything.
+    pub fn hint(&self) -> Option<String> {
+        let h = match self {
+            YumError::NotRpm { .. } => "remove it from the repository",
+            YumError::Truncated { .. } => "copy the package again",
+            YumError::Corrupt { .. } => "rebuild or copy the package again",
+            YumError::NotIndexed { .. } => "re-read it",
+            YumError::Sign(e) => return e.hint(),
+            YumError::Io { .. } | YumError::Spool(_) => return None,
+        };
+        Some(h.to_owned())
+    }
+
+    /// The error and its hint in one line, for a package left out of an
+    /// index (a [`crate::scan::Problem`], printed as a warning).
+    pub(crate) fn problem_text(&self) -> String {
+        match self.hint() {
+            Some(h) => format!("{self}; {h}"),
+            None => self.to_string(),
+        }
+    }
 }
 
 /// A comparison in a dependency (`flags` in the XML), from the low nibble of
@@ -235,18 +260,6 @@ pub struct YumPackage {
     pub changelogs: Vec<YumChangelog>,
 }
 
-/// One package's entries in `primary.xml`, `filelists.xml` and `other.xml`,
-/// rendered once when the package is read and cached with its [`Record`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct YumXml {
-    /// Its `<package>` element in `primary.xml`.
-    pub primary: String,
-    /// Its `<package>` element in `filelists.xml`.
-    pub filelists: String,
-    /// Its `<package>` element in `other.xml`.
-    pub other: String,
-}
-
 /// Renders `y`'s three entries; the size, checksum, file time and location
 /// come from `r`. (`.into()` makes them a [`Record::yum`].)
 pub fn render_package(r: &Record, y: &YumPackage) -> YumXml {
@@ -296,7 +309,7 @@ pub fn write(
 /// [`write`], taking the compressed chunks of unchanged packages from
 /// `chunks` (and leaving the new ones there for next time), and spooled
 /// entries from `spool`.
-pub fn write_cached(
+pub(crate) fn write_cached(
     records: &[Record],
     opts: &YumOptions,
     signer: Option<&Signer>,

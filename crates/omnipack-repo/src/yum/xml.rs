@@ -17,9 +17,9 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::{YumDep, YumFileKind, YumPackage, YumXml, is_primary};
-use crate::Record;
-use crate::cache::Chunks;
-use crate::spool::{self, Spool, SpoolError, YumEntries};
+use crate::chunks::Chunks;
+use crate::record::{Record, YumEntries};
+use crate::spool::{self, Spool, SpoolError};
 
 /// One compressed document and what `repomd.xml` says about it.
 pub(super) struct Doc<'c> {
@@ -245,9 +245,9 @@ pub(super) fn render_all<'c>(
             }
             Ok(Doc {
                 kind,
-                sha256: hex::encode(sha256.finalize()),
+                sha256: omnipack_core::hex(&sha256.finalize()),
                 parts,
-                open_sha256: hex::encode(open.finalize()),
+                open_sha256: omnipack_core::hex(&open.finalize()),
                 open_size,
             })
         })
@@ -493,7 +493,7 @@ mod chunk_tests {
     use super::*;
 
     fn record(i: u32) -> Record {
-        let sha = crate::scan::Checksum(Sha256::digest(i.to_le_bytes()).into());
+        let sha = crate::record::Checksum(Sha256::digest(i.to_le_bytes()).into());
         Record {
             path: format!("/r/p{i:05}.rpm").into(),
             rel: format!("p{i:05}.rpm"),
@@ -502,7 +502,7 @@ mod chunk_tests {
             md5: None,
             sha1: None,
             sha256: sha,
-            info: crate::IndexInfo {
+            info: crate::record::IndexInfo {
                 format: omnipack_spec::Format::Rpm,
                 name: format!("p{i}"),
                 version: "1".into(),
@@ -542,7 +542,7 @@ mod chunk_tests {
             .map(|d| {
                 let bytes = d.parts.concat();
                 assert_eq!(bytes.len() as u64, d.size());
-                assert_eq!(hex::encode(Sha256::digest(&bytes)), d.sha256);
+                assert_eq!(omnipack_core::hex(&Sha256::digest(&bytes)), d.sha256);
                 Joined {
                     kind: d.kind,
                     bytes,
@@ -616,7 +616,7 @@ mod chunk_tests {
         assert!(text.contains("packages=\"2003\""));
         assert_eq!(text.matches("<package>").count(), 2003);
         assert_eq!(
-            hex::encode(Sha256::digest(text.as_bytes())),
+            omnipack_core::hex(&Sha256::digest(text.as_bytes())),
             warm[0].open_sha256
         );
         assert_eq!(text.len() as u64, warm[0].open_size);

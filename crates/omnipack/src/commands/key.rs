@@ -1,17 +1,13 @@
-//! `omnipack key generate`.
+//! `omnipack key generate` and `omnipack sign`: arguments → `omnipack_sign`.
 
 use anyhow::Result;
-use omnipack_repo::sign::generate as gen_key;
-
-use omnipack_repo::rpmsign::sign_rpms;
-use omnipack_repo::sign::Signer;
+use omnipack_sign::{Signer, generate as generate_key, sign_rpms};
 
 use crate::cli::{KeyGenerateArgs, SignArgs};
 
 /// Runs `key generate`: the paths written go to stdout.
 pub fn generate(args: KeyGenerateArgs) -> Result<()> {
-    fs_err::create_dir_all(&args.out)?;
-    let k = gen_key(&args.name, &args.out, &args.stem)?;
+    let k = generate_key(&args.name, &args.out, &args.stem)?;
     println!("{}", k.secret.display());
     println!("{}", k.public_armored.display());
     println!("{}", k.keyring.display());

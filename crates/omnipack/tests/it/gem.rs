@@ -388,7 +388,7 @@ fn bundler_resolves_through_the_compact_index_and_appends_to_versions() {
         after.starts_with(&before),
         "versions was rewritten, not appended to"
     );
-    let md5 = omnipack_repo::gem::compact::md5_hex(&fs::read(root.join("info/alpha")).unwrap());
+    let md5 = omnipack_gem::compact::md5_hex(&fs::read(root.join("info/alpha")).unwrap());
     assert_eq!(&after[before.len()..], format!("alpha 1.2.0 {md5}\n"));
 
     bundle(&["update", "alpha"]);

@@ -3,9 +3,7 @@
 //! `apt-get update` + `apt-get download` from a `file://` flat repository with
 //! a private configuration, `gpg` (keys it made load and sign), `rpmkeys`
 //! (imports our keys).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -15,12 +13,12 @@ use omnipack_archive::{PackageFormat, WriteOptions};
 use omnipack_core::{NoProgress, Staging};
 use omnipack_deb::Deb;
 use omnipack_repo::apt::{AptOptions, Dists, packages_text, write_flat};
-use omnipack_repo::scan::Checksum;
-use omnipack_repo::sign::{GeneratedKey, KeyAlgorithm, Signer, generate, generate_with};
 use omnipack_repo::{IndexKind, IndexOptions, Layout, Record};
+use omnipack_sign::{GeneratedKey, KeyAlgorithm, Signer, generate, generate_with};
 use omnipack_spec::{Arch, PackageSpec};
 use omnipack_test_support::{EPOCH, require_tools, run_ok, sample_tree, stdout_of};
-use sha2::Digest;
+
+use crate::support::record;
 
 /// Builds `<name>_<version>-1_<arch>.deb` into `dir` with omnipack's writer.
 fn build_deb(dir: &Path, name: &str, version: &str, arch: Arch) -> PathBuf {
@@ -53,27 +51,6 @@ fn build_deb(dir: &Path, name: &str, version: &str, arch: Arch) -> PathBuf {
     };
     Deb::write(&spec, &mut out, &opts).unwrap();
     path
-}
-
-fn record(leaf: &Path, path: &Path) -> Record {
-    let bytes = fs::read(path).unwrap();
-    let meta = fs::metadata(path).unwrap();
-    Record {
-        path: path.to_path_buf(),
-        rel: path
-            .strip_prefix(leaf)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned(),
-        size: meta.len(),
-        mtime: meta.mtime(),
-        md5: Some(Checksum(md5::Md5::digest(&bytes).into())),
-        sha1: Some(Checksum(sha1::Sha1::digest(&bytes).into())),
-        sha256: Checksum(sha2::Sha256::digest(&bytes).into()),
-        info: (&omnipack_deb::read_control(path).unwrap()).into(),
-        yum: None,
-        origin: Default::default(),
-    }
 }
 
 /// A leaf with four packages: two versions of `hello` (amd64), `zed` (all), `alpha` (amd64).

@@ -3,27 +3,25 @@
 //! other compared parsed, not byte-wise), and `dnf` with a private
 //! configuration (`repoquery`, `install --downloadonly`, gzip and zstd,
 //! `repo_gpgcheck=1` with `repomd.xml.asc`, a tampered signature rejected).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use fs_err as fs;
 use omnipack_archive::tree::{ScanOptions, scan_tree};
 use omnipack_archive::{PackageFormat, WriteOptions};
-use omnipack_core::NoProgress;
-use omnipack_core::Staging;
-use omnipack_repo::scan::Checksum;
+use omnipack_core::{NoProgress, Staging};
+use omnipack_repo::Record;
 use omnipack_repo::yum::{self, YumError, YumOptions};
-use omnipack_repo::{Record, sign};
 use omnipack_rpm::Rpm;
 use omnipack_spec::{Arch, PackageSpec};
 use omnipack_test_support::{EPOCH, require_tools, run_ok, sample_tree, stdout_of};
 use quick_xml::events::Event;
 use sha2::Digest;
+
+use crate::support::record;
 
 // ---------------------------------------------------------------- fixtures
 
@@ -165,33 +163,10 @@ fn rpmbuild_delta(leaf: &Path, scratch: &Path) -> PathBuf {
 }
 
 fn hex_of<D: Digest>(bytes: &[u8]) -> String {
-    hex::encode(D::digest(bytes))
+    omnipack_core::hex(&D::digest(bytes))
 }
 
-fn record(leaf: &Path, path: &Path) -> Record {
-    let bytes = fs::read(path).unwrap();
-    let meta = fs::metadata(path).unwrap();
-    let mut r = Record {
-        path: path.to_path_buf(),
-        rel: path
-            .strip_prefix(leaf)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned(),
-        size: meta.len(),
-        mtime: meta.mtime(),
-        md5: None,
-        sha1: None,
-        sha256: Checksum(sha2::Sha256::digest(&bytes).into()),
-        info: (&Rpm::read(path).unwrap()).into(),
-        yum: None,
-        origin: Default::default(),
-    };
-    r.yum = Some(yum::render_package(&r, &yum::read_package(path).unwrap()).into());
-    r
-}
-
-fn index(leaf: &Path, rpms: &[PathBuf], opts: &YumOptions, signer: Option<&sign::Signer>) {
+fn index(leaf: &Path, rpms: &[PathBuf], opts: &YumOptions, signer: Option<&omnipack_sign::Signer>) {
     let records: Vec<Record> = rpms.iter().map(|p| record(leaf, p)).collect();
     let mut staging = Staging::new(leaf);
     yum::write(&records, opts, signer, &mut staging).unwrap();
@@ -655,8 +630,8 @@ fn a_signed_index_passes_repo_gpgcheck_and_a_tampered_one_does_not() {
     let rpms = build_packages(&leaf, &t.path().join("scratch"), false);
     let keys = t.path().join("keys");
     fs::create_dir_all(&keys).unwrap();
-    let key = sign::generate("Yum Test <yum@example.org>", &keys, "repo").unwrap();
-    let signer = sign::Signer::from_armored_file(&key.secret, None).unwrap();
+    let key = omnipack_sign::generate("Yum Test <yum@example.org>", &keys, "repo").unwrap();
+    let signer = omnipack_sign::Signer::from_armored_file(&key.secret, None).unwrap();
     index(&leaf, &rpms, &opts(), Some(&signer));
 
     let repomd = leaf.join("repodata/repomd.xml");
