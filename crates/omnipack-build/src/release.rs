@@ -120,8 +120,10 @@ impl ReleaseError {
             ReleaseError::BadDistribution { .. } => Some(
                 "give a distribution named `<os>-<version>` (see `omnipack distributions`)".into(),
             ),
+            ReleaseError::Spec(e) => e.hint(),
             ReleaseError::Key(e) => e.hint(),
-            _ => None,
+            ReleaseError::Build(e) => e.hint(),
+            ReleaseError::BadVendor { .. } | ReleaseError::BadBaseUrl { .. } => None,
         }
     }
 }

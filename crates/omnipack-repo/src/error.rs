@@ -185,6 +185,7 @@ impl RepoError {
             RepoError::Sign(e) => return e.hint(),
             RepoError::Gem(e) => return e.hint(),
             RepoError::BadEpoch(e) => return e.hint(),
+            RepoError::Spec(e) => return e.hint(),
             RepoError::NotADirectory(_) => "give the repository (or leaf) directory",
             RepoError::NoRepository(_) => "create the repository directory first",
             RepoError::Empty(_) => {
@@ -216,8 +217,7 @@ impl RepoError {
             RepoError::NotInChannel { .. } | RepoError::NotInRepository { .. } => {
                 "`omnipack repo list` shows what is"
             }
-            RepoError::Spec(_)
-            | RepoError::BadPackage { .. }
+            RepoError::BadPackage { .. }
             | RepoError::CannotRead { .. }
             | RepoError::BadDistributionName(_)
             | RepoError::WrongFormat { .. }

@@ -9,12 +9,6 @@ use omnipack_repo::{IndexReport, index_tree};
 use crate::cli::{RepoAddArgs, RepoIndexArgs, RepoListArgs, RepoPromoteArgs, RepoRemoveArgs};
 use crate::progress::Bar;
 
-/// `SOURCE_DATE_EPOCH`, else now (the date `commands/bundle.rs` gives the
-/// indexes a bundle install regenerates).
-pub(crate) fn date() -> Result<u64> {
-    Ok(omnipack_core::time::epoch_or_now()?)
-}
-
 /// Runs `repo index`.
 pub fn index(args: RepoIndexArgs, quiet: bool) -> Result<()> {
     let report = index_tree(&args.path.clone(), &args.into(), &Bar::new(quiet))?;
