@@ -16,6 +16,7 @@ use omnipack_repo::apt::{AptOptions, Dists, packages_text, write_flat};
 use omnipack_repo::{IndexKind, IndexOptions, Layout, Record};
 use omnipack_sign::{GeneratedKey, KeyAlgorithm, Signer, generate, generate_with};
 use omnipack_spec::{Arch, PackageSpec};
+use omnipack_test_support::clients::{apt_private, apt_state, output};
 use omnipack_test_support::{EPOCH, require_tools, run_ok, sample_tree, stdout_of};
 
 use crate::support::record;
@@ -228,7 +229,8 @@ fn gpgv_accepts_inrelease_and_release_gpg() {
     }
 }
 
-/// A private apt configuration under `state` for the `file://` repository `leaf`.
+/// A private apt configuration under `state` for the `file://` repository
+/// `leaf` (the state and the command from `omnipack_test_support::clients`).
 struct Apt {
     state: PathBuf,
 }
@@ -240,49 +242,24 @@ impl Apt {
 
     /// `deb [signed-by=KEYRING] file://ROOT WHERE` (`/` flat, `SUITE COMPONENT` for dists/).
     fn with_source(state: &Path, leaf: &Path, keyring: &Path, where_: &str) -> Apt {
-        for d in ["lists/partial", "cache/archives/partial", "etc"] {
-            fs::create_dir_all(state.join(d)).unwrap();
-        }
-        fs::write(state.join("status"), b"").unwrap();
-        fs::write(
-            state.join("etc/sources.list"),
-            format!(
-                "deb [signed-by={}] file://{} {where_}\n",
-                keyring.display(),
-                leaf.display()
-            ),
-        )
-        .unwrap();
+        let source = format!(
+            "deb [signed-by={}] file://{} {where_}\n",
+            keyring.display(),
+            leaf.display()
+        );
+        apt_state(state, source);
         Apt {
             state: state.to_path_buf(),
         }
     }
 
     fn run(&self, args: &[&str], cwd: &Path) -> Output {
-        let s = &self.state;
-        Command::new("apt-get")
-            .arg("-o")
-            .arg(format!(
-                "Dir::Etc::sourcelist={}",
-                s.join("etc/sources.list").display()
-            ))
-            .args(["-o", "Dir::Etc::sourceparts=-"])
-            .arg("-o")
-            .arg(format!("Dir::State::Lists={}", s.join("lists").display()))
-            .arg("-o")
-            .arg(format!("Dir::Cache={}", s.join("cache").display()))
-            .arg("-o")
-            .arg(format!("Dir::State::status={}", s.join("status").display()))
-            .args([
-                "-o",
-                "Acquire::Languages=none",
-                "-o",
-                "APT::Sandbox::User=root",
-            ])
-            .args(args)
-            .current_dir(cwd)
-            .output()
-            .unwrap()
+        let sources = self.state.join("sources.list");
+        output(
+            apt_private("apt-get", &self.state, &sources)
+                .args(args)
+                .current_dir(cwd),
+        )
     }
 }
 

@@ -17,6 +17,7 @@ use omnipack_repo::Record;
 use omnipack_repo::yum::{self, YumError, YumOptions};
 use omnipack_rpm::Rpm;
 use omnipack_spec::{Arch, PackageSpec};
+use omnipack_test_support::clients::{copy_tree, dnf_private, output};
 use omnipack_test_support::{EPOCH, require_tools, run_ok, sample_tree, stdout_of};
 use quick_xml::events::Event;
 use sha2::Digest;
@@ -310,10 +311,6 @@ fn packages(leaf: &Path, kind: &str) -> BTreeMap<String, El> {
     out
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    run_ok(Command::new("cp").arg("-a").arg(from).arg(to));
-}
-
 // ---------------------------------------------------------------- tests
 
 #[test]
@@ -326,7 +323,7 @@ fn metadata_matches_createrepo_c() {
     let rpms = build_packages(&leaf, &t.path().join("scratch"), true);
     // The reference indexes an identical copy (mtimes kept by `cp -a`).
     let theirs = t.path().join("theirs");
-    copy_dir(&leaf, &theirs);
+    copy_tree(&leaf, &theirs);
     index(&leaf, &rpms, &opts(), None);
     run_ok(
         Command::new("createrepo_c")
@@ -470,38 +467,11 @@ fn bad_input_is_reported_by_path() {
     assert!(e.to_string().contains(&*rpms[0].to_string_lossy()), "{e}");
 }
 
-/// Writes a private dnf configuration (Debian's own sets skip_if_unavailable=True).
-fn dnf_conf(dir: &Path) -> PathBuf {
-    fs::create_dir_all(dir).unwrap();
-    let conf = dir.join("dnf.conf");
-    fs::write(
-        &conf,
-        "[main]\ngpgcheck=True\nskip_if_unavailable=False\ninstall_weak_deps=False\n",
-    )
-    .unwrap();
-    conf
-}
-
-/// Runs dnf with its installroot, cache and configuration under `t`.
+/// Runs dnf (`-q`) with its installroot, cache and configuration under `t`
+/// against the `file://` repository `leaf`, `extra` options before `args`.
 fn dnf(t: &Path, leaf: &Path, extra: &[&str], args: &[&str]) -> std::process::Output {
-    let root = t.join("installroot");
-    fs::create_dir_all(&root).unwrap();
-    let conf = dnf_conf(t);
-    Command::new("dnf")
-        .arg("-c")
-        .arg(&conf)
-        .arg(format!("--installroot={}", root.display()))
-        .args(["--releasever=9", "--setopt=reposdir=/dev/null", "-y", "-q"])
-        .arg(format!(
-            "--setopt=cachedir={}",
-            t.join("dnf-cache").display()
-        ))
-        .arg(format!("--repofrompath=t,file://{}", leaf.display()))
-        .arg("--repo=t")
-        .args(extra)
-        .args(args)
-        .output()
-        .unwrap()
+    let baseurl = format!("file://{}", leaf.display());
+    output(dnf_private(t, &baseurl).arg("-q").args(extra).args(args))
 }
 
 fn dnf_ok(t: &Path, leaf: &Path, extra: &[&str], args: &[&str]) -> String {
