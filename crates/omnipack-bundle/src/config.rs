@@ -69,7 +69,7 @@ pub struct AdminConfig {
     /// anything (Crowbar: `knife ssh 'node:*' yum clean expire-cache`).
     pub notify: Option<String>,
     /// A shell command that re-indexes the gem directory (`OMNIPACK_GEM_DIR`
-    /// set) instead of the native indexer (`omnipack_repo::gem`).
+    /// set) instead of the native indexer (`omnipack_gem`, through `omnipack_repo::index_gem_source`).
     pub gem_index: Option<String>,
 }
 

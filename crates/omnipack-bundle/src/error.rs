@@ -427,6 +427,7 @@ impl BundleError {
                 dir.display()
             )),
             BundleError::Pack { source, .. } => source.hint(),
+            BundleError::Repo(e) => e.hint(),
             BundleError::Io(_)
             | BundleError::Manifest { .. }
             | BundleError::SumsLine { .. }
@@ -434,8 +435,7 @@ impl BundleError {
             | BundleError::Config { .. }
             | BundleError::ConfigPath { .. }
             | BundleError::ConfigDirKey { .. }
-            | BundleError::Command { .. }
-            | BundleError::Repo(_) => None,
+            | BundleError::Command { .. } => None,
         }
     }
 }

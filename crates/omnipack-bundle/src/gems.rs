@@ -4,7 +4,7 @@
 //! [`reindex_gem_dir`] is called once at the end of every install that
 //! changed `<gems>/gems/` (and again by the recovery of an interrupted
 //! one). By default it indexes the directory natively with
-//! [`omnipack_repo::gem::index_dir`] (compact and legacy index, what
+//! [`omnipack_repo::index_gem_source`] (compact and legacy index, what
 //! Crowbar's operators had to run `gem generate_index` for by hand); an
 //! admin config's `gem_index` command replaces that when set.
 

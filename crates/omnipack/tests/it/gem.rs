@@ -480,7 +480,7 @@ fn reindexing_reads_only_new_gems_and_reports_a_corrupt_one_by_path() {
             .is_file()
     );
     // No temporary file is left behind.
-    let hidden: Vec<_> = walk(&root)
+    let hidden: Vec<_> = omnipack_test_support::clients::entries_under(&root)
         .into_iter()
         .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with('.'))
         .collect();
@@ -538,16 +538,4 @@ fn auto_finds_a_gem_source_and_kind_gem_needs_a_gems_directory() {
         fs::read_to_string(site.join("gemsite/names")).unwrap(),
         "---\nalpha\n"
     );
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        }
-        out.push(p);
-    }
-    out
 }

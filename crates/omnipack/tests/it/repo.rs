@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use fs_err as fs;
+use omnipack_test_support::clients::files_under;
 
 use crate::support::{make_package, omnipack, text};
 
@@ -24,7 +25,7 @@ fn index(dir: &Path, cache: &Path, extra: &[&str]) -> (i32, String, String) {
 /// Every metadata file (not packages) under `dir`, with its bytes.
 fn metadata(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut m = BTreeMap::new();
-    for e in walk(dir) {
+    for e in files_under(dir) {
         let ext = e.extension().and_then(|x| x.to_str()).unwrap_or("");
         if ext != "deb" && ext != "rpm" {
             m.insert(
@@ -34,20 +35,6 @@ fn metadata(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         }
     }
     m
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out.sort();
-    out
 }
 
 // Guards the incremental cache: adding one package reads one package, and the
@@ -268,7 +255,7 @@ fn the_dists_layout_indexes_the_pool_and_explains_what_it_needs() {
 /// `to`, keeping their mtimes (yum records them).
 fn copy_packages(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
-    for p in walk(from) {
+    for p in files_under(from) {
         let ext = p.extension().and_then(|x| x.to_str()).unwrap_or("");
         if ext == "deb" || ext == "rpm" {
             omnipack_test_support::run_ok(
@@ -293,7 +280,7 @@ fn a_damaged_or_busy_cache_costs_speed_not_correctness() {
     let cache = t.path().join("cache");
     let (code, _, err) = index(&repo, &cache, &[]);
     assert_eq!(code, 0, "{err}");
-    let spool: Vec<PathBuf> = walk(&cache)
+    let spool: Vec<PathBuf> = files_under(&cache)
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "primary"))
         .collect();
@@ -323,13 +310,13 @@ fn a_damaged_or_busy_cache_costs_speed_not_correctness() {
     assert!(err.contains("5 .rpm (0 read, 5 cached"), "{err}");
 
     // Busy: another process holds the cache's lock.
-    let lock = walk(&cache)
+    let lock = files_under(&cache)
         .into_iter()
         .find(|p| p.extension().is_some_and(|e| e == "lock"))
         .expect("a lock file beside the cache");
     let holder = fs::OpenOptions::new().write(true).open(&lock).unwrap();
     holder.file().lock().unwrap();
-    let before: Vec<(PathBuf, Vec<u8>)> = walk(&cache)
+    let before: Vec<(PathBuf, Vec<u8>)> = files_under(&cache)
         .into_iter()
         .map(|p| (p.clone(), fs::read(&p).unwrap()))
         .collect();
@@ -337,7 +324,7 @@ fn a_damaged_or_busy_cache_costs_speed_not_correctness() {
     let (code, _, err) = index(&repo, &cache, &[]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("6 .rpm (6 read, 0 cached"), "{err}");
-    let after: Vec<(PathBuf, Vec<u8>)> = walk(&cache)
+    let after: Vec<(PathBuf, Vec<u8>)> = files_under(&cache)
         .into_iter()
         .map(|p| (p.clone(), fs::read(&p).unwrap()))
         .collect();
