@@ -581,3 +581,15 @@ fn the_dists_layout_matches_apt_ftparchive_and_apt_get_reads_it() {
     );
     assert!(dl.join("zed_0.1-1_all.deb").is_file());
 }
+
+// Guards the flat apt index byte for byte (fields, order, digests, the
+// Release layout): any change to it shows up as a snapshot diff to review.
+#[test]
+fn the_flat_index_of_the_fixture_is_as_snapshotted() {
+    let t = tempfile::tempdir().unwrap();
+    let records = leaf_with_packages(t.path());
+    index(t.path(), &records, None);
+    let read = |name: &str| fs::read_to_string(t.path().join(name)).unwrap();
+    insta::assert_snapshot!("fixture_packages", read("Packages"));
+    insta::assert_snapshot!("fixture_release", read("Release"));
+}

@@ -663,3 +663,19 @@ fn a_signed_index_passes_repo_gpgcheck_and_a_tampered_one_does_not() {
     );
     assert!(!out.status.success(), "dnf accepted a modified repomd.xml");
 }
+
+// Guards primary.xml of the fixture byte for byte (what createrepo_c would
+// write, checked against it above); the file time is the package's mtime,
+// redacted.
+#[test]
+fn the_primary_xml_of_the_fixture_is_as_snapshotted() {
+    let t = tempfile::tempdir().unwrap();
+    let leaf = t.path().join("leaf");
+    let rpms = build_packages(&leaf, &t.path().join("scratch"), false);
+    index(&leaf, &rpms, &opts(), None);
+    let (href, _) = repomd(&leaf)["primary"].clone();
+    let primary = decompress(&leaf.join(href));
+    insta::with_settings!({filters => vec![(r#"<time file="[0-9]+""#, r#"<time file="[MTIME]""#)]}, {
+        insta::assert_snapshot!("fixture_primary", primary);
+    });
+}
