@@ -1,7 +1,7 @@
 //! What every omnipack crate shares, written once: the progress reporter
 //! ([`Progress`]), the clock and `SOURCE_DATE_EPOCH` ([`time`]), writing
 //! files so that nothing half-written is ever seen ([`atomic`]), hashing
-//! ([`hash`]), a file's cache identity ([`stamp`]) and the cache directory
+//! ([`hash`]), a skipped input and why ([`Problem`]), a file's cache identity ([`stamp`]) and the cache directory
 //! ([`dirs`]).
 //!
 //! This crate is first in the dependency order: it depends on no other
@@ -12,11 +12,13 @@
 pub mod atomic;
 pub mod dirs;
 pub mod hash;
+pub mod problem;
 pub mod progress;
 pub mod stamp;
 pub mod time;
 
 pub use atomic::{AtomicFile, Staging, write_file};
 pub use hash::{Digests, HashingWriter, hex};
+pub use problem::Problem;
 pub use progress::{NoProgress, Progress};
 pub use stamp::Stamp;

@@ -4,20 +4,7 @@
 use std::path::PathBuf;
 
 /// A `.gem` that could not be indexed, and why; the other gems are indexed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// The file.
-    pub path: PathBuf,
-    /// What is wrong and what to do.
-    pub message: String,
-}
-
-impl std::fmt::Display for Problem {
-    /// `` `path`: message ``.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "`{}`: {}", self.path.display(), self.message)
-    }
-}
+pub use omnipack_core::Problem;
 
 /// What can go wrong indexing a gem source.
 #[derive(Debug, thiserror::Error)]

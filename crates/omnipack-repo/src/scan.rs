@@ -18,20 +18,7 @@ use crate::cache::Cache;
 use crate::record::{Checksum, IndexInfo, Origin, Record};
 
 /// A package that could not be indexed, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// The file.
-    pub path: PathBuf,
-    /// What is wrong and what to do.
-    pub message: String,
-}
-
-impl std::fmt::Display for Problem {
-    /// `` `path`: message ``.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "`{}`: {}", self.path.display(), self.message)
-    }
-}
+pub use omnipack_core::Problem;
 
 /// The result of scanning one leaf.
 #[derive(Debug, Default)]

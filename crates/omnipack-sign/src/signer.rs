@@ -259,19 +259,6 @@ impl Signer {
         fpr_hex(&self.signing_key())
     }
 
-    /// Upper-case hex fingerprint of the primary key (what `gpg --list-keys` shows first).
-    pub fn primary_fingerprint(&self) -> String {
-        fpr_hex(&self.key.primary_key)
-    }
-
-    /// The public certificate, binary (an apt keyring for `Signed-By`).
-    pub fn public_keyring(&self) -> Result<Vec<u8>, SignError> {
-        self.key
-            .to_public_key()
-            .to_bytes()
-            .map_err(self.pgp_err("public key export"))
-    }
-
     /// `text` in the Cleartext Signature Framework (apt's `InRelease`).
     pub fn clearsign(&self, text: &str) -> Result<String, SignError> {
         let key = self.signing_key();
