@@ -53,7 +53,7 @@ impl LockInfo {
             user,
             since: now,
             since_text: omnipack_core::time::rfc2822(now, "+0000"),
-            token: hex::encode(rand::random::<[u8; 16]>()),
+            token: omnipack_core::hex(&rand::random::<[u8; 16]>()),
         }
     }
 

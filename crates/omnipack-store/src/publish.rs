@@ -634,7 +634,7 @@ impl Publisher<'_> {
                 w.write(&buf[..n]);
                 self.reporter.bytes(n as u64);
             }
-            if hex::encode(h.finalize()) != f.sha256 {
+            if omnipack_core::hex(&h.finalize()) != f.sha256 {
                 return Err(StoreError::ChangedDuringPublish(f.path.clone()));
             }
             Ok(())
