@@ -83,6 +83,18 @@ impl FromStr for Dest {
                 "unsupported scheme `{scheme}://`: use a path, `file:///path` or `s3://bucket/prefix`"
             )));
         }
+        // `s3:/bucket`, `s3:bucket`, `http:host`: a mistyped URL, not a
+        // directory to create (write `./s3:x` for such a directory).
+        if let Some((scheme, _)) = s.split_once(':')
+            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        {
+            return Err(bad(&format!(
+                "`{scheme}:` looks like a URL scheme, but the destination is not `s3://bucket/prefix` or `file:///path`"
+            )));
+        }
         if s.is_empty() {
             return Err(bad("empty"));
         }
@@ -235,7 +247,10 @@ fn open_s3(dest: &Dest, bucket: &str, prefix: &str, opts: &S3Options) -> Result<
         match &endpoint {
             Some(e) => {
                 b = b.with_allow_http(e.starts_with("http://"));
-                if opts.path_style {
+                // An IP address or localhost has no bucket subdomains:
+                // virtual-hosted requests to it cannot work (and object_store
+                // panics building one), so it implies path-style.
+                if opts.path_style || host_is_address(e) {
                     b = b
                         .with_endpoint(e.trim_end_matches('/'))
                         .with_virtual_hosted_style_request(false);
@@ -275,6 +290,19 @@ fn open_s3(dest: &Dest, bucket: &str, prefix: &str, opts: &S3Options) -> Result<
 }
 
 /// `http://host:port/path` → `http://BUCKET.host:port/path` (virtual-hosted style).
+/// Whether the endpoint URL's host is an IP address or `localhost`.
+fn host_is_address(endpoint: &str) -> bool {
+    let rest = endpoint.split_once("://").map_or(endpoint, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        authority.split(':').next().unwrap_or_default()
+    };
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok()
+}
+
 fn virtual_host(endpoint: &str, bucket: &str) -> String {
     let endpoint = endpoint.trim_end_matches('/');
     match endpoint.split_once("://") {
@@ -307,6 +335,41 @@ pub fn public_read_policy(bucket: &str, prefix: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_or_localhost_endpoint_is_recognised() {
+        for e in [
+            "http://127.0.0.1:9000",
+            "http://[::1]:9000/",
+            "https://localhost",
+            "10.0.0.7:9000",
+            "http://user@192.168.1.2:80/x",
+        ] {
+            assert!(host_is_address(e), "{e}");
+        }
+        for e in [
+            "https://s3.example.org",
+            "http://minio:9000",
+            "https://localhost.example.org",
+        ] {
+            assert!(!host_is_address(e), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_mistyped_url_is_not_a_directory() {
+        for s in ["s3:/bucket/p", "s3:bucket", "S3://bucket", "http:x"] {
+            assert!(s.parse::<Dest>().is_err(), "{s}");
+        }
+        assert_eq!(
+            "./s3:x".parse::<Dest>().unwrap(),
+            Dest::Local(PathBuf::from("./s3:x"))
+        );
+        assert_eq!(
+            "repo/out".parse::<Dest>().unwrap(),
+            Dest::Local(PathBuf::from("repo/out"))
+        );
+    }
 
     #[test]
     fn destinations_parse() {

@@ -109,6 +109,16 @@ pub enum StoreError {
         /// The destination.
         dest: String,
     },
+    /// A local destination and the repository contain one another.
+    #[error(
+        "the destination `{dest}` and the repository `{repo}` overlap: one is inside the other"
+    )]
+    Overlap {
+        /// The repository.
+        repo: PathBuf,
+        /// The destination.
+        dest: PathBuf,
+    },
     /// A test hook's environment variable is not a number.
     #[error("{var}=`{value}` is not a number")]
     BadEnv {
@@ -142,7 +152,7 @@ impl StoreError {
             )),
             StoreError::NoIndex(_) => Some("run `omnipack repo index` on it first".into()),
             StoreError::BadDest { .. } => Some(
-                "give a directory, `file:///path` or `s3://bucket[/prefix]`".into(),
+                "give a directory (`./NAME` for a name with a colon), `file:///path` or `s3://bucket[/prefix]`".into(),
             ),
             StoreError::MissingCredentials {
                 credentials_file,
@@ -169,6 +179,9 @@ impl StoreError {
             StoreError::S3OptionsForLocal { .. } => {
                 Some("leave them out, or publish to `s3://bucket/prefix`".into())
             }
+            StoreError::Overlap { .. } => Some(
+                "publish to a directory outside the repository, e.g. `/srv/www/repo`".into(),
+            ),
             StoreError::BadEnv { var, .. } => Some(format!("unset {var} or give a number")),
             StoreError::Store { .. }
             | StoreError::Io(_)

@@ -148,6 +148,42 @@ impl PublishOptions {
     }
 }
 
+/// `path` made absolute and free of `.`/`..` and symbolic links as far as
+/// it exists (what does not exist yet is appended as given).
+fn resolved(path: &Path) -> std::io::Result<std::path::PathBuf> {
+    let abs = std::path::absolute(path)?;
+    let mut existing = abs.as_path();
+    let mut tail = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(p), Some(n)) => {
+                tail.push(n.to_owned());
+                existing = p;
+            }
+            _ => break,
+        }
+    }
+    let mut out = fs::canonicalize(existing)?;
+    for n in tail.into_iter().rev() {
+        out.push(n);
+    }
+    Ok(out)
+}
+
+/// A local destination inside the repository would be published into itself
+/// (nesting deeper each time); a repository inside the destination would be
+/// overwritten by its own copy.
+fn check_apart(repo: &Path, dest: &Path) -> Result<()> {
+    let (r, d) = (resolved(repo)?, resolved(dest)?);
+    if d.starts_with(&r) || r.starts_with(&d) {
+        return Err(StoreError::Overlap {
+            repo: repo.to_path_buf(),
+            dest: dest.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
 /// `omnipack publish`: checks that the S3 options are given only for an
 /// `s3://` destination, opens it and publishes `repo` there (see
 /// [`publish`]).
@@ -164,6 +200,9 @@ pub fn publish_to(
         return Err(StoreError::S3OptionsForLocal {
             dest: dest.to_string(),
         });
+    }
+    if let crate::Dest::Local(dir) = dest {
+        check_apart(repo, dir)?;
     }
     let target = crate::open(dest, s3)?;
     publish(repo, &target, opts, reporter)

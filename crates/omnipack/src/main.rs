@@ -98,8 +98,15 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err}");
+            // A wrapper that repeats its source's text adds nothing: print
+            // each distinct line once.
+            let mut last = err.to_string();
             for cause in err.chain().skip(1) {
-                eprintln!("  Caused by: {cause}");
+                let line = cause.to_string();
+                if line != last && !last.ends_with(&line) {
+                    eprintln!("  Caused by: {line}");
+                }
+                last = line;
             }
             if let Some(h) = err.chain().find_map(hint) {
                 eprintln!("hint: {h}");

@@ -723,6 +723,28 @@ fn bad_input_is_named_with_what_to_do() {
     let (code, err) = run(&[r, "gs://b/x"], &[]);
     assert_eq!(code, 1);
     assert!(err.contains("unsupported scheme"), "{err}");
+    // A mistyped URL is not a directory to create, and a destination inside
+    // the repository (or holding it) is refused: nothing is written.
+    for dest in ["s3:/bucket/p", "s3:bucket", "http:host/x"] {
+        let (code, err) = run(&[r, dest], &[]);
+        assert_eq!(code, 1, "{dest}: {err}");
+        assert!(
+            err.contains("looks like a URL scheme") && err.contains("hint:"),
+            "{err}"
+        );
+    }
+    assert!(!Path::new("s3:").exists() && !Path::new("http:host").exists());
+    let before = files_under(&repo.dir);
+    for dest in [
+        repo.dir.join("sub"),
+        repo.dir.clone(),
+        t.path().to_path_buf(),
+    ] {
+        let (code, err) = run(&[r, dest.to_str().unwrap()], &[]);
+        assert_eq!(code, 1, "{}: {err}", dest.display());
+        assert!(err.contains("overlap"), "{err}");
+    }
+    assert_eq!(files_under(&repo.dir), before);
     let o = omnipack()
         .args(["publish", "--print-policy", r, "s3://my-bucket/pkgs/"])
         .output()
@@ -747,6 +769,16 @@ fn bad_input_is_named_with_what_to_do() {
         assert_eq!(o.status.code(), Some(1));
         let err = text(&o).1;
         assert!(err.contains("bucket `missing` does not exist"), "{err}");
+        // An IP endpoint without --path-style: path-style is implied
+        // (virtual-hosted requests cannot reach an address).
+        let server = S3sFs::start(&["ipbkt"]);
+        let o = publish(
+            &repo.dir,
+            "s3://ipbkt/p",
+            &["--endpoint", &server.endpoint()],
+            &[],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
         // Wrong keys.
         let server = S3sFs::start(&["bkt"]);
         let o = publish(
