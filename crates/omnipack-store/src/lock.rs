@@ -39,11 +39,7 @@ pub struct LockInfo {
 impl LockInfo {
     /// This process's lock info, taken now.
     pub fn here(now: u64) -> LockInfo {
-        let host = fs_err::read_to_string("/proc/sys/kernel/hostname")
-            .map(|h| h.trim().to_owned())
-            .ok()
-            .or_else(|| std::env::var("HOSTNAME").ok())
-            .unwrap_or_else(|| "unknown-host".into());
+        let host = this_host();
         let user = std::env::var("USER")
             .or_else(|_| std::env::var("LOGNAME"))
             .unwrap_or_else(|_| "unknown-user".into());
@@ -57,10 +53,30 @@ impl LockInfo {
         }
     }
 
+    /// Whether the holder is a process of this host that no longer runs (a
+    /// publish killed with SIGKILL or by a crash): its lock can be taken
+    /// over. A pid that was reused since counts as running (the safe side).
+    pub fn is_stale_here(&self) -> bool {
+        self.pid != 0
+            && self.host == this_host()
+            && !std::path::Path::new("/proc")
+                .join(self.pid.to_string())
+                .exists()
+    }
+
     /// `user@host (pid N)`.
     pub fn holder(&self) -> String {
         format!("{}@{} (pid {})", self.user, self.host, self.pid)
     }
+}
+
+/// This machine's host name, as lock objects record it.
+fn this_host() -> String {
+    fs_err::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown-host".into())
 }
 
 fn key() -> ObjectPath {

@@ -390,6 +390,18 @@ impl Publisher<'_> {
                 held.since_text
             ));
             report.broke_lock = Some(held.holder());
+        } else if let Some(held) = lock::read(store, self.dest()).await?
+            && held.is_stale_here()
+        {
+            // A publisher of this host that was killed: nobody else can
+            // release its lock, and waiting would not help.
+            lock::break_lock(store, self.dest()).await?;
+            self.reporter.note(&format!(
+                "took over the lock held by {} since {}: that process is gone",
+                held.holder(),
+                held.since_text
+            ));
+            report.broke_lock = Some(held.holder());
         }
         let first = self.read_manifest().await?;
         let now = omnipack_core::time::now();

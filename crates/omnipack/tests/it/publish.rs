@@ -448,15 +448,34 @@ fn a_publish_stopped_at_any_write_leaves_a_readable_repository() {
             panic!("after write {k} of {writes}: {e}");
         }
         if k == writes - 1 || k == 1 {
-            // The next publish: refused while the lock is there, then completed.
+            // Held by another host: the next publish is refused, naming the
+            // holder, while the lock is there.
+            let lock = dest.join(".omnipack/lock");
+            let ours = fs::read_to_string(&lock).unwrap();
+            let mut other: Value = serde_json::from_str(&ours).unwrap();
+            other["host"] = "elsewhere".into();
+            fs::write(&lock, serde_json::to_vec(&other).unwrap()).unwrap();
             let o = publish(&repo.dir, &dest.to_string_lossy(), &[], &[]);
             assert_eq!(o.status.code(), Some(1));
             let err = text(&o).1;
             assert!(
-                err.contains("is locked by") && err.contains("pid") && err.contains("--break-lock"),
+                err.contains("is locked by")
+                    && err.contains("elsewhere")
+                    && err.contains("pid")
+                    && err.contains("--break-lock"),
                 "{err}"
             );
-            publish_ok(&repo.dir, &dest.to_string_lossy(), &["--break-lock"]);
+            if k == 1 {
+                publish_ok(&repo.dir, &dest.to_string_lossy(), &["--break-lock"]);
+            } else {
+                // Held by a killed publisher of this host: taken over, said so.
+                fs::write(&lock, &ours).unwrap();
+                let o = publish(&repo.dir, &dest.to_string_lossy(), &[], &[]);
+                let err = text(&o).1;
+                assert_eq!(o.status.code(), Some(0), "{err}");
+                assert!(err.contains("took over the lock held by"), "{err}");
+                assert!(!lock.exists(), "the lock is released after the publish");
+            }
             clients_update(t.path(), &Source::file(&dest), &repo, true).unwrap();
             dnf_reads(t.path(), &Source::file(&dest), &repo, &["alpha", "beta"]);
         }
