@@ -16,48 +16,30 @@ use clap::{CommandFactory, FromArgMatches};
 /// What the user can do about an error of the chain: the `hint()` of the
 /// library error it is, if any (uv's style: `error:`, `Caused by:`, `hint:`).
 fn hint(e: &(dyn std::error::Error + 'static)) -> Option<String> {
-    if let Some(e) = e.downcast_ref::<omnipack_bundle::BundleError>() {
-        return e.hint();
+    /// The `hint()` of the first of these error types that `e` is.
+    macro_rules! hint_of {
+        ($($t:ty),+ $(,)?) => {
+            $(if let Some(e) = e.downcast_ref::<$t>() {
+                return e.hint();
+            })+
+        };
     }
-    if let Some(e) = e.downcast_ref::<omnipack_store::StoreError>() {
-        return e.hint();
-    }
-    if let Some(e) = e.downcast_ref::<omnipack_build::BuildError>() {
-        return e.hint();
-    }
-    if let Some(e) = e.downcast_ref::<omnipack_spec::SpecError>() {
-        return e.hint();
-    }
-    if let Some(e) = e.downcast_ref::<omnipack_deb::DebError>() {
-        return e.hint();
-    }
-    if let Some(e) = e.downcast_ref::<omnipack_rpm::RpmError>() {
-        return e.hint();
-    }
-    if let Some(e) = e.downcast_ref::<omnipack_archive::tree::TreeError>() {
-        return e.hint();
-    }
-    if let Some(e) = e.downcast_ref::<omnipack_core::time::BadEpoch>() {
-        return e.hint();
-    }
-    if let Some(e) = e.downcast_ref::<omnipack_repo::RepoError>() {
-        return e.hint();
-    }
-    if let Some(e) = e.downcast_ref::<omnipack_repo::apt::AptError>() {
-        return e.hint();
-    }
-    if let Some(e) = e.downcast_ref::<omnipack_repo::yum::YumError>() {
-        return e.hint();
-    }
-    if let Some(e) = e.downcast_ref::<omnipack_sign::SignError>() {
-        return e.hint();
-    }
-    if let Some(e) = e.downcast_ref::<omnipack_gem::GemError>() {
-        return e.hint();
-    }
-    if let Some(e) = e.downcast_ref::<omnipack_build::release::ReleaseError>() {
-        return e.hint();
-    }
+    hint_of!(
+        omnipack_bundle::BundleError,
+        omnipack_store::StoreError,
+        omnipack_build::BuildError,
+        omnipack_spec::SpecError,
+        omnipack_deb::DebError,
+        omnipack_rpm::RpmError,
+        omnipack_archive::tree::TreeError,
+        omnipack_core::time::BadEpoch,
+        omnipack_repo::RepoError,
+        omnipack_repo::apt::AptError,
+        omnipack_repo::yum::YumError,
+        omnipack_sign::SignError,
+        omnipack_gem::GemError,
+        omnipack_build::release::ReleaseError,
+    );
     None
 }
 
