@@ -126,7 +126,8 @@ impl Digests {
 }
 
 /// The digests asked for (MD5, SHA-1, SHA-256) of everything `reader`
-/// gives, streamed in 256 KiB reads.
+/// gives, streamed in 64 KiB reads into a buffer on the stack (no allocation per
+/// file: a publish hashes every file of the repository).
 pub fn hash_reader(
     mut reader: impl Read,
     md5: bool,
@@ -134,7 +135,7 @@ pub fn hash_reader(
     sha256: bool,
 ) -> io::Result<Digests> {
     let mut w = HashingWriter::new(Sink, md5, sha1, sha256);
-    let mut buf = vec![0u8; 256 * 1024];
+    let mut buf = [0u8; 64 * 1024];
     loop {
         let n = match reader.read(&mut buf) {
             Ok(0) => break,
