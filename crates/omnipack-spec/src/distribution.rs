@@ -35,6 +35,27 @@ pub struct Distribution {
     pub python: String,
     /// The package that provides [`Distribution::python`].
     pub python_package: String,
+    /// Its version, `X.Y`: a virtualenv only runs on the interpreter
+    /// version that made it, so staging for this distribution must use it.
+    pub python_version: String,
+    /// os-release(5) `ID`: `debian`, `ubuntu`, `rocky`, `centos`, `fedora`.
+    pub id: String,
+    /// os-release(5) `VERSION_ID` as the name spells it: `12`, `24.04`, `9`.
+    pub release: String,
+    /// The archive suite (codename) of a deb distribution: `bookworm`.
+    pub suite: Option<String>,
+    /// The day standard support ended or ends (`YYYY-MM-DD`), if known.
+    pub end_of_life: Option<String>,
+    /// The package mirror its build root is made from (a manifest's
+    /// `mirror`); `None`: the machine's configured mirror when it serves
+    /// the release.
+    pub mirror: Option<String>,
+    /// RPM distributions: the repositories (base URLs) dnf installs a
+    /// build root from (a manifest's `repositories`).
+    pub repositories: Vec<String>,
+    /// Where this distribution's build runs (a manifest's `builder`):
+    /// `auto` (the cached root, made when missing), `host`, or a directory.
+    pub builder: Option<String>,
     /// Dependency-name overrides: generic (Debian-style) name → this distribution's name.
     pub renames: BTreeMap<String, String>,
 }
@@ -56,22 +77,46 @@ impl Distribution {
     /// The header matching [`Distribution::describe`]'s columns.
     pub fn table_header() -> String {
         format!(
-            "{:<14} {:<6} {:<11} {:<8} PYTHON (PACKAGE)",
-            "NAME", "FORMAT", "COMPRESSION", "DIST TAG"
+            "{:<14} {:<6} {:<11} {:<8} {:<8} {:<11} PYTHON (PACKAGE)",
+            "NAME", "FORMAT", "COMPRESSION", "DIST TAG", "SUITE", "EOL"
         )
     }
 
-    /// A one-line summary: name, format, compression, dist tag, python.
+    /// A one-line summary: name, format, compression, dist tag, suite,
+    /// end of standard support, python version, interpreter and package.
     pub fn describe(&self) -> String {
         format!(
-            "{:<14} {:<6} {:<11} {:<8} {} ({})",
+            "{:<14} {:<6} {:<11} {:<8} {:<8} {:<11} {} {} ({})",
             self.name,
             self.format.as_str(),
             self.compression.to_string(),
             self.dist_tag.as_deref().unwrap_or("-"),
+            self.suite.as_deref().unwrap_or("-"),
+            self.end_of_life.as_deref().unwrap_or("-"),
+            self.python_version,
             self.python,
             self.python_package
         )
+    }
+
+    /// Whether standard support ended before `today` (`YYYY-MM-DD`).
+    pub fn is_end_of_life(&self, today: &str) -> bool {
+        self.end_of_life.as_deref().is_some_and(|d| d < today)
+    }
+
+    /// The main package's dependencies on the interpreter its virtualenv
+    /// was made with: the interpreter's package, and for RPM also
+    /// `python(abi) = X.Y` (what Fedora's and EL's python3 provide), so
+    /// apt and dnf refuse the package on a release with another python.
+    pub fn interpreter_depends(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.python_package.is_empty() {
+            out.push(self.python_package.clone());
+        }
+        if self.format == Format::Rpm && !self.python_version.is_empty() {
+            out.push(format!("python(abi) = {}", self.python_version));
+        }
+        out
     }
 }
 
@@ -96,6 +141,18 @@ pub struct DistributionOverride {
     pub python: Option<String>,
     /// The package providing it.
     pub python_package: Option<String>,
+    /// Its version `X.Y` (default: read from a `python` path ending in
+    /// `pythonX.Y`, else the built-in one).
+    pub python_version: Option<String>,
+    /// The archive suite of a deb distribution (`bookworm`).
+    pub suite: Option<String>,
+    /// The mirror its build root is made from.
+    pub mirror: Option<String>,
+    /// RPM: repositories (base URLs) a build root is installed from.
+    #[serde(default)]
+    pub repositories: Vec<String>,
+    /// Where its build runs: `auto`, `host` or a directory holding a root.
+    pub builder: Option<String>,
     /// More renames, generic name → this distribution's name; they win over
     /// the built-in ones.
     #[serde(default)]
@@ -133,57 +190,138 @@ fn renames_for(format: Format) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn dist(
-    name: &str,
+/// One row of the built-in table.
+struct Row {
+    name: &'static str,
     format: Format,
     codec: Codec,
-    dist_tag: Option<&str>,
-    python: &str,
-    python_package: &str,
-) -> Distribution {
-    Distribution {
-        name: name.to_owned(),
-        format,
-        compression: Compression::new(codec),
-        dist_tag: dist_tag.map(str::to_owned),
-        python: python.to_owned(),
-        python_package: python_package.to_owned(),
-        renames: renames_for(format),
+    dist_tag: Option<&'static str>,
+    /// `X.Y` of the distribution's python3.
+    python: &'static str,
+    /// Deb: the suite; rpm: unused (the release is the name's number).
+    suite: Option<&'static str>,
+    end_of_life: &'static str,
+}
+
+/// The interpreter and its package: deb distributions ship each python as
+/// `/usr/bin/pythonX.Y` in package `pythonX.Y`, so depending on it pins the
+/// release's python; RPM distributions are pinned by `python(abi)` instead.
+fn interpreter(format: Format, version: &str) -> (String, String) {
+    match format {
+        Format::Deb => (
+            format!("/usr/bin/python{version}"),
+            format!("python{version}"),
+        ),
+        Format::Rpm => ("/usr/bin/python3".to_owned(), "python3".to_owned()),
     }
 }
 
+fn dist_from(row: &Row) -> Distribution {
+    let (id, release) = split_name(row.name);
+    let (python, python_package) = interpreter(row.format, row.python);
+    Distribution {
+        name: row.name.to_owned(),
+        format: row.format,
+        compression: Compression::new(row.codec),
+        dist_tag: row.dist_tag.map(str::to_owned),
+        python,
+        python_package,
+        python_version: row.python.to_owned(),
+        id,
+        release,
+        suite: row.suite.map(str::to_owned),
+        end_of_life: (!row.end_of_life.is_empty()).then(|| row.end_of_life.to_owned()),
+        mirror: None,
+        repositories: Vec::new(),
+        builder: None,
+        renames: renames_for(row.format),
+    }
+}
+
+/// `rocky-9` → (`rocky`, `9`); `ubuntu-24.04` → (`ubuntu`, `24.04`).
+fn split_name(name: &str) -> (String, String) {
+    match name.rsplit_once('-') {
+        Some((id, release)) => (id.to_owned(), release.to_owned()),
+        None => (name.to_owned(), String::new()),
+    }
+}
+
+/// `X.Y` from an interpreter path ending in `pythonX.Y`.
+fn version_of_path(path: &str) -> Option<String> {
+    let v = path.rsplit('/').next()?.strip_prefix("python")?;
+    let (major, minor) = v.split_once('.')?;
+    (!major.is_empty()
+        && !minor.is_empty()
+        && major.chars().chain(minor.chars()).all(|c| c.is_ascii_digit()))
+    .then(|| v.to_owned())
+}
+
 /// The built-in table, in display order: rpm targets, then deb targets, oldest first.
+///
+/// Python versions, suites and end-of-support dates were checked on
+/// 2026-12-07: Debian's and Ubuntu's from distro-info-data 0.58+deb12u7
+/// (`debian.csv`, `ubuntu.csv`: the end of LTS / standard support) and
+/// packages.debian.org / packages.ubuntu.com (`python3`); Fedora's from
+/// fedoraproject.org/wiki/Changes/Python3.NN and its release schedules;
+/// EL's from Red Hat's "How RHEL provides secure and stable Python streams"
+/// (2025-03-13) and the EL life cycles (endoflife.date). Each row's
+/// compression source is on its line.
 #[rustfmt::skip] // one row per line reads as the table it is
 pub fn builtin() -> Vec<Distribution> {
     use Codec::{Xz, Zstd};
     use Format::{Deb, Rpm};
-    vec![
+    let row = |name, format, codec, dist_tag, python, suite, end_of_life| Row { name, format, codec, dist_tag, python, suite, end_of_life };
+    let mut table: Vec<Distribution> = [
         // rpm 4.11.3 has no zstd ("rpmlib(PayloadIsZstd) is needed" with rpm-4.11.3-43.el7, SAP/SapMachine#670); EL7 ships xz.
         // python3 3.6.8 in base since 7.7 (python3-3.6.8-18.el7 owns /usr/bin/python3.6; ceph commit "RHEL 7.7 support a native python3.6").
-        dist("centos-7", Rpm, Xz, Some("el7"), "/usr/bin/python3.6", "python3"),
+        row("centos-7", Rpm, Xz, Some("el7"), "3.6", None, "2024-06-30"),
         // zstd readable only since rpm-4.14.2-26.el8 / RHEL 8.2 (RHBZ#1715799); RHEL 8 builds its own packages with xz, so xz.
-        // python36 owns /usr/bin/python3.6 (/usr/bin/python3 is an alternatives link a python38/39 install can move; RHEL 8 docs "Python versions").
-        dist("rocky-8", Rpm, Xz, Some("el8"), "/usr/bin/python3.6", "python36"),
+        // platform-python 3.6 provides python(abi) = 3.6; python36 owns /usr/bin/python3.6.
+        row("rocky-8", Rpm, Xz, Some("el8"), "3.6", None, "2029-05-31"),
         // RHEL 9 builds its packages with zstd (RHEL 9 "Considerations in adopting RHEL 9", software management; zfsonlinux.github.com#69).
-        // python3 (3.9) is the default for the whole RHEL 9 life cycle (RHEL 9 docs "Introduction to Python").
-        dist("rocky-9", Rpm, Zstd, Some("el9"), "/usr/bin/python3", "python3"),
+        row("rocky-9", Rpm, Zstd, Some("el9"), "3.9", None, "2032-05-31"),
+        // EL 10 (Rocky 10 GA 2025-06-11) keeps EL 9's zstd payloads; python3 is 3.12; Rocky's build config sets disttag el10.
+        row("rocky-10", Rpm, Zstd, Some("el10"), "3.12", None, "2035-05-31"),
         // Fedora 31+ builds with `w19.zstdio` (fedoraproject.org/wiki/Changes/Switch_RPMs_to_zstd_compression).
-        dist("fedora-40", Rpm, Zstd, Some("fc40"), "/usr/bin/python3", "python3"),
+        row("fedora-40", Rpm, Zstd, Some("fc40"), "3.12", None, "2025-05-13"),
+        row("fedora-41", Rpm, Zstd, Some("fc41"), "3.13", None, "2025-12-15"),
+        row("fedora-42", Rpm, Zstd, Some("fc42"), "3.13", None, "2026-05-28"),
+        row("fedora-43", Rpm, Zstd, Some("fc43"), "3.14", None, "2026-12-09"),
+        row("fedora-44", Rpm, Zstd, Some("fc44"), "3.14", None, "2027-06-02"),
         // bullseye's dpkg is 1.20.13 (packages.debian.org src:dpkg); zstd came in dpkg 1.21.18 (Debian #892664).
-        dist("debian-11", Deb, Xz, None, "/usr/bin/python3", "python3"),
+        row("debian-11", Deb, Xz, None, "3.9", Some("bullseye"), "2026-08-31"),
         // bookworm's dpkg 1.21.22 reads zstd (src:dpkg; zstd since 1.21.18), but Debian builds with xz, dpkg-deb's default, so xz.
-        dist("debian-12", Deb, Xz, None, "/usr/bin/python3", "python3"),
+        row("debian-12", Deb, Xz, None, "3.11", Some("bookworm"), "2028-06-30"),
+        // trixie's own packages (dpkg 1.22.22's .deb among them) still carry data.tar.xz.
+        row("debian-13", Deb, Xz, None, "3.13", Some("trixie"), "2030-06-30"),
         // xenial's dpkg got zstd *read* support only by a 2021 SRU (LP#1764220), so a stock 16.04 cannot read it.
-        dist("ubuntu-16.04", Deb, Xz, None, "/usr/bin/python3", "python3"),
+        row("ubuntu-16.04", Deb, Xz, None, "3.5", Some("xenial"), "2021-04-30"),
         // dpkg 1.19.0.5ubuntu2 (LP#1764220) reads zstd, but Ubuntu built with xz until 21.10, so xz.
-        dist("ubuntu-18.04", Deb, Xz, None, "/usr/bin/python3", "python3"),
+        row("ubuntu-18.04", Deb, Xz, None, "3.6", Some("bionic"), "2023-05-31"),
         // Ubuntu switched its own packages to zstd in 21.10, after focal (Ubuntu "Hello zstd-compressed .debs"), so xz.
-        dist("ubuntu-20.04", Deb, Xz, None, "/usr/bin/python3", "python3"),
-        // Ubuntu builds its packages with zstd since 21.10 (GitLab MR 129761 citing it; Ubuntu foundations post).
-        dist("ubuntu-22.04", Deb, Zstd, None, "/usr/bin/python3", "python3"),
-        // Same as 22.04: zstd since 21.10.
-        dist("ubuntu-24.04", Deb, Zstd, None, "/usr/bin/python3", "python3"),
+        row("ubuntu-20.04", Deb, Xz, None, "3.8", Some("focal"), "2025-05-29"),
+        // Ubuntu builds its packages with zstd since 21.10 (GitLab MR 129761 citing it; debootstrap's scripts/gutsy: "impish+ will use zstd").
+        row("ubuntu-22.04", Deb, Zstd, None, "3.10", Some("jammy"), "2027-06-01"),
+        row("ubuntu-24.04", Deb, Zstd, None, "3.12", Some("noble"), "2029-05-31"),
+        // Released 2026-04-23 with python3 3.14.3 (packages.ubuntu.com/resolute/python3).
+        row("ubuntu-26.04", Deb, Zstd, None, "3.14", Some("resolute"), "2031-05-29"),
     ]
+    .iter()
+    .map(dist_from)
+    .collect();
+    // EL 7's python3 is /usr/bin/python3.6; EL 8's /usr/bin/python3 is an
+    // alternatives link another python can move: the virtualenv links python3.6.
+    for d in &mut table {
+        match d.name.as_str() {
+            "centos-7" => d.python = "/usr/bin/python3.6".to_owned(),
+            "rocky-8" => {
+                d.python = "/usr/bin/python3.6".to_owned();
+                d.python_package = "python36".to_owned();
+            }
+            _ => {}
+        }
+    }
+    table
 }
 
 /// The distribution `name`: the built-in one with the manifest's overrides
@@ -289,9 +427,33 @@ impl DistributionOverride {
                 return Err(Self::error(&name, DistributionProblem::Python(p.clone())));
             }
             d.python = p.clone();
+            if let Some(v) = version_of_path(p) {
+                d.python_version = v;
+            }
         }
         if let Some(p) = &self.python_package {
             d.python_package = p.clone();
+        }
+        if let Some(v) = &self.python_version {
+            if version_of_path(&format!("python{v}")).is_none() {
+                return Err(Self::error(&name, DistributionProblem::PythonVersion(v.clone())));
+            }
+            d.python_version = v.clone();
+        }
+        if let Some(s) = &self.suite {
+            d.suite = Some(s.clone());
+        }
+        if let Some(m) = &self.mirror {
+            d.mirror = Some(m.clone());
+        }
+        if !self.repositories.is_empty() {
+            d.repositories = self.repositories.clone();
+        }
+        if let Some(b) = &self.builder {
+            if b.is_empty() {
+                return Err(Self::error(&name, DistributionProblem::Builder));
+            }
+            d.builder = Some(b.clone());
         }
         for (from, to) in &self.renames {
             d.renames.insert(from.clone(), to.clone());
@@ -321,14 +483,32 @@ impl DistributionOverride {
         // Defaults for a new target: xz is readable by every dpkg ≥ 1.15.6 and
         // rpm ≥ 4.7 (see `Codec::Xz`), and python3 is where Debian, Ubuntu,
         // Fedora and EL ≥ 9 put it.
-        self.apply(dist(
-            name,
+        let mut d = dist_from(&Row {
+            name: "",
             format,
-            Codec::Xz,
-            None,
-            "/usr/bin/python3",
-            "python3",
-        ))
+            codec: Codec::Xz,
+            dist_tag: None,
+            python: "",
+            suite: None,
+            end_of_life: "",
+        });
+        let (id, release) = split_name(name);
+        d.name = name.to_owned();
+        d.id = id;
+        d.release = release;
+        d.python = "/usr/bin/python3".to_owned();
+        d.python_package = "python3".to_owned();
+        let mut d = self.apply(d)?;
+        // A deb distribution with a known python version: its versioned
+        // interpreter package, as the built-in deb rows have.
+        if d.format == Format::Deb && self.python.is_none() && !d.python_version.is_empty() {
+            let (python, package) = interpreter(Format::Deb, &d.python_version);
+            d.python = python;
+            if self.python_package.is_none() {
+                d.python_package = package;
+            }
+        }
+        Ok(d)
     }
 }
 
@@ -370,14 +550,21 @@ mod tests {
         "centos-7",
         "rocky-8",
         "rocky-9",
+        "rocky-10",
         "fedora-40",
+        "fedora-41",
+        "fedora-42",
+        "fedora-43",
+        "fedora-44",
         "ubuntu-16.04",
         "ubuntu-18.04",
         "ubuntu-20.04",
         "ubuntu-22.04",
         "ubuntu-24.04",
+        "ubuntu-26.04",
         "debian-11",
         "debian-12",
+        "debian-13",
     ];
 
     fn none() -> BTreeMap<String, DistributionOverride> {
@@ -406,6 +593,15 @@ mod tests {
             assert_eq!(d.dist_tag.is_some(), rpm, "{name}");
             assert!(d.python.starts_with("/usr/bin/python3"), "{name}");
             assert!(d.python_package.starts_with("python3"), "{name}");
+            assert_eq!(version_of_path(&format!("python{}", d.python_version)).as_deref(), Some(d.python_version.as_str()), "{name}");
+            assert_eq!(format!("{}-{}", d.id, d.release), *name);
+            assert_eq!(d.suite.is_some(), !rpm, "{name}");
+            assert!(d.end_of_life.as_deref().is_some_and(|e| e.len() == 10), "{name}");
+            if !rpm {
+                // The versioned interpreter package pins the release's python.
+                assert_eq!(d.python_package, format!("python{}", d.python_version), "{name}");
+                assert_eq!(d.python, format!("/usr/bin/python{}", d.python_version), "{name}");
+            }
             assert!(!d.renames.is_empty(), "{name}");
             assert!(
                 matches!(d.compression.codec, Codec::Xz | Codec::Zstd),
@@ -413,7 +609,10 @@ mod tests {
             );
         }
         let tags: Vec<_> = all.iter().filter_map(|d| d.dist_tag.as_deref()).collect();
-        assert_eq!(tags, ["el7", "el8", "el9", "fc40"]);
+        assert_eq!(
+            tags,
+            ["el7", "el8", "el9", "el10", "fc40", "fc41", "fc42", "fc43", "fc44"]
+        );
     }
 
     #[test]
@@ -431,7 +630,7 @@ mod tests {
             let d = find(name, &none()).unwrap();
             assert_ne!(d.compression.codec, Codec::Zstd, "{name}");
         }
-        for name in ["rocky-9", "fedora-40", "ubuntu-22.04", "ubuntu-24.04"] {
+        for name in ["rocky-9", "rocky-10", "fedora-40", "ubuntu-22.04", "ubuntu-24.04"] {
             assert_eq!(
                 find(name, &none()).unwrap().compression.codec,
                 Codec::Zstd,
@@ -585,6 +784,39 @@ mod tests {
     }
 
     #[test]
+    fn interpreter_dependencies_pin_the_python_version() {
+        let d = find("debian-12", &none()).unwrap();
+        assert_eq!(d.interpreter_depends(), ["python3.11"]);
+        let r = find("rocky-9", &none()).unwrap();
+        assert_eq!(r.interpreter_depends(), ["python3", "python(abi) = 3.9"]);
+        let r8 = find("rocky-8", &none()).unwrap();
+        assert_eq!(r8.interpreter_depends(), ["python36", "python(abi) = 3.6"]);
+        // An interpreter override brings its version from its name.
+        let o = overrides(
+            "[rocky-9]\npython = \"/usr/bin/python3.11\"\npython-package = \"python3.11\"\n",
+        );
+        let r = find("rocky-9", &o).unwrap();
+        assert_eq!(r.python_version, "3.11");
+        assert_eq!(r.interpreter_depends(), ["python3.11", "python(abi) = 3.11"]);
+        let o = overrides("[devuan-5]\nformat = \"deb\"\npython-version = \"3.11\"\nsuite = \"daedalus\"\nbuilder = \"auto\"\n");
+        let d = find("devuan-5", &o).unwrap();
+        assert_eq!((d.id.as_str(), d.release.as_str()), ("devuan", "5"));
+        assert_eq!(d.python, "/usr/bin/python3.11");
+        assert_eq!(d.suite.as_deref(), Some("daedalus"));
+        assert_eq!(d.builder.as_deref(), Some("auto"));
+        let err = shown(&find("rocky-9", &overrides("[rocky-9]\npython-version = \"3\"\n")).unwrap_err());
+        assert!(err.contains("`python-version`") && err.contains("`3`"), "{err}");
+    }
+
+    #[test]
+    fn end_of_life_is_a_date_comparison() {
+        let c = find("centos-7", &none()).unwrap();
+        assert!(c.is_end_of_life("2026-12-07"));
+        assert!(!c.is_end_of_life("2024-06-30"));
+        assert!(!find("debian-13", &none()).unwrap().is_end_of_life("2026-12-07"));
+    }
+
+    #[test]
     fn glob_matching() {
         assert!(matches("ubuntu-22.04", "ubuntu-22.04"));
         assert!(!matches("ubuntu-22.04", "ubuntu-22.040"));
@@ -607,7 +839,7 @@ mod tests {
             .filter(|d| matches("rocky-*", &d.name))
             .map(|d| d.name)
             .collect();
-        assert_eq!(rpm, ["rocky-8", "rocky-9"]);
+        assert_eq!(rpm, ["rocky-8", "rocky-9", "rocky-10"]);
     }
 
     #[test]
@@ -618,17 +850,19 @@ mod tests {
         assert_eq!(line, d.to_string());
         assert_eq!(
             line,
-            "centos-7       rpm    xz          el7      /usr/bin/python3.6 (python3)"
+            "centos-7       rpm    xz          el7      -        2024-06-30  3.6 /usr/bin/python3.6 (python3)"
         );
         let u = find("ubuntu-24.04", &none()).unwrap().describe();
         assert_eq!(
             u,
-            "ubuntu-24.04   deb    zstd        -        /usr/bin/python3 (python3)"
+            "ubuntu-24.04   deb    zstd        -        noble    2029-05-31  3.12 /usr/bin/python3.12 (python3.12)"
         );
         let header = Distribution::table_header();
         assert_eq!(header.find("FORMAT"), line.find("rpm"));
         assert_eq!(header.find("COMPRESSION"), line.find("xz"));
         assert_eq!(header.find("DIST TAG"), line.find("el7"));
-        assert_eq!(header.find("PYTHON"), line.find("/usr"));
+        assert_eq!(header.find("SUITE"), u.find("noble"));
+        assert_eq!(header.find("EOL"), line.find("2024"));
+        assert_eq!(header.find("PYTHON"), line.find("3.6 "));
     }
 }

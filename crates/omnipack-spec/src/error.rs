@@ -232,6 +232,12 @@ pub enum DistributionProblem {
     /// A `python` that is not an absolute path.
     #[error("`python` must be an absolute path such as `/usr/bin/python3`, not `{0}`")]
     Python(String),
+    /// A `python-version` that is not `X.Y`.
+    #[error("`python-version` must be the interpreter's `X.Y` such as `3.11`, not `{0}`")]
+    PythonVersion(String),
+    /// An empty `builder`.
+    #[error("`builder` is empty")]
+    Builder,
     /// A new distribution's name with characters a repository directory should not have.
     #[error(
         "a distribution name is lowercase letters, digits, `.`, `_` and `-` (it names directories in the repository), e.g. `almalinux-9`"
@@ -257,6 +263,9 @@ impl DistributionProblem {
             DistributionProblem::DistTagOnDeb => {
                 Some("remove it or set `format = \"rpm\"`".to_owned())
             }
+            DistributionProblem::Builder => Some(
+                "use `auto` (the cached build root, made when missing), `host`, or the directory of a root filesystem".to_owned(),
+            ),
             _ => None,
         }
     }

@@ -102,6 +102,14 @@ pub struct BuildDecl {
     /// command: shell commands, run in order with `sh -ec`.
     #[serde(default)]
     pub commands: Vec<String>,
+    /// Packages a build root needs besides the recipe's own (generic names,
+    /// renamed per distribution), e.g. `libssl-dev` to compile an extension.
+    #[serde(default)]
+    pub build_depends: Vec<String>,
+    /// Stage without network inside a build root (the recipe must bring
+    /// everything, e.g. `pip-args = ["--no-index", "--find-links", "vendor"]`).
+    #[serde(default)]
+    pub offline: bool,
 }
 
 /// A resolved recipe with absolute paths.
@@ -192,6 +200,14 @@ pub struct PackageDecl {
     /// Maintainer scripts.
     #[serde(default)]
     pub scripts: ScriptsDecl,
+    /// Main package: add dependencies on the shared libraries its ELF files
+    /// need, as rpmbuild and dpkg-shlibdeps do (default true).
+    #[serde(default = "yes")]
+    pub library_depends: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn err(path: &Path, message: impl Into<String>) -> SpecError {
