@@ -55,6 +55,51 @@ pub enum BuildError {
         /// The linter's findings.
         report: String,
     },
+    /// A build root could not be made, found or used.
+    #[error(transparent)]
+    Rootfs(#[from] omnipack_rootfs::RootfsError),
+    /// The distribution needs a build root and none is there.
+    #[error("cannot stage for {distribution} on this machine ({host}): {why}")]
+    NeedsBuildRoot {
+        /// The distribution.
+        distribution: String,
+        /// This machine, as its os-release names it.
+        host: String,
+        /// Why the host does not do (the interpreter versions).
+        why: String,
+    },
+    /// The interpreter that would stage is not the target's version.
+    #[error(
+        "cannot stage for {distribution}: its python is {wanted}, but `{interpreter}` {place} is python {found}; a virtualenv made with {found} does not run on {wanted}"
+    )]
+    InterpreterMismatch {
+        /// The distribution.
+        distribution: String,
+        /// The target's `X.Y`.
+        wanted: String,
+        /// The interpreter's `X.Y`.
+        found: String,
+        /// The interpreter.
+        interpreter: String,
+        /// "on this machine" / "in the build root at …".
+        place: String,
+    },
+    /// A cached build root lacks packages the build needs.
+    #[error("the build root of {distribution} lacks {missing}, which this build needs")]
+    RootLacks {
+        /// The distribution.
+        distribution: String,
+        /// The packages, comma-separated.
+        missing: String,
+    },
+    /// A `--builder` or `builder` value that does not parse.
+    #[error("`{value}` is not a builder: {reason}")]
+    BadBuilder {
+        /// As given.
+        value: String,
+        /// Why.
+        reason: String,
+    },
     /// A filesystem error naming its path.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -70,7 +115,18 @@ impl BuildError {
             BuildError::Deb(e) => e.hint(),
             BuildError::Rpm(e) => e.hint(),
             BuildError::BadEpoch(e) => e.hint(),
+            BuildError::Rootfs(e) => e.hint(),
             BuildError::NotAPackage { .. } => Some("give a .deb or .rpm file".into()),
+            BuildError::NeedsBuildRoot { distribution, .. }
+            | BuildError::InterpreterMismatch { distribution, .. } => Some(format!(
+                "stage in a build root of {distribution}: `omnipack builder create {distribution}` once (or `--builder {distribution}=auto` to make it when missing), or `--builder {distribution}=DIR` for a root made by another tool"
+            )),
+            BuildError::RootLacks { distribution, .. } => Some(format!(
+                "make it again with what the project needs: `omnipack builder create {distribution} --project DIR`, or build with `--builder {distribution}=auto`"
+            )),
+            BuildError::BadBuilder { .. } => Some(
+                "write `DIST=auto`, `DIST=host` or `DIST=DIR` (a root filesystem), e.g. `--builder debian-11=auto`".into(),
+            ),
             BuildError::Lint { .. } => Some(
                 "fix what the linter reports, or add a suppression with its reason to the checked-in list".into(),
             ),

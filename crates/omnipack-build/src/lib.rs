@@ -8,6 +8,7 @@
 //!
 //! The CLI's commands are thin wrappers around these functions.
 
+pub mod builder;
 mod epoch;
 mod error;
 mod formats;

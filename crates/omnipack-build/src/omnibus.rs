@@ -13,8 +13,11 @@ use omnipack_spec::distribution::Distribution;
 use omnipack_spec::manifest::{Manifest, RecipeKind};
 use omnipack_spec::version::ProjectVersion;
 
+use omnipack_rootfs::{Access, RootStore, Sandbox};
+
+use crate::builder::{Builder, Place, place_for};
 use crate::plan::{PlanInput, distribution_dir, plan};
-use crate::recipe::{StageContext, stage};
+use crate::recipe::{StageContext, python_version, stage};
 use crate::{BuildError, PackageRequest, lint, package, source_date_epoch, validate};
 
 /// What to build.
@@ -29,6 +32,10 @@ pub struct BuildRequest<'a> {
     pub threads: u32,
     /// Run lintian / rpmlint on every package and fail on findings not suppressed.
     pub lint: bool,
+    /// `--builder DIST=VALUE`: where a distribution's staging runs.
+    pub builders: &'a BTreeMap<String, Builder>,
+    /// The cache of build roots.
+    pub roots: &'a RootStore,
     /// Progress reporter.
     pub progress: &'a dyn Progress,
 }
@@ -84,6 +91,68 @@ fn interpreter(manifest: &Manifest, dist: &Distribution) -> String {
         .unwrap_or_else(|| dist.python.clone())
 }
 
+/// A staged tree and the python version that made it.
+struct Staged {
+    dir: tempfile::TempDir,
+    python_version: Option<String>,
+}
+
+/// Refuses an interpreter whose version is not the distribution's.
+fn check_interpreter(
+    dist: &Distribution,
+    place: &Place,
+    interpreter: &str,
+    found: Option<&str>,
+) -> Result<(), BuildError> {
+    match found {
+        Some(found) if !dist.python_version.is_empty() && found != dist.python_version => {
+            Err(BuildError::InterpreterMismatch {
+                distribution: dist.name.clone(),
+                wanted: dist.python_version.clone(),
+                found: found.to_owned(),
+                interpreter: interpreter.to_owned(),
+                place: format!("on {}", place.describe),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Where the recipe's commands run: this machine, or the build root with
+/// the staging root writable and the project (and any recipe input
+/// outside it) writable through a throwaway overlay, at their own paths.
+fn sandbox_for(place: &Place, m: &Manifest, staging: &Path) -> Result<Sandbox, BuildError> {
+    let Some(root) = &place.root else {
+        return Ok(Sandbox::host());
+    };
+    let mut sandbox = Sandbox::in_root(root)?;
+    sandbox.bind(staging, Access::Write)?;
+    let project = std::path::absolute(&m.root)?;
+    sandbox.bind(&project, Access::Overlay)?;
+    let inputs = match m.recipe() {
+        omnipack_spec::Recipe::Python {
+            project: p,
+            requirements,
+            ..
+        } => {
+            let mut v = vec![p];
+            v.extend(requirements.and_then(|r| r.parent().map(Path::to_path_buf)));
+            v
+        }
+        omnipack_spec::Recipe::Cargo { path, .. } => vec![path],
+        omnipack_spec::Recipe::Dir { path } => vec![path],
+        omnipack_spec::Recipe::Command { workdir, .. } => vec![workdir],
+    };
+    for input in inputs {
+        let input = std::path::absolute(&input)?;
+        if !input.starts_with(&project) && input.is_dir() {
+            sandbox.bind(&input, Access::Overlay)?;
+        }
+    }
+    sandbox.set_network(!m.build.offline);
+    Ok(sandbox)
+}
+
 /// Runs the whole build; returns every package written, in order.
 pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
     let m = req.manifest;
@@ -92,19 +161,34 @@ pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
     let prefix = m.prefix();
 
     let started = std::time::Instant::now();
-    // Stage once per interpreter (python) or once (other recipes).
-    let mut staged: BTreeMap<String, tempfile::TempDir> = BTreeMap::new();
+    // Where each distribution stages: this machine or a build root.
+    let mut places: Vec<Place> = Vec::new();
     for dist in req.distributions {
-        let key = if m.build.recipe == RecipeKind::Python {
+        places.push(place_for(
+            dist,
+            m,
+            req.builders.get(&dist.name),
+            req.roots,
+            req.progress,
+        )?);
+    }
+    // Stage once per place and interpreter (python) or once per place.
+    let python_recipe = m.build.recipe == RecipeKind::Python;
+    let key_of = |dist: &Distribution, place: &Place| -> (Option<PathBuf>, String) {
+        let python = if python_recipe {
             interpreter(m, dist)
         } else {
             String::new()
         };
-        if staged.contains_key(&key) {
+        (place.root.clone(), python)
+    };
+    let mut staged: BTreeMap<(Option<PathBuf>, String), Staged> = BTreeMap::new();
+    for (dist, place) in req.distributions.iter().zip(&places) {
+        let key = key_of(dist, place);
+        if let Some(done) = staged.get(&key) {
+            check_interpreter(dist, place, &key.1, done.python_version.as_deref())?;
             continue;
         }
-        req.progress
-            .start(&format!("staging {}", m.project.name), 0);
         let root = tempfile::Builder::new()
             .prefix("omnipack-stage-")
             .tempdir()
@@ -112,48 +196,63 @@ pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
                 path: std::env::temp_dir(),
                 source: e,
             })?;
-        let python = if key.is_empty() {
-            interpreter(m, dist)
+        let sandbox = sandbox_for(place, m, root.path())?;
+        let version = if python_recipe {
+            let v = python_version(&key.1, &sandbox, sde)?;
+            check_interpreter(dist, place, &key.1, Some(&v))?;
+            Some(v)
         } else {
-            key.clone()
+            None
         };
+        req.progress.start(
+            &format!("staging {} on {}", m.project.name, place.describe),
+            0,
+        );
         stage(
             &m.recipe(),
             &StageContext {
                 staging_root: root.path(),
                 prefix: &prefix,
-                python: &python,
+                python: &interpreter(m, dist),
                 source_date_epoch: sde,
+                sandbox: &sandbox,
             },
         )?;
         req.progress.finish();
-        staged.insert(key, root);
+        staged.insert(
+            key,
+            Staged {
+                dir: root,
+                python_version: version,
+            },
+        );
     }
 
     req.progress.note(&format!(
-        "staged {} ({:?} recipe) in {:.2} s",
+        "staged {} ({:?} recipe) {} time(s) in {:.2} s",
         m.project.name,
         m.build.recipe,
+        staged.len(),
         started.elapsed().as_secs_f64()
     ));
     let packaging = std::time::Instant::now();
     // Plan and check every package before writing any.
     let mut plans = Vec::new();
-    for dist in req.distributions {
-        let key = if m.build.recipe == RecipeKind::Python {
-            interpreter(m, dist)
-        } else {
-            String::new()
-        };
-        let root = staged
-            .get(&key)
-            .map(|t| t.path().to_path_buf())
-            .unwrap_or_default();
+    for (dist, place) in req.distributions.iter().zip(&places) {
+        let done = &staged[&key_of(dist, place)];
+        // A distribution defined without `python-version` is pinned to the
+        // interpreter that staged it.
+        let mut dist = dist.clone();
+        if dist.python_version.is_empty()
+            && let Some(v) = &done.python_version
+        {
+            dist.python_version = v.clone();
+        }
         let specs = plan(&PlanInput {
             manifest: m,
-            distribution: dist,
+            distribution: &dist,
             version: &version,
-            staged: &root,
+            staged: done.dir.path(),
             source_date_epoch: sde,
         })?;
         for spec in &specs {
@@ -173,6 +272,7 @@ pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
     let mut written = Vec::new();
     for (dist, specs) in &plans {
         let dir = distribution_dir(scratch.path(), dist);
+        let dist = &dist;
         for spec in specs {
             let paths = package(&PackageRequest {
                 spec,

@@ -30,7 +30,11 @@ pub(super) fn stage(
         });
     }
     let root = fresh_prefix(ctx)?;
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    // Inside a build root, the root's own cargo.
+    let cargo = match ctx.sandbox.root() {
+        Some(_) => "cargo".into(),
+        None => std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()),
+    };
     let locked = path.join("Cargo.lock").is_file()
         && !args.iter().any(|a| a == "--locked" || a == "--frozen");
     Step::new(
@@ -38,6 +42,7 @@ pub(super) fn stage(
         cargo,
         "check that `cargo install --path` of the crate works (Rust from https://rustup.rs; `--offline` needs every dependency in cargo's cache)",
     )
+    .inside(ctx.sandbox)
     .args(["install", "--no-track"])
     .args(locked.then_some("--locked"))
     .arg("--path")

@@ -36,6 +36,7 @@ pub(super) fn stage(
                 ctx.prefix
             ),
         )
+        .inside(ctx.sandbox)
         .args(["-ec", command])
         .cwd(&workdir)
         .env("DESTDIR", ctx.staging_root)

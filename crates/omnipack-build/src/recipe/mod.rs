@@ -32,6 +32,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use fs_err as fs;
 use omnipack_spec::Recipe;
 
+pub use python::python_version;
 pub use relocate::find_staging_references;
 
 /// How many trailing lines of a failed subprocess's output an error shows.
@@ -51,6 +52,9 @@ pub struct StageContext<'a> {
     pub python: &'a str,
     /// `SOURCE_DATE_EPOCH`, passed to every subprocess.
     pub source_date_epoch: u64,
+    /// Where the recipe's commands run: this machine or a build root. The
+    /// staging root and the project are seen at the same paths inside.
+    pub sandbox: &'a omnipack_rootfs::Sandbox,
 }
 
 impl StageContext<'_> {
@@ -148,6 +152,9 @@ pub enum RecipeError {
         "`{0}` is not a regular file, directory or symlink (a device, socket or FIFO); remove it from the prebuilt tree"
     )]
     SpecialFile(PathBuf),
+    /// The build root cannot run the command.
+    #[error(transparent)]
+    Rootfs(#[from] omnipack_rootfs::RootfsError),
     /// A filesystem error (the message names the path).
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -266,6 +273,8 @@ struct Step<'a> {
     env_remove: &'a [&'a str],
     /// What to do when it fails.
     hint: String,
+    /// Where it runs (`None`: this machine).
+    sandbox: Option<&'a omnipack_rootfs::Sandbox>,
 }
 
 impl<'a> Step<'a> {
@@ -278,7 +287,14 @@ impl<'a> Step<'a> {
             env: Vec::new(),
             env_remove: &[],
             hint: hint.into(),
+            sandbox: None,
         }
+    }
+
+    /// Runs it inside `sandbox` (a build root, or this machine).
+    fn inside(mut self, sandbox: &'a omnipack_rootfs::Sandbox) -> Self {
+        self.sandbox = Some(sandbox);
+        self
     }
 
     fn arg(mut self, a: impl Into<OsString>) -> Self {
@@ -315,21 +331,35 @@ impl<'a> Step<'a> {
     fn run(self) -> Result<String, RecipeError> {
         let command = self.display();
         // `umask` has no safe std API; a tiny `sh` wrapper sets it and execs.
-        let mut cmd = Command::new("sh");
-        cmd.arg("-c")
-            .arg("umask 022 && exec \"$0\" \"$@\"")
-            .arg(&self.program)
-            .args(&self.args)
-            .stdin(Stdio::null());
-        if let Some(dir) = self.cwd {
-            cmd.current_dir(dir);
-        }
-        for key in self.env_remove {
-            cmd.env_remove(key);
-        }
-        for (key, value) in &self.env {
-            cmd.env(key, value);
-        }
+        let mut sh_args: Vec<OsString> = vec![
+            "-c".into(),
+            "umask 022 && exec \"$0\" \"$@\"".into(),
+            self.program.clone(),
+        ];
+        sh_args.extend(self.args.iter().cloned());
+        let env: Vec<(String, OsString)> = self
+            .env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        let mut cmd = match self.sandbox.filter(|s| s.root().is_some()) {
+            Some(sandbox) => sandbox.command(OsStr::new("sh"), &sh_args, &env, self.cwd)?,
+            None => {
+                let mut cmd = Command::new("sh");
+                cmd.args(&sh_args);
+                if let Some(dir) = self.cwd {
+                    cmd.current_dir(dir);
+                }
+                for key in self.env_remove {
+                    cmd.env_remove(key);
+                }
+                for (key, value) in &self.env {
+                    cmd.env(key, value);
+                }
+                cmd
+            }
+        };
+        cmd.stdin(Stdio::null());
         let spawn_err = |source: std::io::Error| RecipeError::Spawn {
             command: command.clone(),
             source,
@@ -389,14 +419,10 @@ fn tail(output: &str) -> String {
     s.trim_end().to_owned()
 }
 
-/// Whether `program` can be run: an existing file if it contains a `/`,
-/// else a file in one of the `PATH` directories.
-fn program_exists(program: &str) -> bool {
-    if program.contains('/') {
-        return Path::new(program).is_file();
-    }
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+/// Whether `program` can be run where the recipe runs: an existing file if
+/// it contains a `/`, else a file in one of the `PATH` directories.
+fn program_exists(program: &str, ctx: &StageContext<'_>) -> bool {
+    ctx.sandbox.has_program(program)
 }
 
 #[cfg(test)]

@@ -73,9 +73,10 @@ fn python_step<'a>(
     what: impl Into<String>,
     program: impl Into<std::ffi::OsString>,
     hint: impl Into<String>,
-    ctx: &StageContext<'_>,
+    ctx: &StageContext<'a>,
 ) -> Step<'a> {
     Step::new(what, program, hint)
+        .inside(ctx.sandbox)
         .env_remove(ENV_REMOVE)
         .env("SOURCE_DATE_EPOCH", ctx.source_date_epoch.to_string())
         .env("PYTHONDONTWRITEBYTECODE", "1")
@@ -112,12 +113,18 @@ pub(super) fn stage(recipe: &PythonRecipe<'_>, ctx: &StageContext<'_>) -> Result
         None => None,
     };
     let python = recipe.python;
-    if !program_exists(python) {
+    if !program_exists(python, ctx) {
         return Err(RecipeError::InterpreterNotFound(python.to_owned()));
     }
 
     let venv = fresh_prefix(ctx)?;
-    python_step(
+    let venv_python = venv.join("bin/python");
+    // pip from outside the venv when one new enough is there; else (a build
+    // root whose pip predates `--python`, or has none) the venv is seeded
+    // with pip by `ensurepip` and the seeds are removed after the installs.
+    let outside_pip = find_pip(python, &venv_python, ctx);
+    let seeded = outside_pip.is_err() && ctx.sandbox.root().is_some();
+    let create_venv = python_step(
         "creating the virtualenv",
         python,
         format!(
@@ -125,17 +132,25 @@ pub(super) fn stage(recipe: &PythonRecipe<'_>, ctx: &StageContext<'_>) -> Result
         ),
         ctx,
     )
-    .args(["-m", "venv", "--without-pip"])
-    .arg(&venv)
-    .run()?;
+    .args(["-m", "venv"]);
+    if seeded { create_venv } else { create_venv.arg("--without-pip") }
+        .arg(&venv)
+        .run()?;
     // Python 3.13+ writes a `.gitignore` (`*`) into every venv: no use in a package.
     let gitignore = venv.join(".gitignore");
     if fs::read(&gitignore).is_ok_and(|d| d.starts_with(b"# Created by venv")) {
         fs::remove_file(&gitignore)?;
     }
-    let venv_python = venv.join("bin/python");
-
-    let pip = find_pip(python, &venv_python, ctx)?;
+    let seeds = if seeded { installed(&venv)? } else { Vec::new() };
+    let pip = if seeded {
+        vec![
+            venv_python.clone().into_os_string(),
+            "-m".into(),
+            "pip".into(),
+        ]
+    } else {
+        outside_pip?
+    };
     if let Some(req) = &requirements {
         python_step(
             "installing the requirements",
@@ -163,6 +178,9 @@ pub(super) fn stage(recipe: &PythonRecipe<'_>, ctx: &StageContext<'_>) -> Result
     .arg(&project)
     .cwd(&project)
     .run()?;
+    if seeded {
+        remove_seeds(&venv_python, &seeds, ctx)?;
+    }
 
     relocate::relocate_venv(&venv, ctx.staging_root)?;
 
@@ -187,6 +205,27 @@ pub(super) fn stage(recipe: &PythonRecipe<'_>, ctx: &StageContext<'_>) -> Result
     Ok(())
 }
 
+/// The `X.Y` version of `python` where `sandbox` runs commands.
+pub fn python_version(
+    python: &str,
+    sandbox: &omnipack_rootfs::Sandbox,
+    source_date_epoch: u64,
+) -> Result<String, RecipeError> {
+    if !sandbox.has_program(python) {
+        return Err(RecipeError::InterpreterNotFound(python.to_owned()));
+    }
+    let out = Step::new(
+        "asking the interpreter for its version",
+        python,
+        format!("`{python}` must be a working Python 3"),
+    )
+    .inside(sandbox)
+    .env("SOURCE_DATE_EPOCH", source_date_epoch.to_string())
+    .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+    .run()?;
+    Ok(out.trim().to_owned())
+}
+
 /// The command prefix that runs pip against the venv:
 /// `[<python>, -m, pip, --python, <venv python>]`.
 fn find_pip(
@@ -200,7 +239,7 @@ fn find_pip(
         candidates.push("python3");
     }
     for candidate in candidates {
-        if !program_exists(candidate) {
+        if !program_exists(candidate, ctx) {
             tried.push(format!("  `{candidate} -m pip`: `{candidate}` not found"));
             continue;
         }
@@ -230,6 +269,87 @@ fn find_pip(
         python: python.to_owned(),
         tried: tried.join("\n"),
     })
+}
+
+/// The distributions installed in the venv: names from its
+/// `site-packages/*.dist-info` directories.
+fn installed(venv: &Path) -> Result<Vec<String>, RecipeError> {
+    let mut out = Vec::new();
+    for lib in ["lib", "lib64"] {
+        let Ok(dirs) = fs::read_dir(venv.join(lib)) else {
+            continue;
+        };
+        for py in dirs.filter_map(Result::ok) {
+            let Ok(entries) = fs::read_dir(py.path().join("site-packages")) else {
+                continue;
+            };
+            for e in entries.filter_map(Result::ok) {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if let Some(stem) = name.strip_suffix(".dist-info") {
+                    let dist = stem.split('-').next().unwrap_or(stem).to_owned();
+                    if !out.contains(&dist) {
+                        out.push(dist);
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Prints which of the seeds (`argv[1:]`) no other installed distribution
+/// requires (markers evaluated, extras not): those are removed.
+const UNNEEDED: &str = r#"
+import sys, importlib.metadata as md
+from pip._vendor.packaging.requirements import Requirement
+from pip._vendor.packaging.utils import canonicalize_name as c
+seeds = {c(s) for s in sys.argv[1:]}
+needed = set()
+for d in md.distributions():
+    if c(d.metadata["Name"]) in seeds:
+        continue
+    for r in d.requires or []:
+        req = Requirement(r)
+        if req.marker is None or req.marker.evaluate({"extra": ""}):
+            needed.add(c(req.name))
+print(" ".join(sorted(seeds - needed)))
+"#;
+
+/// Uninstalls what `ensurepip` seeded (pip, and setuptools on older
+/// pythons) unless the application requires it: pip has no business in
+/// the shipped tree, as with `--without-pip`.
+fn remove_seeds(
+    venv_python: &Path,
+    seeds: &[String],
+    ctx: &StageContext<'_>,
+) -> Result<(), RecipeError> {
+    if seeds.is_empty() {
+        return Ok(());
+    }
+    let unneeded = python_step(
+        "finding the seeded packages to remove",
+        venv_python,
+        "the virtualenv's pip could not read the installed metadata",
+        ctx,
+    )
+    .args(["-c", UNNEEDED])
+    .args(seeds)
+    .run()?;
+    let names: Vec<&str> = unneeded.split_whitespace().collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    python_step(
+        "removing pip from the virtualenv",
+        venv_python,
+        "the virtualenv's pip could not uninstall itself",
+        ctx,
+    )
+    .args(["-m", "pip", "uninstall", "--yes"])
+    .args(names)
+    .run()?;
+    Ok(())
 }
 
 /// `(major, minor)` from `pip 23.0.1 from /usr/lib/python3/dist-packages/pip (python 3.11)`.
