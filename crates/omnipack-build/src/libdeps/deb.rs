@@ -72,7 +72,10 @@ pub fn deb_depends(files: &[ElfFile], build_root: &Path) -> Result<Vec<DebDepend
                     if let Some(dep) = db.shlibs(&pkg, soname)? {
                         for part in dep.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                             deps.entry(part.to_owned()).or_default();
-                            because.entry(part.to_owned()).or_default().insert(reason.clone());
+                            because
+                                .entry(part.to_owned())
+                                .or_default()
+                                .insert(reason.clone());
                         }
                         mapped = true;
                         break 'libs;
@@ -221,8 +224,12 @@ fn compare_deps(a: &str, b: &str) -> Ordering {
             (None, Some(_)) => return Ordering::Less,
             (Some(_), None) => return Ordering::Greater,
             (Some(x), Some(y)) => {
-                let (xo, xv) = x.1.as_ref().map_or((None, ""), |(o, v)| (Some(o.as_str()), v));
-                let (yo, yv) = y.1.as_ref().map_or((None, ""), |(o, v)| (Some(o.as_str()), v));
+                let (xo, xv) =
+                    x.1.as_ref()
+                        .map_or((None, ""), |(o, v)| (Some(o.as_str()), v));
+                let (yo, yv) =
+                    y.1.as_ref()
+                        .map_or((None, ""), |(o, v)| (Some(o.as_str()), v));
                 let c = x.0.cmp(&y.0).then(rank(xo).cmp(&rank(yo))).then(xv.cmp(yv));
                 if c != Ordering::Equal {
                     return c;
@@ -266,10 +273,7 @@ impl<'a> Db<'a> {
 
     /// `find_library`: every candidate, as an absolute path inside the root.
     fn find_library(&mut self, soname: &str, file: &ElfFile) -> Result<Vec<PathBuf>, LibDepsError> {
-        let origin = format!(
-            "/{}",
-            file.path.parent().unwrap_or(Path::new("")).display()
-        );
+        let origin = format!("/{}", file.path.parent().unwrap_or(Path::new("")).display());
         let origin = origin.trim_end_matches('/').to_owned();
         let rpath: Vec<String> = file
             .runpath
@@ -457,7 +461,7 @@ fn read_lists(info: &Path) -> Result<HashMap<String, Vec<String>>, LibDepsError>
     for (pkg, path) in lists {
         let text = fs::read(&path)?;
         for line in String::from_utf8_lossy(&text).lines() {
-            if line.ends_with(".so") || line.contains(".so.") || line.contains("/lib") {
+            if line.contains(".so") {
                 out.entry(line.to_owned()).or_default().push(pkg.clone());
             }
         }

@@ -141,9 +141,9 @@ fn parse<Elf: FileHeader<Endian = Endianness>>(
     let phdrs = header
         .program_headers(endian, data)
         .map_err(|e| err("program headers", e))?;
-    file.has_interp = phdrs.iter().any(|p| {
-        p.p_type(endian).0 == PT_INTERP && p.p_offset(endian).into() < data.len() as u64
-    });
+    file.has_interp = phdrs
+        .iter()
+        .any(|p| p.p_type(endian).0 == PT_INTERP && p.p_offset(endian).into() < data.len() as u64);
     let sections = header
         .sections(endian, data)
         .map_err(|e| err("section headers", e))?;
@@ -164,7 +164,12 @@ fn parse<Elf: FileHeader<Endian = Endianness>>(
                 let tag = d.d_tag(endian).0;
                 let val: u64 = d.d_val(endian).into();
                 // An offset outside the string table gives no name (elf_strptr NULL).
-                let s = || u32::try_from(val).ok().and_then(|o| strings.get(o).ok()).map(text);
+                let s = || {
+                    u32::try_from(val)
+                        .ok()
+                        .and_then(|o| strings.get(o).ok())
+                        .map(text)
+                };
                 match tag {
                     DT_HASH => got_hash = true,
                     DT_GNU_HASH => got_gnu_hash = true,

@@ -87,7 +87,10 @@ fn parse_symbol(spec: &str, deprecated: bool) -> Option<(String, Sym)> {
         && let Some((tagspec, after)) = inner.split_once(')')
         && !tagspec.is_empty()
     {
-        tags = tagspec.split('|').map(|t| t.split('=').next().unwrap_or(t)).collect();
+        tags = tagspec
+            .split('|')
+            .map(|t| t.split('=').next().unwrap_or(t))
+            .collect();
         let quote = after.chars().next().filter(|c| *c == '"' || *c == '\'');
         match quote {
             Some(q) => {
@@ -175,10 +178,7 @@ pub fn shlibs_dependency(text: &str, soname: &str) -> Option<String> {
             continue;
         }
         // The dependency is the rest of the line, as written.
-        let after_version = line
-            .find(words[1])
-            .map(|_| rest_after_words(line, if kind.is_some() { 3 } else { 2 }))
-            .unwrap_or_default();
+        let after_version = rest_after_words(line, if kind.is_some() { 3 } else { 2 });
         match kind.as_deref() {
             Some("deb") => return Some(after_version),
             Some(_) => {}
@@ -209,13 +209,19 @@ mod tests {
         assert_eq!(split_soname("libc.so.6"), Some(("libc", "6")));
         assert_eq!(split_soname("libfoo-1.2.so"), Some(("libfoo", "1.2")));
         assert_eq!(split_soname("libfoo.so"), None);
-        assert_eq!(split_soname("ld-linux-x86-64.so.2"), Some(("ld-linux-x86-64", "2")));
+        assert_eq!(
+            split_soname("ld-linux-x86-64.so.2"),
+            Some(("ld-linux-x86-64", "2"))
+        );
     }
 
     #[test]
     fn shlibs_lines() {
         let t = "libc 6 libc6 (>= 2.36)\nudeb: libc 6 libc6-udeb (>= 2.36)\n";
-        assert_eq!(shlibs_dependency(t, "libc.so.6").as_deref(), Some("libc6 (>= 2.36)"));
+        assert_eq!(
+            shlibs_dependency(t, "libc.so.6").as_deref(),
+            Some("libc6 (>= 2.36)")
+        );
         let t = "libz 1 zlib1g (>= 1:1.1.4) | libz-alt\n";
         assert_eq!(
             shlibs_dependency(t, "libz.so.1").as_deref(),

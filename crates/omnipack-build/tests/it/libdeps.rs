@@ -35,12 +35,38 @@ fn fixtures(pkgdir: &Path, src: &Path) {
         run_ok(Command::new("gcc").current_dir(src).args(args));
     };
     let helper = lib.join("libhelper.so.1");
-    gcc(&["-shared", "-fPIC", "-o", helper.to_str().unwrap(), "-Wl,-soname,libhelper.so.1", "lib.c", "-lm"]);
+    gcc(&[
+        "-shared",
+        "-fPIC",
+        "-o",
+        helper.to_str().unwrap(),
+        "-Wl,-soname,libhelper.so.1",
+        "lib.c",
+        "-lm",
+    ]);
     let link = format!("-L{}", lib.display());
     let ext = lib.join("py/ext.so");
-    gcc(&["-shared", "-fPIC", "-o", ext.to_str().unwrap(), "ext.c", &link, "-l:libhelper.so.1", "-lm", "-Wl,-rpath,$ORIGIN/.."]);
+    gcc(&[
+        "-shared",
+        "-fPIC",
+        "-o",
+        ext.to_str().unwrap(),
+        "ext.c",
+        &link,
+        "-l:libhelper.so.1",
+        "-lm",
+        "-Wl,-rpath,$ORIGIN/..",
+    ]);
     let prog = pkgdir.join("opt/t/bin/prog");
-    gcc(&["-o", prog.to_str().unwrap(), "main.c", &link, "-l:libhelper.so.1", "-lm", "-Wl,-rpath,$ORIGIN/../lib"]);
+    gcc(&[
+        "-o",
+        prog.to_str().unwrap(),
+        "main.c",
+        &link,
+        "-l:libhelper.so.1",
+        "-lm",
+        "-Wl,-rpath,$ORIGIN/../lib",
+    ]);
     // As pip installs them: executables and extensions with x bits.
     for p in [&helper, &ext, &prog] {
         chmod(p, 0o755);
@@ -57,7 +83,10 @@ fn fixtures(pkgdir: &Path, src: &Path) {
 #[test]
 fn rpm_requires_equal_elfdeps() {
     if !require_tools(&["gcc"]) || !Path::new("/usr/lib/rpm/elfdeps").is_file() {
-        assert!(std::env::var("CI").is_err(), "/usr/lib/rpm/elfdeps is missing");
+        assert!(
+            std::env::var("CI").is_err(),
+            "/usr/lib/rpm/elfdeps is missing"
+        );
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -78,17 +107,43 @@ fn rpm_requires_equal_elfdeps() {
     let ours = rpm_requires(&files);
     let mut theirs = BTreeSet::new();
     for f in &files {
-        let out = stdout_of(Command::new("/usr/lib/rpm/elfdeps").arg("-R").arg(pkg.join(&f.path)));
-        theirs.extend(out.lines().filter(|l| !l.starts_with("libhelper.so.1")).map(str::to_owned));
+        let out = stdout_of(
+            Command::new("/usr/lib/rpm/elfdeps")
+                .arg("-R")
+                .arg(pkg.join(&f.path)),
+        );
+        theirs.extend(
+            out.lines()
+                .filter(|l| !l.starts_with("libhelper.so.1"))
+                .map(str::to_owned),
+        );
     }
     assert_eq!(ours, theirs.into_iter().collect::<Vec<_>>());
-    for want in ["libc.so.6(GLIBC_2.14)(64bit)", "libm.so.6(GLIBC_2.29)(64bit)", "libc.so.6()(64bit)", "rtld(GNU_HASH)"] {
-        assert!(ours.iter().any(|r| r == want), "{want} missing from {ours:?}");
+    for want in [
+        "libc.so.6(GLIBC_2.14)(64bit)",
+        "libm.so.6(GLIBC_2.29)(64bit)",
+        "libc.so.6()(64bit)",
+        "rtld(GNU_HASH)",
+    ] {
+        assert!(
+            ours.iter().any(|r| r == want),
+            "{want} missing from {ours:?}"
+        );
     }
     // A program without x bits gives nothing, as in elfdeps.
-    let noexec = files.iter().find(|f| f.path.ends_with("prog-noexec")).unwrap();
+    let noexec = files
+        .iter()
+        .find(|f| f.path.ends_with("prog-noexec"))
+        .unwrap();
     assert!(rpm_requires(std::slice::from_ref(noexec)).is_empty());
-    assert!(stdout_of(Command::new("/usr/lib/rpm/elfdeps").arg("-R").arg(pkg.join(&noexec.path))).is_empty());
+    assert!(
+        stdout_of(
+            Command::new("/usr/lib/rpm/elfdeps")
+                .arg("-R")
+                .arg(pkg.join(&noexec.path))
+        )
+        .is_empty()
+    );
 }
 
 #[test]
@@ -99,7 +154,11 @@ fn deb_depends_equal_dpkg_shlibdeps() {
     let tmp = tempfile::tempdir().unwrap();
     let pkg = tmp.path().join("debian/t");
     fixtures(&pkg, &tmp.path().join("src"));
-    fs::write(tmp.path().join("debian/control"), "Source: t\n\nPackage: t\nArchitecture: any\n").unwrap();
+    fs::write(
+        tmp.path().join("debian/control"),
+        "Source: t\n\nPackage: t\nArchitecture: any\n",
+    )
+    .unwrap();
     let files = scan_elf(&pkg).unwrap();
     let ours = deb_depends(&files, Path::new("/")).unwrap();
 
@@ -113,7 +172,11 @@ fn deb_depends_equal_dpkg_shlibdeps() {
         .lines()
         .find_map(|l| l.strip_prefix("shlibs:Depends="))
         .unwrap_or_else(|| panic!("no shlibs:Depends in {out}"));
-    let joined = ours.iter().map(|d| d.dependency.as_str()).collect::<Vec<_>>().join(", ");
+    let joined = ours
+        .iter()
+        .map(|d| d.dependency.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     assert_eq!(joined, theirs);
 
     // The version is the highest minimal version of the imported symbols in
@@ -122,8 +185,14 @@ fn deb_depends_equal_dpkg_shlibdeps() {
     assert!(symbols.contains(" __libc_start_main@GLIBC_2.34 2.34\n"));
     assert_eq!(joined, "libc6 (>= 2.34)");
     let because = &ours[0].because;
-    assert!(because.contains(&"libc.so.6 needed by opt/t/bin/prog".to_owned()), "{because:?}");
-    assert!(because.contains(&"libm.so.6 needed by opt/t/lib/py/ext.so".to_owned()), "{because:?}");
+    assert!(
+        because.contains(&"libc.so.6 needed by opt/t/bin/prog".to_owned()),
+        "{because:?}"
+    );
+    assert!(
+        because.contains(&"libm.so.6 needed by opt/t/lib/py/ext.so".to_owned()),
+        "{because:?}"
+    );
 
     // The extension alone (with the tree's library, left out) needs
     // memcpy@GLIBC_2.14 and pow/exp@GLIBC_2.29.
@@ -136,7 +205,11 @@ fn deb_depends_equal_dpkg_shlibdeps() {
     let out = stdout_of(
         Command::new("dpkg-shlibdeps")
             .current_dir(tmp.path())
-            .args(["-O", "-edebian/t/opt/t/lib/py/ext.so", "-edebian/t/opt/t/lib/libhelper.so.1"]),
+            .args([
+                "-O",
+                "-edebian/t/opt/t/lib/py/ext.so",
+                "-edebian/t/opt/t/lib/libhelper.so.1",
+            ]),
     );
     assert_eq!(
         format!("shlibs:Depends={}", ours[0].dependency),
@@ -160,7 +233,10 @@ fn unmapped_soname_is_an_error_naming_it() {
     let err = deb_depends(&files, Path::new("/")).unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, LibDepsError::LibraryNotFound { .. }), "{msg}");
-    assert!(msg.contains("libdoesnotexist.so.7") && msg.contains("opt/t/bin/prog"), "{msg}");
+    assert!(
+        msg.contains("libdoesnotexist.so.7") && msg.contains("opt/t/bin/prog"),
+        "{msg}"
+    );
     assert!(err.hint().contains("install the package"));
 }
 
@@ -172,9 +248,24 @@ fn malformed_elf_is_an_error_not_a_panic() {
     fs::create_dir_all(&root).unwrap();
     fs::write(root.join("plain.txt"), "hello").unwrap();
     fs::write(root.join("short"), b"\x7fEL").unwrap();
-    assert!(scan_elf(&root).unwrap().is_empty(), "non-ELF files are skipped");
+    assert!(
+        scan_elf(&root).unwrap().is_empty(),
+        "non-ELF files are skipped"
+    );
 
-    let mut cuts: Vec<usize> = vec![4, 5, 16, 52, 63, 64, 100, 1000, 4096, good.len() / 2, good.len() - 1];
+    let mut cuts: Vec<usize> = vec![
+        4,
+        5,
+        16,
+        52,
+        63,
+        64,
+        100,
+        1000,
+        4096,
+        good.len() / 2,
+        good.len() - 1,
+    ];
     cuts.retain(|c| *c < good.len());
     for cut in cuts {
         let dir = tmp.path().join(format!("cut{cut}"));
