@@ -14,6 +14,7 @@ mod error;
 mod formats;
 mod git;
 mod host;
+pub mod libdeps;
 pub mod lint;
 mod omnibus;
 mod package;
