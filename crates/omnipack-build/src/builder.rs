@@ -131,8 +131,10 @@ pub fn place_for(
         }
         Some(Builder::Auto) => {
             if let Some(info) = store.get(&dist.name)? {
-                let missing: Vec<&String> =
-                    needed.iter().filter(|p| !info.packages.contains(p)).collect();
+                let missing: Vec<&String> = needed
+                    .iter()
+                    .filter(|p| !info.packages.contains(p))
+                    .collect();
                 if missing.is_empty() {
                     return Ok(cached(info.path));
                 }
@@ -227,7 +229,8 @@ mod tests {
         let e = parse_builder_args(&["debian-11".to_owned()]).unwrap_err();
         assert!(e.to_string().contains("no `=`"), "{e}");
         assert!(e.hint().unwrap().contains("--builder debian-11=auto"));
-        let m = parse_builder_args(&["debian-11=auto".to_owned(), "rocky-9=/r".to_owned()]).unwrap();
+        let m =
+            parse_builder_args(&["debian-11=auto".to_owned(), "rocky-9=/r".to_owned()]).unwrap();
         assert_eq!(m["rocky-9"], Builder::Dir("/r".into()));
     }
 

@@ -55,6 +55,9 @@ pub enum BuildError {
         /// The linter's findings.
         report: String,
     },
+    /// Shared-library dependencies could not be found.
+    #[error(transparent)]
+    LibDeps(#[from] crate::libdeps::LibDepsError),
     /// A build root could not be made, found or used.
     #[error(transparent)]
     Rootfs(#[from] omnipack_rootfs::RootfsError),
@@ -116,6 +119,7 @@ impl BuildError {
             BuildError::Rpm(e) => e.hint(),
             BuildError::BadEpoch(e) => e.hint(),
             BuildError::Rootfs(e) => e.hint(),
+            BuildError::LibDeps(e) => Some(e.hint().to_owned()),
             BuildError::NotAPackage { .. } => Some("give a .deb or .rpm file".into()),
             BuildError::NeedsBuildRoot { distribution, .. }
             | BuildError::InterpreterMismatch { distribution, .. } => Some(format!(

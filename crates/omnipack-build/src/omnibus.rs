@@ -248,13 +248,24 @@ pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
         {
             dist.python_version = v.clone();
         }
-        let specs = plan(&PlanInput {
+        let planned = plan(&PlanInput {
             manifest: m,
             distribution: &dist,
             version: &version,
             staged: done.dir.path(),
             source_date_epoch: sde,
+            library_root: place.root.as_deref().unwrap_or(Path::new("/")),
         })?;
+        for a in &planned.added {
+            req.progress.note(&format!(
+                "{} ({}): depends on {} ({})",
+                a.package,
+                dist.name,
+                a.dependency,
+                a.because.join("; ")
+            ));
+        }
+        let specs = planned.specs;
         for spec in &specs {
             validate(dist.format, spec)?;
         }

@@ -28,6 +28,29 @@ pub struct PlanInput<'a> {
     pub staged: &'a Path,
     /// Timestamp for every entry.
     pub source_date_epoch: u64,
+    /// The root whose dpkg database maps sonames to packages (`/` for
+    /// this machine): the one the tree was staged in.
+    pub library_root: &'a Path,
+}
+
+/// A dependency added automatically to a package, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddedDependency {
+    /// The package it was added to.
+    pub package: String,
+    /// The dependency, as the format writes it.
+    pub dependency: String,
+    /// Why (`libc.so.6 needed by opt/x/y.so`, `the virtualenv's python 3.11`).
+    pub because: Vec<String>,
+}
+
+/// The packages of one distribution and the dependencies added to them.
+#[derive(Debug)]
+pub struct Plan {
+    /// Main package first.
+    pub specs: Vec<PackageSpec>,
+    /// What was added automatically.
+    pub added: Vec<AddedDependency>,
 }
 
 /// Renames each alternative of a dependency to the distribution's name.
@@ -87,21 +110,70 @@ fn staged_files(input: &PlanInput<'_>) -> Result<Vec<omnipack_spec::FileEntry>, 
     Ok(files)
 }
 
-/// The packages for one distribution, main package first.
-pub fn plan(input: &PlanInput<'_>) -> Result<Vec<PackageSpec>, BuildError> {
+/// Dependencies on the shared libraries the staged tree's ELF files need,
+/// as rpmbuild (rpm) or dpkg-shlibdeps (deb, from `library_root`) give them.
+fn library_depends(
+    input: &PlanInput<'_>,
+    package: &str,
+) -> Result<Vec<AddedDependency>, BuildError> {
+    let files = crate::libdeps::scan_elf(input.staged)?;
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let added = |dependency: String, because: Vec<String>| AddedDependency {
+        package: package.to_owned(),
+        dependency,
+        because,
+    };
+    Ok(match input.distribution.format {
+        omnipack_spec::Format::Rpm => crate::libdeps::rpm_requires(&files)
+            .into_iter()
+            .map(|r| added(r, vec!["rpm's ELF dependency generator".to_owned()]))
+            .collect(),
+        omnipack_spec::Format::Deb => crate::libdeps::deb_depends(&files, input.library_root)?
+            .into_iter()
+            .map(|d| added(d.dependency, d.because))
+            .collect(),
+    })
+}
+
+/// The packages for one distribution, main package first, with the
+/// dependencies added to them automatically.
+pub fn plan(input: &PlanInput<'_>) -> Result<Plan, BuildError> {
     let m = input.manifest;
     let dist = input.distribution;
     let main = m.main_package();
     let v = input.version;
     let pinned = format!("{} (= {}-{})", main.name, v.rpm_version, v.rpm_release);
     let mut out = Vec::new();
+    let mut added = Vec::new();
     let ordered = std::iter::once(main).chain(m.packages.iter().filter(|p| !p.main));
     for decl in ordered {
         let mut deps = depends(decl, dist)?;
         if decl.main {
-            if m.build.recipe == RecipeKind::Python && !dist.python_package.is_empty() {
-                deps.insert(0, dist.python_package.clone());
+            let mut auto = Vec::new();
+            if m.build.recipe == RecipeKind::Python {
+                for d in dist.interpreter_depends() {
+                    auto.push(AddedDependency {
+                        package: decl.name.clone(),
+                        dependency: d,
+                        because: vec![format!(
+                            "the virtualenv runs on python {}",
+                            dist.python_version
+                        )],
+                    });
+                }
             }
+            if decl.library_depends {
+                auto.extend(library_depends(input, &decl.name)?);
+            }
+            for (i, a) in auto.iter().enumerate() {
+                let d = rename(&a.dependency, dist)?;
+                if !deps.contains(&d) {
+                    deps.insert(i.min(deps.len()), d);
+                }
+            }
+            added.extend(auto);
         } else {
             deps.insert(0, pinned.clone());
         }
@@ -160,7 +232,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Vec<PackageSpec>, BuildError> {
         spec.sort_files();
         out.push(spec);
     }
-    Ok(out)
+    Ok(Plan { specs: out, added })
 }
 
 /// Where a distribution's packages go: `<out>/<distribution>/`.

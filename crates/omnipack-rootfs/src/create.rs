@@ -137,10 +137,13 @@ fn deb_plan(
     dist: &Distribution,
     opts: &CreateOptions,
 ) -> Result<(&'static str, Vec<String>), RootfsError> {
-    let suite = dist.suite.as_deref().ok_or_else(|| RootfsError::MissingField {
-        distribution: dist.name.clone(),
-        field: "suite",
-    })?;
+    let suite = dist
+        .suite
+        .as_deref()
+        .ok_or_else(|| RootfsError::MissingField {
+            distribution: dist.name.clone(),
+            field: "suite",
+        })?;
     let tool = ["mmdebstrap", "debootstrap"]
         .into_iter()
         .find(|t| on_path(t))
@@ -161,10 +164,7 @@ fn deb_plan(
             }),
         };
     }
-    let etc_apt = opts
-        .etc_apt
-        .clone()
-        .unwrap_or_else(|| "/etc/apt".into());
+    let etc_apt = opts.etc_apt.clone().unwrap_or_else(|| "/etc/apt".into());
     let same_os = os::os_release(Path::new("/")).is_some_and(|o| o.id == dist.id);
     let mut tried = Vec::new();
     for url in machine_mirrors(&etc_apt) {
@@ -179,7 +179,10 @@ fn deb_plan(
     Err(RootfsError::NoMirror {
         distribution: dist.name.clone(),
         why: if tried.is_empty() {
-            format!("; this machine's apt has no mirror configured in `{}`", etc_apt.display())
+            format!(
+                "; this machine's apt has no mirror configured in `{}`",
+                etc_apt.display()
+            )
         } else {
             format!(
                 "; this machine's mirrors do not serve `{suite}`: {}",
@@ -235,10 +238,7 @@ fn run_logged(cmd: &mut Command, log: &Path) -> Result<Option<String>, RootfsErr
         .stderr(file)
         .status()
         .map_err(|e| {
-            std::io::Error::new(
-                e.kind(),
-                format!("cannot run `{}`: {e}", display(cmd)),
-            )
+            std::io::Error::new(e.kind(), format!("cannot run `{}`: {e}", display(cmd)))
         })?;
     if status.success() {
         return Ok(None);

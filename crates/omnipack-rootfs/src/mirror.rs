@@ -34,7 +34,10 @@ pub fn machine_mirrors(etc_apt: &Path) -> Vec<String> {
         .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
         .unwrap_or_default();
     files.sort();
-    for f in files.iter().filter(|f| f.extension().is_some_and(|e| e == "sources")) {
+    for f in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "sources"))
+    {
         let Ok(text) = fs::read_to_string(f) else {
             continue;
         };
@@ -43,7 +46,9 @@ pub fn machine_mirrors(etc_apt: &Path) -> Vec<String> {
             let field = |key: &str| {
                 stanza.lines().find_map(|l| {
                     let (k, v) = l.split_once(':')?;
-                    k.trim().eq_ignore_ascii_case(key).then(|| v.trim().to_owned())
+                    k.trim()
+                        .eq_ignore_ascii_case(key)
+                        .then(|| v.trim().to_owned())
                 })
             };
             let enabled = field("Enabled").is_none_or(|v| v != "no");
@@ -97,7 +102,10 @@ pub fn check_deb_mirror(url: &str, suite: &str) -> Result<Served, RootfsError> {
     })?;
     match parsed.scheme() {
         "file" => {
-            let release = Path::new(parsed.path()).join("dists").join(suite).join("Release");
+            let release = Path::new(parsed.path())
+                .join("dists")
+                .join(suite)
+                .join("Release");
             return Ok(if release.is_file() {
                 Served::Yes
             } else {
@@ -137,12 +145,17 @@ pub fn check_deb_mirror(url: &str, suite: &str) -> Result<Served, RootfsError> {
         }
     }
     let Some(mut stream) = stream else {
-        return Err(unreachable(last.unwrap_or_else(|| format!("`{host}` has no address"))));
+        return Err(unreachable(
+            last.unwrap_or_else(|| format!("`{host}` has no address")),
+        ));
     };
     if parsed.scheme() == "https" {
         return Ok(Served::Unchecked);
     }
-    let path = format!("{}/dists/{suite}/Release", parsed.path().trim_end_matches('/'));
+    let path = format!(
+        "{}/dists/{suite}/Release",
+        parsed.path().trim_end_matches('/')
+    );
     let io = |e: std::io::Error| unreachable(e.to_string());
     stream.set_read_timeout(Some(TIMEOUT)).map_err(io)?;
     stream.set_write_timeout(Some(TIMEOUT)).map_err(io)?;
@@ -166,7 +179,10 @@ pub fn check_deb_mirror(url: &str, suite: &str) -> Result<Served, RootfsError> {
     }
     let text = String::from_utf8_lossy(&head);
     let status = text.lines().next().unwrap_or("").trim().to_owned();
-    let code = status.split_whitespace().nth(1).and_then(|c| c.parse::<u16>().ok());
+    let code = status
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse::<u16>().ok());
     Ok(match code {
         Some(200..=399) => Served::Yes,
         Some(_) => Served::No(status),
@@ -198,7 +214,10 @@ mod tests {
         .unwrap();
         assert_eq!(
             machine_mirrors(d),
-            ["http://mirror.invalid/debian", "http://other.invalid/debian"]
+            [
+                "http://mirror.invalid/debian",
+                "http://other.invalid/debian"
+            ]
         );
         assert!(machine_mirrors(&d.join("none")).is_empty());
     }
@@ -230,7 +249,10 @@ mod tests {
                 let mut buf = [0u8; 1024];
                 let n = s.read(&mut buf).unwrap();
                 let req = String::from_utf8_lossy(&buf[..n]).into_owned();
-                assert!(req.starts_with("HEAD /debian/dists/bookworm/Release HTTP/1.1"), "{req}");
+                assert!(
+                    req.starts_with("HEAD /debian/dists/bookworm/Release HTTP/1.1"),
+                    "{req}"
+                );
                 write!(s, "HTTP/1.1 {status}\r\nContent-Length: 0\r\n\r\n").unwrap();
             }
         });

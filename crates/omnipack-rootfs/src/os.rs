@@ -148,7 +148,8 @@ mod tests {
 
     #[test]
     fn os_release_fields() {
-        let o = OsRelease::parse("NAME=\"Rocky Linux\"\nID=\"rocky\"\nVERSION_ID=\"9.4\"\n").unwrap();
+        let o =
+            OsRelease::parse("NAME=\"Rocky Linux\"\nID=\"rocky\"\nVERSION_ID=\"9.4\"\n").unwrap();
         assert!(o.is("rocky", "9"));
         assert!(!o.is("rocky", "94"));
         assert!(!o.is("centos", "9"));
@@ -174,7 +175,11 @@ mod tests {
         );
         assert!(resolve_in(r, Path::new("etc/os-release")).is_none());
         fs::create_dir_all(r.join("usr/lib")).unwrap();
-        fs::write(r.join("usr/lib/os-release"), "ID=debian\nVERSION_ID=\"11\"\n").unwrap();
+        fs::write(
+            r.join("usr/lib/os-release"),
+            "ID=debian\nVERSION_ID=\"11\"\n",
+        )
+        .unwrap();
         assert!(os_release(r).unwrap().is("debian", "11"));
         fs::os::unix::fs::symlink("loop", r.join("loop")).unwrap();
         assert!(resolve_in(r, Path::new("loop")).is_none());

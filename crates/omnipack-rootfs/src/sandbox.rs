@@ -201,7 +201,9 @@ exec "$@""#;
         ];
         if self.network {
             if Path::new("/etc/resolv.conf").exists() {
-                bwrap.extend(["--ro-bind", "/etc/resolv.conf", "/etc/resolv.conf"].map(OsString::from));
+                bwrap.extend(
+                    ["--ro-bind", "/etc/resolv.conf", "/etc/resolv.conf"].map(OsString::from),
+                );
             }
         } else {
             bwrap.push("--unshare-net".into());

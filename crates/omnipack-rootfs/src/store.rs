@@ -186,7 +186,10 @@ mod tests {
         store.remove("debian-11").unwrap();
         assert!(store.get("debian-11").unwrap().is_none());
         let e = store.remove("debian-11").unwrap_err();
-        assert!(e.hint().unwrap().contains("builder create debian-11"), "{e}");
+        assert!(
+            e.hint().unwrap().contains("builder create debian-11"),
+            "{e}"
+        );
         assert_eq!(fs::read_dir(t.path().join("roots")).unwrap().count(), 0);
     }
 }

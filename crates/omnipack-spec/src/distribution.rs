@@ -252,7 +252,10 @@ fn version_of_path(path: &str) -> Option<String> {
     let (major, minor) = v.split_once('.')?;
     (!major.is_empty()
         && !minor.is_empty()
-        && major.chars().chain(minor.chars()).all(|c| c.is_ascii_digit()))
+        && major
+            .chars()
+            .chain(minor.chars())
+            .all(|c| c.is_ascii_digit()))
     .then(|| v.to_owned())
 }
 
@@ -436,7 +439,10 @@ impl DistributionOverride {
         }
         if let Some(v) = &self.python_version {
             if version_of_path(&format!("python{v}")).is_none() {
-                return Err(Self::error(&name, DistributionProblem::PythonVersion(v.clone())));
+                return Err(Self::error(
+                    &name,
+                    DistributionProblem::PythonVersion(v.clone()),
+                ));
             }
             d.python_version = v.clone();
         }
@@ -593,14 +599,29 @@ mod tests {
             assert_eq!(d.dist_tag.is_some(), rpm, "{name}");
             assert!(d.python.starts_with("/usr/bin/python3"), "{name}");
             assert!(d.python_package.starts_with("python3"), "{name}");
-            assert_eq!(version_of_path(&format!("python{}", d.python_version)).as_deref(), Some(d.python_version.as_str()), "{name}");
+            assert_eq!(
+                version_of_path(&format!("python{}", d.python_version)).as_deref(),
+                Some(d.python_version.as_str()),
+                "{name}"
+            );
             assert_eq!(format!("{}-{}", d.id, d.release), *name);
             assert_eq!(d.suite.is_some(), !rpm, "{name}");
-            assert!(d.end_of_life.as_deref().is_some_and(|e| e.len() == 10), "{name}");
+            assert!(
+                d.end_of_life.as_deref().is_some_and(|e| e.len() == 10),
+                "{name}"
+            );
             if !rpm {
                 // The versioned interpreter package pins the release's python.
-                assert_eq!(d.python_package, format!("python{}", d.python_version), "{name}");
-                assert_eq!(d.python, format!("/usr/bin/python{}", d.python_version), "{name}");
+                assert_eq!(
+                    d.python_package,
+                    format!("python{}", d.python_version),
+                    "{name}"
+                );
+                assert_eq!(
+                    d.python,
+                    format!("/usr/bin/python{}", d.python_version),
+                    "{name}"
+                );
             }
             assert!(!d.renames.is_empty(), "{name}");
             assert!(
@@ -611,7 +632,9 @@ mod tests {
         let tags: Vec<_> = all.iter().filter_map(|d| d.dist_tag.as_deref()).collect();
         assert_eq!(
             tags,
-            ["el7", "el8", "el9", "el10", "fc40", "fc41", "fc42", "fc43", "fc44"]
+            [
+                "el7", "el8", "el9", "el10", "fc40", "fc41", "fc42", "fc43", "fc44"
+            ]
         );
     }
 
@@ -630,7 +653,13 @@ mod tests {
             let d = find(name, &none()).unwrap();
             assert_ne!(d.compression.codec, Codec::Zstd, "{name}");
         }
-        for name in ["rocky-9", "rocky-10", "fedora-40", "ubuntu-22.04", "ubuntu-24.04"] {
+        for name in [
+            "rocky-9",
+            "rocky-10",
+            "fedora-40",
+            "ubuntu-22.04",
+            "ubuntu-24.04",
+        ] {
             assert_eq!(
                 find(name, &none()).unwrap().compression.codec,
                 Codec::Zstd,
@@ -797,15 +826,24 @@ mod tests {
         );
         let r = find("rocky-9", &o).unwrap();
         assert_eq!(r.python_version, "3.11");
-        assert_eq!(r.interpreter_depends(), ["python3.11", "python(abi) = 3.11"]);
-        let o = overrides("[devuan-5]\nformat = \"deb\"\npython-version = \"3.11\"\nsuite = \"daedalus\"\nbuilder = \"auto\"\n");
+        assert_eq!(
+            r.interpreter_depends(),
+            ["python3.11", "python(abi) = 3.11"]
+        );
+        let o = overrides(
+            "[devuan-5]\nformat = \"deb\"\npython-version = \"3.11\"\nsuite = \"daedalus\"\nbuilder = \"auto\"\n",
+        );
         let d = find("devuan-5", &o).unwrap();
         assert_eq!((d.id.as_str(), d.release.as_str()), ("devuan", "5"));
         assert_eq!(d.python, "/usr/bin/python3.11");
         assert_eq!(d.suite.as_deref(), Some("daedalus"));
         assert_eq!(d.builder.as_deref(), Some("auto"));
-        let err = shown(&find("rocky-9", &overrides("[rocky-9]\npython-version = \"3\"\n")).unwrap_err());
-        assert!(err.contains("`python-version`") && err.contains("`3`"), "{err}");
+        let err =
+            shown(&find("rocky-9", &overrides("[rocky-9]\npython-version = \"3\"\n")).unwrap_err());
+        assert!(
+            err.contains("`python-version`") && err.contains("`3`"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -813,7 +851,11 @@ mod tests {
         let c = find("centos-7", &none()).unwrap();
         assert!(c.is_end_of_life("2026-12-07"));
         assert!(!c.is_end_of_life("2024-06-30"));
-        assert!(!find("debian-13", &none()).unwrap().is_end_of_life("2026-12-07"));
+        assert!(
+            !find("debian-13", &none())
+                .unwrap()
+                .is_end_of_life("2026-12-07")
+        );
     }
 
     #[test]

@@ -35,6 +35,15 @@ pub enum Command {
     /// moved into OUT unless every package of every distribution was written
     /// (and, with --lint, passed lintian/rpmlint).
     Build(BuildArgs),
+    /// Build roots: root filesystems of target distributions that `build`
+    /// stages in (cached under ~/.cache/omnipack/roots).
+    ///
+    /// A deb root is made with mmdebstrap (or debootstrap) from --mirror,
+    /// the manifest's `mirror`, or this machine's configured mirror when it
+    /// serves the release; an RPM root with `dnf --installroot` from
+    /// --mirror or the manifest's `repositories`.
+    #[command(subcommand)]
+    Builder(BuilderCommand),
     /// The built-in distribution table (format, compression, dist tag, python).
     Distributions(DistributionsArgs),
     /// The project's version from git (or omnipack.toml) in upstream, rpm and deb forms.
@@ -466,6 +475,55 @@ impl From<LayoutArg> for omnipack_repo::LayoutKind {
     }
 }
 
+/// `omnipack builder ...`.
+#[derive(Debug, Subcommand)]
+pub enum BuilderCommand {
+    /// Make (or make again) the build root of a distribution, with what
+    /// the python recipe needs, or with --project what that project needs.
+    #[command(after_help = "Examples:
+  omnipack builder create debian-11
+  omnipack builder create debian-13 --project examples/greet
+  omnipack builder create ubuntu-24.04 --mirror http://HOST/ubuntu")]
+    Create(BuilderCreateArgs),
+    /// The cached build roots.
+    List(BuilderListArgs),
+    /// Delete the cached build root of a distribution.
+    Remove(BuilderRemoveArgs),
+}
+
+/// `omnipack builder create`.
+#[derive(Debug, Args)]
+pub struct BuilderCreateArgs {
+    /// The distribution (see `omnipack distributions`).
+    pub distribution: String,
+    /// The mirror (deb: the directory holding `dists/`) or, for RPM
+    /// distributions, a repository base URL.
+    #[arg(long, value_name = "URL")]
+    pub mirror: Option<String>,
+    /// A project (directory or omnipack.toml) whose recipe, build-depends
+    /// and distribution settings the root is made for.
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// One more package to install; repeatable.
+    #[arg(long = "package", value_name = "NAME")]
+    pub packages: Vec<String>,
+}
+
+/// `omnipack builder list`.
+#[derive(Debug, Args)]
+pub struct BuilderListArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `omnipack builder remove`.
+#[derive(Debug, Args)]
+pub struct BuilderRemoveArgs {
+    /// The distribution.
+    pub distribution: String,
+}
+
 /// `omnipack key ...`.
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
@@ -506,6 +564,12 @@ pub struct BuildArgs {
     /// Compression threads (default: every core).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<u32>,
+    /// Where a distribution stages: `DIST=auto` (its cached build root,
+    /// made when missing), `DIST=host` (this machine) or `DIST=DIR` (a root
+    /// filesystem made by another tool); repeatable. Default: this machine
+    /// for its own release, else the cached root.
+    #[arg(long, value_name = "DIST=WHERE")]
+    pub builder: Vec<String>,
 }
 
 /// `omnipack distributions`.

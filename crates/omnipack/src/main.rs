@@ -39,6 +39,7 @@ fn hint(e: &(dyn std::error::Error + 'static)) -> Option<String> {
         omnipack_sign::SignError,
         omnipack_gem::GemError,
         omnipack_build::release::ReleaseError,
+        omnipack_rootfs::RootfsError,
     );
     None
 }
@@ -59,6 +60,7 @@ fn main() -> ExitCode {
         cli::Command::Inspect(args) => commands::inspect::run(args),
         cli::Command::Build(args) => commands::build::run(args, cli.quiet),
         cli::Command::Distributions(args) => commands::distributions::run(args),
+        cli::Command::Builder(cmd) => commands::builder::run(cmd, cli.quiet),
         cli::Command::Version(args) => commands::version::run(args),
         cli::Command::Repo(cli::RepoCommand::Index(args)) => commands::repo::index(args, cli.quiet),
         cli::Command::Repo(cli::RepoCommand::Add(args)) => commands::repo::add(args, cli.quiet),

@@ -47,10 +47,10 @@ impl LibDepsError {
     pub fn hint(&self) -> &'static str {
         match self {
             LibDepsError::Malformed { .. } => {
-                "remove or repair the file in the staged tree, or turn automatic library dependencies off for this package"
+                "remove or repair the file in the staged tree, or turn automatic library dependencies off for this package (`library-depends = false` in its `[[package]]` table)"
             }
             LibDepsError::LibraryNotFound { .. } | LibDepsError::NoDependencyInfo { .. } => {
-                "install the package that provides the library in the build root (for this machine: apt-get install it), ship the library in the package, or turn automatic library dependencies off and declare the dependency by hand"
+                "install the package that provides the library in the build root (for this machine: apt-get install it), ship the library in the package, or turn automatic library dependencies off (`library-depends = false` in its `[[package]]` table) and declare the dependency by hand"
             }
             LibDepsError::Io(_) => "check that the path exists and is readable",
         }

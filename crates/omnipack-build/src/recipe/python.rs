@@ -133,15 +133,23 @@ pub(super) fn stage(recipe: &PythonRecipe<'_>, ctx: &StageContext<'_>) -> Result
         ctx,
     )
     .args(["-m", "venv"]);
-    if seeded { create_venv } else { create_venv.arg("--without-pip") }
-        .arg(&venv)
-        .run()?;
+    if seeded {
+        create_venv
+    } else {
+        create_venv.arg("--without-pip")
+    }
+    .arg(&venv)
+    .run()?;
     // Python 3.13+ writes a `.gitignore` (`*`) into every venv: no use in a package.
     let gitignore = venv.join(".gitignore");
     if fs::read(&gitignore).is_ok_and(|d| d.starts_with(b"# Created by venv")) {
         fs::remove_file(&gitignore)?;
     }
-    let seeds = if seeded { installed(&venv)? } else { Vec::new() };
+    let seeds = if seeded {
+        installed(&venv)?
+    } else {
+        Vec::new()
+    };
     let pip = if seeded {
         vec![
             venv_python.clone().into_os_string(),

@@ -1,7 +1,9 @@
 //! `omnipack build`: manifest + distributions → `omnipack_build::build`.
 
 use anyhow::{Result, bail};
+use omnipack_build::builder::parse_builder_args;
 use omnipack_build::{BuildRequest, build};
+use omnipack_rootfs::RootStore;
 use omnipack_spec::Manifest;
 use omnipack_spec::distribution::find;
 
@@ -25,6 +27,15 @@ pub fn run(args: BuildArgs, quiet: bool) -> Result<()> {
         .iter()
         .map(|n| find(n, &manifest.distributions))
         .collect::<Result<Vec<_>, _>>()?;
+    let builders = parse_builder_args(&args.builder)?;
+    for name in builders.keys() {
+        find(name, &manifest.distributions)?;
+        if !names.contains(name) {
+            bail!(
+                "`--builder {name}=…` names a distribution this build is not for; add `--distribution {name}` or drop it"
+            );
+        }
+    }
     let bar = Bar::new(quiet);
     let built = build(&BuildRequest {
         manifest: &manifest,
@@ -34,6 +45,8 @@ pub fn run(args: BuildArgs, quiet: bool) -> Result<()> {
             .threads
             .unwrap_or_else(omnipack_archive::default_threads),
         lint: args.lint,
+        builders: &builders,
+        roots: &RootStore::new(),
         progress: &bar,
     })?;
     for b in &built {

@@ -1,6 +1,7 @@
 //! One module per command, each a thin wrapper around a library call.
 
 pub mod build;
+pub mod builder;
 pub mod bundle;
 pub mod distributions;
 pub mod inspect;
