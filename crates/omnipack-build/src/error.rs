@@ -60,7 +60,7 @@ pub enum BuildError {
     LibDeps(#[from] crate::libdeps::LibDepsError),
     /// A build root could not be made, found or used.
     #[error(transparent)]
-    Rootfs(#[from] omnipack_rootfs::RootfsError),
+    Rootfs(Box<omnipack_rootfs::RootfsError>),
     /// The distribution needs a build root and none is there.
     #[error("cannot stage for {distribution} on this machine ({host}): {why}")]
     NeedsBuildRoot {
@@ -73,20 +73,16 @@ pub enum BuildError {
     },
     /// The interpreter that would stage is not the target's version.
     #[error(
-        "cannot stage for {distribution}: its python is {wanted}, but `{interpreter}` {place} is python {found}; a virtualenv made with {found} does not run on {wanted}"
+        "cannot stage for {}: its python is {}, but `{}` on {} is python {}; a virtualenv made with {} does not run on {}",
+        .0.distribution, .0.wanted, .0.interpreter, .0.place, .0.found, .0.found, .0.wanted
     )]
-    InterpreterMismatch {
-        /// The distribution.
-        distribution: String,
-        /// The target's `X.Y`.
-        wanted: String,
-        /// The interpreter's `X.Y`.
-        found: String,
-        /// The interpreter.
-        interpreter: String,
-        /// "on this machine" / "in the build root at …".
-        place: String,
-    },
+    InterpreterMismatch(Box<Interpreter>),
+    /// The distribution's interpreter is not where staging runs.
+    #[error(
+        "cannot stage for {}: its python is {} (`{}`), and {} has no `{}`",
+        .0.distribution, .0.wanted, .0.interpreter, .0.place, .0.interpreter
+    )]
+    InterpreterMissing(Box<Interpreter>),
     /// A cached build root lacks packages the build needs.
     #[error("the build root of {distribution} lacks {missing}, which this build needs")]
     RootLacks {
@@ -108,6 +104,33 @@ pub enum BuildError {
     Io(#[from] std::io::Error),
 }
 
+/// The interpreter a distribution's staging would use, and why it does not do.
+#[derive(Debug)]
+pub struct Interpreter {
+    /// The distribution.
+    pub distribution: String,
+    /// The target's `X.Y`.
+    pub wanted: String,
+    /// The interpreter's `X.Y` (empty when it is missing).
+    pub found: String,
+    /// The interpreter.
+    pub interpreter: String,
+    /// Where staging runs ("this machine", "the root at …").
+    pub place: String,
+}
+
+fn root_hint(distribution: &str) -> String {
+    format!(
+        "stage in a build root of {distribution}: `omnipack builder create {distribution}` once (or `--builder {distribution}=auto` to make it when missing), or `--builder {distribution}=DIR` for a root made by another tool"
+    )
+}
+
+impl From<omnipack_rootfs::RootfsError> for BuildError {
+    fn from(e: omnipack_rootfs::RootfsError) -> Self {
+        BuildError::Rootfs(Box::new(e))
+    }
+}
+
 impl BuildError {
     /// What the user can do about it, if there is something: printed by the
     /// binary as a `hint:` line of its own. A wrapped error gives its own.
@@ -121,10 +144,10 @@ impl BuildError {
             BuildError::Rootfs(e) => e.hint(),
             BuildError::LibDeps(e) => Some(e.hint().to_owned()),
             BuildError::NotAPackage { .. } => Some("give a .deb or .rpm file".into()),
-            BuildError::NeedsBuildRoot { distribution, .. }
-            | BuildError::InterpreterMismatch { distribution, .. } => Some(format!(
-                "stage in a build root of {distribution}: `omnipack builder create {distribution}` once (or `--builder {distribution}=auto` to make it when missing), or `--builder {distribution}=DIR` for a root made by another tool"
-            )),
+            BuildError::NeedsBuildRoot { distribution, .. } => Some(root_hint(distribution)),
+            BuildError::InterpreterMismatch(i) | BuildError::InterpreterMissing(i) => {
+                Some(root_hint(&i.distribution))
+            }
             BuildError::RootLacks { distribution, .. } => Some(format!(
                 "make it again with what the project needs: `omnipack builder create {distribution} --project DIR`, or build with `--builder {distribution}=auto`"
             )),

@@ -105,15 +105,15 @@ fn check_interpreter(
     found: Option<&str>,
 ) -> Result<(), BuildError> {
     match found {
-        Some(found) if !dist.python_version.is_empty() && found != dist.python_version => {
-            Err(BuildError::InterpreterMismatch {
+        Some(found) if !dist.python_version.is_empty() && found != dist.python_version => Err(
+            BuildError::InterpreterMismatch(Box::new(crate::error::Interpreter {
                 distribution: dist.name.clone(),
                 wanted: dist.python_version.clone(),
                 found: found.to_owned(),
                 interpreter: interpreter.to_owned(),
-                place: format!("on {}", place.describe),
-            })
-        }
+                place: place.describe.clone(),
+            })),
+        ),
         _ => Ok(()),
     }
 }
@@ -198,7 +198,18 @@ pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
             })?;
         let sandbox = sandbox_for(place, m, root.path())?;
         let version = if python_recipe {
-            let v = python_version(&key.1, &sandbox, sde)?;
+            let v = python_version(&key.1, &sandbox, sde).map_err(|e| match e {
+                crate::recipe::RecipeError::InterpreterNotFound(interpreter) => {
+                    BuildError::InterpreterMissing(Box::new(crate::error::Interpreter {
+                        distribution: dist.name.clone(),
+                        wanted: dist.python_version.clone(),
+                        found: String::new(),
+                        interpreter,
+                        place: place.describe.clone(),
+                    }))
+                }
+                e => e.into(),
+            })?;
             check_interpreter(dist, place, &key.1, Some(&v))?;
             Some(v)
         } else {

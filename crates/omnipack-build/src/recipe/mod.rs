@@ -154,10 +154,16 @@ pub enum RecipeError {
     SpecialFile(PathBuf),
     /// The build root cannot run the command.
     #[error(transparent)]
-    Rootfs(#[from] omnipack_rootfs::RootfsError),
+    Rootfs(Box<omnipack_rootfs::RootfsError>),
     /// A filesystem error (the message names the path).
     #[error(transparent)]
     Io(#[from] std::io::Error),
+}
+
+impl From<omnipack_rootfs::RootfsError> for RecipeError {
+    fn from(e: omnipack_rootfs::RootfsError) -> Self {
+        RecipeError::Rootfs(Box::new(e))
+    }
 }
 
 fn list_paths(files: &[PathBuf]) -> String {

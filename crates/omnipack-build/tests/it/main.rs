@@ -31,6 +31,7 @@ pub fn stage_at(recipe: &Recipe, staging_root: &Path, prefix: &str) -> Result<()
             prefix,
             python: "/usr/bin/python3",
             source_date_epoch: EPOCH,
+            sandbox: &omnipack_rootfs::Sandbox::host(),
         },
     )
 }

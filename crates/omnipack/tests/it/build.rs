@@ -17,8 +17,22 @@ fn example_copy(dir: &Path) -> PathBuf {
     p
 }
 
+/// Makes the copy's rocky-9 build on this machine, truthfully: Rocky 9's
+/// AppStream has python3.11 (`/usr/bin/python3.11`, `python(abi) = 3.11`),
+/// the version this Debian 12 machine stages with, and the pure-Python
+/// virtualenv has no compiled code tied to this machine's libraries.
+fn rocky_on_this_host(project: &Path) {
+    let manifest = project.join("omnipack.toml");
+    let mut text_ = fs::read_to_string(&manifest).unwrap();
+    text_.push_str(
+        "\n[distributions.rocky-9]\npython = \"/usr/bin/python3.11\"\npython-package = \"python3.11\"\nbuilder = \"host\"\n",
+    );
+    fs::write(&manifest, text_).unwrap();
+}
+
 /// Runs `omnipack build` with TMPDIR set to `tmp` (so the staging root's
-/// path is known) and returns the package paths printed.
+/// path is known) and an empty cache of build roots, and returns the
+/// package paths printed.
 fn build(project: &Path, out: &Path, tmp: &Path, dists: &[&str], extra: &[&str]) -> Vec<PathBuf> {
     fs::create_dir_all(tmp).unwrap();
     let mut c = omnipack();
@@ -27,7 +41,8 @@ fn build(project: &Path, out: &Path, tmp: &Path, dists: &[&str], extra: &[&str])
         .arg("--out")
         .arg(out)
         .arg("--quiet")
-        .env("TMPDIR", tmp);
+        .env("TMPDIR", tmp)
+        .env("OMNIPACK_CACHE_DIR", tmp.join("cache"));
     for d in dists {
         c.args(["--distribution", d]);
     }
@@ -83,11 +98,15 @@ fn distributions_are_listed_and_in_build_help() {
         "centos-7",
         "rocky-8",
         "rocky-9",
+        "rocky-10",
         "fedora-40",
+        "fedora-44",
         "ubuntu-16.04",
         "ubuntu-24.04",
+        "ubuntu-26.04",
         "debian-11",
         "debian-12",
+        "debian-13",
     ] {
         assert!(table.contains(d), "{d} missing:\n{table}");
     }
@@ -210,8 +229,18 @@ fn example_for_rocky_9_pins_the_main_package_and_runs() {
     }
     let t = tempfile::tempdir().unwrap();
     let project = example_copy(t.path());
+    rocky_on_this_host(&project);
     let tmp = t.path().join("tmp");
     let paths = build(&project, &t.path().join("out"), &tmp, &["rocky-9"], &[]);
+    let main_requires = stdout_of(
+        Command::new("rpm")
+            .args(["-qp", "--requires"])
+            .arg(&paths[0]),
+    );
+    assert!(
+        main_requires.contains("python(abi) = 3.11") && main_requires.contains("python3.11"),
+        "{main_requires}"
+    );
     assert_eq!(
         names(&paths),
         [
@@ -276,6 +305,7 @@ fn two_checkouts_build_identical_packages() {
             .arg(b_parent.join("greet")),
     );
     for (i, project) in [a.clone(), b_parent.join("greet")].iter().enumerate() {
+        rocky_on_this_host(project);
         let paths = build(
             project,
             &t.path().join(format!("out{i}")),
@@ -296,6 +326,7 @@ fn lint_passes_for_the_example() {
     }
     let t = tempfile::tempdir().unwrap();
     let project = example_copy(t.path());
+    rocky_on_this_host(&project);
     let paths = build(
         &project,
         &t.path().join("out"),
@@ -329,6 +360,82 @@ fn a_failed_build_leaves_nothing_in_out() {
         .map(|r| r.collect::<Vec<_>>())
         .unwrap_or_default();
     assert!(left.is_empty(), "left in out: {left:?}");
+}
+
+/// A distribution this machine is not, with no build root: refused before
+/// staging, naming the distribution, both pythons and the fixes; `--out`
+/// untouched. The same for a `--builder` naming a distribution not built,
+/// a root that is not a directory, and one of another release.
+#[test]
+fn a_release_this_machine_is_not_is_refused_without_a_build_root() {
+    let t = tempfile::tempdir().unwrap();
+    let project = example_copy(t.path());
+    let out = t.path().join("out");
+    let refused = |args: &[&str]| {
+        let o = omnipack()
+            .arg("build")
+            .arg(&project)
+            .arg("--out")
+            .arg(&out)
+            .args(args)
+            .env("OMNIPACK_CACHE_DIR", t.path().join("cache"))
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {:?}", text(&o));
+        assert!(!out.exists(), "{args:?} wrote into --out");
+        text(&o).1
+    };
+    let err = refused(&["-d", "rocky-9"]);
+    assert!(err.contains("cannot stage for rocky-9"), "{err}");
+    assert!(err.contains("python 3.9"), "{err}");
+    assert!(err.contains("omnipack builder create rocky-9"), "{err}");
+    assert!(err.contains("--builder rocky-9=DIR"), "{err}");
+    let err = refused(&["-d", "debian-11"]);
+    assert!(
+        err.contains("cannot stage for debian-11") && err.contains("python 3.9"),
+        "{err}"
+    );
+    // `host` for a release whose python differs: the interpreter check.
+    let err = refused(&["-d", "debian-11", "--builder", "debian-11=host"]);
+    assert!(
+        err.contains("its python is 3.9 (`/usr/bin/python3.9`)")
+            && err.contains("omnipack builder create debian-11"),
+        "{err}"
+    );
+    // An interpreter that is there but of another version than the target's.
+    let manifest = project.join("omnipack.toml");
+    let original = fs::read_to_string(&manifest).unwrap();
+    fs::write(
+        &manifest,
+        format!("{original}\n[distributions.debian-11]\npython = \"/usr/bin/python3.11\"\npython-version = \"3.9\"\n"),
+    )
+    .unwrap();
+    let err = refused(&["-d", "debian-11", "--builder", "debian-11=host"]);
+    assert!(
+        err.contains("its python is 3.9, but `/usr/bin/python3.11`")
+            && err.contains("is python 3.11"),
+        "{err}"
+    );
+    fs::write(&manifest, original).unwrap();
+    let err = refused(&["-d", "debian-12", "--builder", "debian-11=auto"]);
+    assert!(err.contains("--distribution debian-11"), "{err}");
+    let err = refused(&["-d", "debian-11", "--builder", "plan9-4=auto"]);
+    assert!(err.contains("unknown distribution `plan9-4`"), "{err}");
+    let file = t.path().join("file");
+    fs::write(&file, "x").unwrap();
+    let err = refused(&[
+        "-d",
+        "debian-11",
+        "--builder",
+        &format!("debian-11={}", file.display()),
+    ]);
+    assert!(
+        err.contains("not a directory") && err.contains("hint:"),
+        "{err}"
+    );
+    // This machine's own root, given for another release: its os-release says so.
+    let err = refused(&["-d", "debian-11", "--builder", "debian-11=/"]);
+    assert!(err.contains("holds debian 12, not debian-11"), "{err}");
 }
 
 #[test]
