@@ -282,6 +282,66 @@ fn example_for_rocky_9_pins_the_main_package_and_runs() {
     grep_staging(&root, &tmp);
 }
 
+/// The compiled example for rocky-9 (staged on this machine with Rocky 9's
+/// python3.11, as `rocky_on_this_host` says): its main package requires
+/// exactly what rpm's own ELF dependency generator gives for the extension
+/// module, plus the interpreter.
+#[test]
+fn rpm_library_requirements_equal_rpms_own_generator() {
+    if !require_tools(&[
+        "rpm",
+        "rpm2cpio",
+        "cpio",
+        "/usr/lib/rpm/elfdeps",
+        "/usr/bin/python3.11",
+    ]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let project = t.path().join("markup");
+    copy_tree(&repo_root().join("examples/markup"), &project);
+    rocky_on_this_host(&project);
+    let paths = build(
+        &project,
+        &t.path().join("out"),
+        &t.path().join("tmp"),
+        &["rocky-9"],
+        &[],
+    );
+    let requires = stdout_of(
+        Command::new("rpm")
+            .args(["-qp", "--requires"])
+            .arg(&paths[0]),
+    );
+    let ours: Vec<&str> = requires
+        .lines()
+        .filter(|l| !l.starts_with("python") && !l.starts_with("rpmlib("))
+        .collect();
+    let x = t.path().join("x");
+    fs::create_dir_all(&x).unwrap();
+    run_ok(Command::new("sh").current_dir(&x).arg("-c").arg(format!(
+        "rpm2cpio {} | cpio -idm --quiet",
+        paths[0].display()
+    )));
+    let so: Vec<PathBuf> =
+        fs::read_dir(x.join("opt/markup/lib/python3.11/site-packages/markupsafe"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "so"))
+            .collect();
+    assert_eq!(so.len(), 1, "{so:?}");
+    let mut theirs: Vec<String> =
+        stdout_of(Command::new("/usr/lib/rpm/elfdeps").arg("-R").arg(&so[0]))
+            .lines()
+            .map(str::to_owned)
+            .collect();
+    theirs.sort();
+    let mut ours: Vec<String> = ours.iter().map(|s| (*s).to_owned()).collect();
+    ours.sort();
+    assert_eq!(ours, theirs);
+    assert!(requires.contains("python(abi) = 3.11"), "{requires}");
+}
+
 // Guards reproducibility of the whole build: two git checkouts in different
 // directories, same SOURCE_DATE_EPOCH, give identical packages.
 #[test]

@@ -5,6 +5,7 @@
 mod architecture;
 mod bad_input;
 mod build;
+mod builder;
 mod bundle;
 mod channels;
 mod e2e;
