@@ -163,11 +163,10 @@ pub fn check_deb_mirror(url: &str, suite: &str) -> Result<Served, RootfsError> {
         Some(p) => format!("{host}:{p}"),
         None => host.to_owned(),
     };
-    write!(
-        stream,
+    let request = format!(
         "HEAD {path} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: omnipack\r\nConnection: close\r\n\r\n"
-    )
-    .map_err(io)?;
+    );
+    stream.write_all(request.as_bytes()).map_err(io)?;
     let mut head = Vec::new();
     let mut buf = [0u8; 512];
     while !head.windows(2).any(|w| w == b"\r\n") && head.len() < 4096 {
@@ -246,9 +245,14 @@ mod tests {
         let server = std::thread::spawn(move || {
             for status in ["200 OK", "404 Not Found"] {
                 let (mut s, _) = l.accept().unwrap();
+                let mut req = Vec::new();
                 let mut buf = [0u8; 1024];
-                let n = s.read(&mut buf).unwrap();
-                let req = String::from_utf8_lossy(&buf[..n]).into_owned();
+                while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let n = s.read(&mut buf).unwrap();
+                    assert!(n > 0, "the request ended early");
+                    req.extend_from_slice(&buf[..n]);
+                }
+                let req = String::from_utf8_lossy(&req).into_owned();
                 assert!(
                     req.starts_with("HEAD /debian/dists/bookworm/Release HTTP/1.1"),
                     "{req}"

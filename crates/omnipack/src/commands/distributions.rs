@@ -6,13 +6,26 @@ use omnipack_spec::distribution::{Distribution, builtin, find};
 
 use crate::cli::DistributionsArgs;
 
-/// One line per distribution, aligned (the library's own rendering).
+/// One line per distribution, aligned (the library's own rendering);
+/// releases whose standard support has ended are marked, and stay buildable.
 pub fn table_text(dists: &[Distribution]) -> String {
+    let today = today();
     let mut out = format!("  {}\n", Distribution::table_header());
     for d in dists {
-        out.push_str(&format!("  {}\n", d.describe()));
+        let ended = if d.is_end_of_life(&today) {
+            "  [end of life]"
+        } else {
+            ""
+        };
+        out.push_str(&format!("  {}{ended}\n", d.describe()));
     }
     out
+}
+
+/// Today as `YYYY-MM-DD`.
+fn today() -> String {
+    let (y, m, d, _) = omnipack_core::time::civil(omnipack_core::time::now());
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// Runs the command.
@@ -39,6 +52,10 @@ pub fn run(args: DistributionsArgs) -> Result<()> {
                     "dist_tag": d.dist_tag,
                     "python": d.python,
                     "python_package": d.python_package,
+                    "python_version": d.python_version,
+                    "suite": d.suite,
+                    "end_of_life": d.end_of_life,
+                    "ended": d.is_end_of_life(&today()),
                     "renames": d.renames,
                 })
             })
