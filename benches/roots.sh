@@ -34,10 +34,11 @@ by_hand() {
   local root=$1 out=$2
   rm -rf "$out"; mkdir -p "$out/tree/opt/greet" "$out/tree/DEBIAN" "$out/src"
   cp -a "$EX/." "$out/src/"
-  local script='python3 -m venv /opt/greet && cd /src && /opt/greet/bin/pip install -q --no-index --find-links vendor -r requirements.txt . '
+  local script='python3 -m venv /opt/greet && cd /src && /opt/greet/bin/pip install -q --no-index --find-links vendor -r requirements.txt && /opt/greet/bin/pip install -q --no-index --find-links vendor .'
   if [ -z "$root" ]; then
     (cd "$out/src" && /usr/bin/python3 -m venv "$out/tree/opt/greet" \
-      && "$out/tree/opt/greet/bin/pip" install -q --no-index --find-links vendor -r requirements.txt .)
+      && "$out/tree/opt/greet/bin/pip" install -q --no-index --find-links vendor -r requirements.txt \
+      && "$out/tree/opt/greet/bin/pip" install -q --no-index --find-links vendor .)
   else
     mkdir -p "$out/ov/u" "$out/ov/w" "$out/ov/m"
     unshare --mount --propagation private -- sh -ec '

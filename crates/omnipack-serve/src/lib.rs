@@ -50,6 +50,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::Router;
+use axum::serve::ListenerExt;
 
 pub use log::{AccessEntry, AccessLog};
 
@@ -187,7 +188,15 @@ impl Server {
     ) -> Result<(), Error> {
         let addr = self.local_addr;
         let serve_err = |source| Error::Serve { addr, source };
-        let listener = tokio::net::TcpListener::from_std(self.listener).map_err(serve_err)?;
+        // TCP_NODELAY on every connection: a response goes out as hyper
+        // writes it (head, then body), not held back by Nagle's algorithm
+        // waiting for the client's delayed ACK (about 40 ms per small
+        // response on one keep-alive connection otherwise).
+        let listener = tokio::net::TcpListener::from_std(self.listener)
+            .map_err(serve_err)?
+            .tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
         let app = router(self.root, &self.config);
         axum::serve(
             listener,
