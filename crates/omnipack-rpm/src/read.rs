@@ -5,9 +5,15 @@
 //! is not an RPM or is cut short gets an error naming it rather than a parser
 //! message: the lead magic (rpm's `lib/rpmlead.c`), the two header structures
 //! (`hdrblobRead` in `lib/header.c`) and the header-plus-payload size recorded
-//! in `RPMSIGTAG_SIZE` (1000) / `RPMSIGTAG_LONGSIZE` (270).
+//! in `RPMSIGTAG_SIZE` (1000) / `RPMSIGTAG_LONGSIZE` (270). Each header's
+//! index and data store are checked entry by entry as rpm checks them
+//! ([`crate::check`]), so the `rpm` crate never slices or allocates past them.
+//! Memory for one package is about the size of its two headers, three times
+//! (our copy, the crate's read buffer and its store), bounded by the file's
+//! length and rpm's 256 MiB header limit; the payload is never read.
 //!
-//! Then the [`rpm`] crate parses the headers. Packages from rpmbuild with MD5
+//! Then the [`rpm`] crate parses the headers (a panic escaping it anyway
+//! becomes this file's error). Packages from rpmbuild with MD5
 //! (`RPMTAG_FILEDIGESTALGO` absent) or SHA-256 file digests read alike.
 //!
 //! `depends` leaves out `rpmlib(...)` requirements, which name features of rpm
