@@ -49,6 +49,19 @@ pub enum DebError {
         /// What is wrong.
         reason: String,
     },
+    /// The package reads, but apt would refuse its stanza (and with it the
+    /// whole index).
+    #[error("`{path}` cannot be indexed: its `{field}` field `{value}` {fault}, which apt refuses")]
+    Unindexable {
+        /// The file.
+        path: PathBuf,
+        /// `Package`, `Version` or `Architecture`.
+        field: &'static str,
+        /// The value as read (empty when missing).
+        value: String,
+        /// What is wrong with it.
+        fault: &'static str,
+    },
     /// A filesystem error naming its path.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -60,6 +73,9 @@ impl DebError {
         match self {
             DebError::Spec(e) => e.hint(),
             DebError::Corrupt { .. } => Some("rebuild or download it again".to_owned()),
+            DebError::Unindexable { field, .. } => Some(format!(
+                "rebuild the package with a one-word `{field}` field, or remove it from the repository"
+            )),
             DebError::Invalid { .. }
             | DebError::Source { .. }
             | DebError::Write(_)

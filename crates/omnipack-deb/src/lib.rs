@@ -20,10 +20,14 @@ use omnipack_spec::{PackageInfo, PackageSpec};
 
 pub use control::{ControlFields, control_file};
 pub use error::DebError;
+pub use validate::indexable;
 
-/// Reads a .deb's control information only (no file list): fast, for indexes.
+/// Reads a .deb's control information only (no file list): fast, for
+/// indexes. A package apt would refuse ([`indexable`]) is an error.
 pub fn read_control(path: &Path) -> Result<PackageInfo, DebError> {
-    read::read_with(path, false)
+    let info = read::read_with(path, false)?;
+    indexable(&info, path)?;
+    Ok(info)
 }
 
 /// The .deb format.

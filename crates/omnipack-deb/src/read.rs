@@ -57,9 +57,37 @@ fn open_tar<R: Read>(
     Ok(tar::Archive::new(dec))
 }
 
+/// The most a control member may unpack to, all its files together (dpkg's
+/// own are kilobytes; `md5sums` of a package with 100 000 files is about 10 MB):
+/// a compressed member that expands past it is refused before it fills memory.
+const CONTROL_UNPACKED_MAX: u64 = 64 * 1024 * 1024;
+
+/// A reader that fails once more than `left` bytes have come through it.
+struct Bounded<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.left = self.left.checked_sub(n as u64).ok_or_else(|| {
+            std::io::Error::other(format!(
+                "it unpacks to more than {CONTROL_UNPACKED_MAX} bytes"
+            ))
+        })?;
+        Ok(n)
+    }
+}
+
 fn read_control(path: &Path, member: &str, data: impl Read) -> Result<Control, DebError> {
     let corrupt = corrupt_in(path, member);
-    let mut tar = open_tar(path, member, data)?;
+    let dec = Decoder::new(BufReader::new(data), codec(path, member)?)
+        .map_err(|e| corrupt(e.to_string()))?;
+    let mut tar = tar::Archive::new(Bounded {
+        inner: dec,
+        left: CONTROL_UNPACKED_MAX,
+    });
     let mut c = Control::default();
     let mut found = false;
     for entry in tar.entries().map_err(|e| corrupt(e.to_string()))? {
@@ -156,9 +184,13 @@ fn relations(f: &ControlFields, name: &str) -> Vec<String> {
 
 /// Walks the ar member headers (deb(5), ar(5): 60-byte headers, sizes in
 /// decimal, data padded to even length) without reading the data, and checks
-/// that the last member ends exactly where the file does: a truncated package
-/// is caught without decompressing its payload.
-fn check_complete(path: &Path) -> Result<(), DebError> {
+/// that every member lies inside the file and the last one ends exactly where
+/// the file does: a truncated package is caught without decompressing its
+/// payload, and the `ar` crate, which runs next, never meets a size larger
+/// than the file. Member names are plain (deb(5)): the GNU (`/`, `//`, `/N`)
+/// and BSD (`#1/N`) extended names, whose tables that crate allocates and
+/// indexes as the header says, are refused.
+fn check_members(path: &Path) -> Result<(), DebError> {
     use std::io::{Seek, SeekFrom};
     let corrupt = |reason: String| DebError::Corrupt {
         path: path.to_path_buf(),
@@ -180,11 +212,26 @@ fn check_complete(path: &Path) -> Result<(), DebError> {
         if &h[58..60] != b"`\n" {
             return Err(corrupt(format!("bad member header at byte {pos}")));
         }
-        let size: u64 = String::from_utf8_lossy(&h[48..58])
-            .trim()
-            .parse()
-            .map_err(|_| corrupt(format!("bad member size at byte {pos}")))?;
-        pos += 60 + size + (size % 2);
+        let size: u64 = std::str::from_utf8(&h[48..58])
+            .ok()
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| corrupt(format!("bad member size at byte {pos}")))?;
+        if h[0] == b'/' || h.starts_with(b"#1/") {
+            return Err(corrupt(format!(
+                "member at byte {pos} has an extended name (`{}`), which a .deb does not use",
+                String::from_utf8_lossy(&h[..16]).trim_end()
+            )));
+        }
+        // At most 10 decimal digits: no overflow.
+        let end = pos + 60 + size;
+        if end > len {
+            return Err(corrupt(format!(
+                "member at byte {pos} claims {size} bytes, past the end of the file ({len} bytes; truncated file?)"
+            )));
+        }
+        pos = end + (size % 2);
         members += 1;
     }
     // The last member's padding byte may be missing in some writers.
@@ -219,6 +266,7 @@ pub(crate) fn read_with(path: &Path, with_files: bool) -> Result<PackageInfo, De
         });
     }
     drop(file);
+    check_members(path)?;
     let file = fs::File::open(path)?;
     let mut ar = ar::Archive::new(BufReader::new(file));
     let corrupt = |member: &str, reason: String| DebError::Corrupt {
@@ -246,7 +294,6 @@ pub(crate) fn read_with(path: &Path, with_files: bool) -> Result<PackageInfo, De
         if name.starts_with("control.tar") {
             control = Some(read_control(path, &name, entry)?);
             if !with_files {
-                check_complete(path)?;
                 files = Some(Vec::new());
                 break;
             }

@@ -2,8 +2,16 @@
 //! ([`PackageSpec::validate`]) and before a byte is written: package names
 //! (policy §5.6.1), versions and revisions (§5.6.12), `Provides` (§7.5) and
 //! the package names in relations.
+//!
+//! [`indexable`] checks a package read back before an apt index lists it:
+//! apt refuses a whole `Packages` file over one stanza without `Package:`
+//! ("Encountered a section with no Package: header"), and needs a `Version`
+//! and an `Architecture`; each is one word without spaces or control
+//! characters (policy §5.6.1, §5.6.8, §5.6.12).
 
-use omnipack_spec::{Op, PackageSpec};
+use std::path::Path;
+
+use omnipack_spec::{Op, PackageInfo, PackageSpec};
 
 use crate::DebError;
 
@@ -102,6 +110,42 @@ pub(crate) fn validate(spec: &PackageSpec) -> Result<(), DebError> {
     Ok(())
 }
 
+/// What is wrong with one identity field's `value` for apt, if anything:
+/// missing, empty, or holding whitespace or control characters.
+fn field_fault(value: Option<&str>) -> Option<&'static str> {
+    match value {
+        None => Some("is missing"),
+        Some("") => Some("is empty"),
+        Some(v) if v.chars().any(char::is_control) => {
+            Some("holds a control character or line break")
+        }
+        Some(v) if v.chars().any(char::is_whitespace) => Some("holds whitespace"),
+        Some(_) => None,
+    }
+}
+
+/// Checks that a package read back from `path` can be listed in an apt
+/// repository: its control stanza has a `Package`, `Version` and
+/// `Architecture`, each a non-empty single word.
+pub fn indexable(info: &PackageInfo, path: &Path) -> Result<(), DebError> {
+    for field in ["Package", "Version", "Architecture"] {
+        let value = info
+            .fields
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(field))
+            .map(|(_, v)| v.as_str());
+        if let Some(fault) = field_fault(value) {
+            return Err(DebError::Unindexable {
+                path: path.to_path_buf(),
+                field,
+                value: value.unwrap_or_default().to_owned(),
+                fault,
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +172,17 @@ mod tests {
     fn debian_versions_take_a_hyphen_but_start_with_a_digit() {
         assert!(validate(&spec("xx", "1.0-2")).is_ok());
         assert!(validate(&spec("xx", "v1.0")).is_err());
+    }
+
+    #[test]
+    fn index_fields_must_be_present_and_one_word() {
+        assert_eq!(field_fault(None), Some("is missing"));
+        assert_eq!(field_fault(Some("")), Some("is empty"));
+        assert_eq!(field_fault(Some("1.0 beta")), Some("holds whitespace"));
+        assert_eq!(
+            field_fault(Some("amd64\n x")),
+            Some("holds a control character or line break")
+        );
+        assert_eq!(field_fault(Some("1:1.0-1")), None);
     }
 }

@@ -143,6 +143,19 @@ pub enum RpmError {
         detail: String,
     },
 
+    /// The package reads, but a repository client would refuse its entry.
+    #[error("`{path}` cannot be indexed: its {field} `{value}` {fault}, which dnf refuses")]
+    Unindexable {
+        /// The file.
+        path: PathBuf,
+        /// `Name`, `Version`, `Release` or `Arch`.
+        field: &'static str,
+        /// The value as read.
+        value: String,
+        /// What is wrong with it.
+        fault: &'static str,
+    },
+
     /// The file starts like an RPM but its headers cannot be parsed.
     #[error("`{path}` is not a readable RPM package: {message}")]
     Corrupt {
@@ -165,6 +178,9 @@ impl RpmError {
             RpmError::Scratch { .. } => "make the scratch directory writable or choose another one",
             RpmError::NotRpm { .. } => "check that you passed a .rpm file",
             RpmError::Truncated { .. } => "download or build the package again",
+            RpmError::Unindexable { .. } => {
+                "rebuild the package with that field set to one word, or remove it from the repository"
+            }
             RpmError::Invalid { .. }
             | RpmError::FieldValue { .. }
             | RpmError::EmptyDependency { .. }

@@ -23,6 +23,7 @@
 //! `/bin/sh`, and `rpm.fields` may set the header fields listed in
 //! [`SUPPORTED_FIELDS`].
 
+mod check;
 mod deps;
 mod error;
 mod fields;
@@ -41,6 +42,7 @@ use omnipack_spec::{PackageInfo, PackageSpec};
 pub use error::RpmError;
 pub use fields::SUPPORTED_FIELDS;
 pub use read::{read_with_metadata, read_with_metadata_from};
+pub use validate::indexable;
 
 /// The RPM format.
 #[derive(Debug, Clone, Copy, Default)]

@@ -5,9 +5,15 @@
 //! is not an RPM or is cut short gets an error naming it rather than a parser
 //! message: the lead magic (rpm's `lib/rpmlead.c`), the two header structures
 //! (`hdrblobRead` in `lib/header.c`) and the header-plus-payload size recorded
-//! in `RPMSIGTAG_SIZE` (1000) / `RPMSIGTAG_LONGSIZE` (270).
+//! in `RPMSIGTAG_SIZE` (1000) / `RPMSIGTAG_LONGSIZE` (270). Each header's
+//! index and data store are checked entry by entry as rpm checks them
+//! ([`crate::check`]), so the `rpm` crate never slices or allocates past them.
+//! Memory for one package is about the size of its two headers, three times
+//! (our copy, the crate's read buffer and its store), bounded by the file's
+//! length and rpm's 256 MiB header limit; the payload is never read.
 //!
-//! Then the [`rpm`] crate parses the headers. Packages from rpmbuild with MD5
+//! Then the [`rpm`] crate parses the headers (a panic escaping it anyway
+//! becomes this file's error). Packages from rpmbuild with MD5
 //! (`RPMTAG_FILEDIGESTALGO` absent) or SHA-256 file digests read alike.
 //!
 //! `depends` leaves out `rpmlib(...)` requirements, which name features of rpm
@@ -21,10 +27,9 @@ use fs_err as fs;
 use omnipack_spec::{Format, InfoFile, InfoFileKind, PackageInfo};
 use rpm::{Dependency, FileType, IndexSignatureTag, IndexTag, PackageMetadata};
 
-use crate::{RpmError, deps};
+use crate::{RpmError, check, deps};
 
 const LEAD_SIZE: u64 = 96;
-const HEADER_MAGIC: [u8; 4] = [0x8e, 0xad, 0xe8, 0x01];
 
 /// Offsets of a package's parts, checked against the file's length.
 struct Layout {
@@ -51,37 +56,50 @@ fn read_at<R: Read + Seek>(
     file.read_exact(buf).map_err(read_err(path))
 }
 
-/// Reads a header structure's preamble at `at` and returns where it ends.
+/// Reads the header structure at `at`, checks it (see [`crate::check`]) and
+/// returns where it ends. Nothing larger than the file is allocated: the
+/// preamble's sizes are checked against the file's length before the index
+/// and store are read.
 fn header_end<R: Read + Seek>(
     file: &mut R,
     path: &Path,
     len: u64,
     at: u64,
-    what: &str,
+    kind: check::Kind,
 ) -> Result<u64, RpmError> {
-    if len < at + 16 {
+    let what = kind.what;
+    if len < at + check::INTRO_SIZE {
         return Err(RpmError::Truncated {
             path: path.to_path_buf(),
             detail: format!("the file ends ({len} bytes) before the {what} starts"),
         });
     }
-    let mut intro = [0u8; 16];
+    let mut intro = [0u8; check::INTRO_SIZE as usize];
     read_at(file, path, at, &mut intro)?;
-    if intro[..4] != HEADER_MAGIC {
+    if intro[..4] != check::HEADER_MAGIC {
         return Err(RpmError::Corrupt {
             path: path.to_path_buf(),
             message: format!("no {what} at byte {at} (bad header magic)"),
         });
     }
-    let entries = u32::from_be_bytes([intro[8], intro[9], intro[10], intro[11]]) as u64;
-    let data = u32::from_be_bytes([intro[12], intro[13], intro[14], intro[15]]) as u64;
-    let end = at + 16 + entries * 16 + data;
+    let sizes = check::intro(&intro, kind).map_err(|message| RpmError::Corrupt {
+        path: path.to_path_buf(),
+        message,
+    })?;
+    let end = at + check::INTRO_SIZE + sizes.body();
     if len < end {
         return Err(RpmError::Truncated {
             path: path.to_path_buf(),
             detail: format!("the {what} needs {end} bytes but the file has {len}"),
         });
     }
+    // Bounded by the file's length (checked just above) and rpm's limits.
+    let mut body = vec![0u8; sizes.body() as usize];
+    file.read_exact(&mut body).map_err(read_err(path))?;
+    check::body(&body, sizes, kind).map_err(|message| RpmError::Corrupt {
+        path: path.to_path_buf(),
+        message,
+    })?;
     Ok(end)
 }
 
@@ -101,10 +119,10 @@ fn layout<R: Read + Seek>(file: &mut R, len: u64, path: &Path) -> Result<Layout,
             detail: format!("the 96-byte lead is cut short at {len} bytes"),
         });
     }
-    let sig_end = header_end(file, path, len, LEAD_SIZE, "signature header")?;
+    let sig_end = header_end(file, path, len, LEAD_SIZE, check::SIGNATURE)?;
     // The signature header is padded to a multiple of 8 bytes.
     let header = sig_end + (8 - sig_end % 8) % 8;
-    header_end(file, path, len, header, "main header")?;
+    header_end(file, path, len, header, check::MAIN)?;
     Ok(Layout { len, header })
 }
 
@@ -115,14 +133,19 @@ fn corrupt(path: &Path) -> impl Fn(rpm::Error) -> RpmError + '_ {
     }
 }
 
-/// Reads `path`'s metadata and file list.
+/// Reads `path`'s metadata and file list (for `inspect`: a package a
+/// repository would refuse still reads).
 pub(crate) fn read(path: &Path) -> Result<PackageInfo, RpmError> {
-    read_with_metadata(path).map(|(info, _)| info)
+    let file = fs::File::open(path).map_err(read_err(path))?;
+    let len = file.metadata().map_err(read_err(path))?.len();
+    read_headers(&mut BufReader::new(file), len, path).map(|(info, _)| info)
 }
 
-/// Reads `path` once, checking its structure (lead, headers, payload length),
-/// and returns both the [`PackageInfo`] and the parsed headers, for callers
-/// that need more of the header than `PackageInfo` holds (repository indexes).
+/// Reads `path` once for a repository index, checking its structure (lead,
+/// headers, payload length) and that dnf would accept its entry
+/// ([`crate::indexable`]), and returns both the [`PackageInfo`] and the
+/// parsed headers, for callers that need more of the header than
+/// `PackageInfo` holds.
 pub fn read_with_metadata(path: &Path) -> Result<(PackageInfo, PackageMetadata), RpmError> {
     let file = fs::File::open(path).map_err(read_err(path))?;
     let len = file.metadata().map_err(read_err(path))?.len();
@@ -137,8 +160,46 @@ pub fn read_with_metadata_from<R: std::io::BufRead + Seek>(
     len: u64,
     path: &Path,
 ) -> Result<(PackageInfo, PackageMetadata), RpmError> {
+    let (info, meta) = read_headers(file, len, path)?;
+    crate::indexable(&info, path)?;
+    Ok((info, meta))
+}
+
+/// Checks the structure of the package in `file` (`len` bytes), then parses
+/// its headers.
+fn read_headers<R: std::io::BufRead + Seek>(
+    file: &mut R,
+    len: u64,
+    path: &Path,
+) -> Result<(PackageInfo, PackageMetadata), RpmError> {
     let layout = layout(file, len, path)?;
     file.rewind().map_err(read_err(path))?;
+    // The headers are checked (`layout`): the `rpm` crate should not panic on
+    // them. Should it still, the panic is this file's error, not the process's
+    // end (defence in depth; the workspace keeps the default `panic = "unwind"`).
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        parse_checked(file, &layout, path)
+    }));
+    parsed.unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(RpmError::Corrupt {
+            path: path.to_path_buf(),
+            message: format!("its headers made the RPM parser fail: {what}"),
+        })
+    })
+}
+
+/// Parses the headers of a file whose [`Layout`] is checked, then checks the
+/// recorded payload size against the file's length.
+fn parse_checked<R: std::io::BufRead + Seek>(
+    file: &mut R,
+    layout: &Layout,
+    path: &Path,
+) -> Result<(PackageInfo, PackageMetadata), RpmError> {
     let meta = PackageMetadata::parse(file).map_err(corrupt(path))?;
 
     // Header plus payload must all be there (rpm checks the same before installing).

@@ -2,8 +2,14 @@
 //! ([`PackageSpec::validate`]) and before a byte is written: the characters
 //! rpmbuild accepts in Name, Version and Release (`rpmCharCheck` in rpm's
 //! `build/parsePreamble.c`).
+//!
+//! [`indexable`] checks a package read back before a repository index lists
+//! it: dnf (libsolv, createrepo_c's `primary.xml`) needs a Name, Version,
+//! Release and Arch, each one word without spaces or control characters.
 
-use omnipack_spec::PackageSpec;
+use std::path::Path;
+
+use omnipack_spec::{PackageInfo, PackageSpec};
 
 use crate::RpmError;
 
@@ -48,6 +54,42 @@ pub(crate) fn validate(spec: &PackageSpec) -> Result<(), RpmError> {
     Ok(())
 }
 
+/// What is wrong with one identity field's `value` for a client's index, if
+/// anything: empty, or holding whitespace or control characters.
+pub(crate) fn field_fault(value: &str) -> Option<&'static str> {
+    if value.is_empty() {
+        Some("is empty")
+    } else if value.chars().any(char::is_control) {
+        Some("holds a control character or line break")
+    } else if value.chars().any(char::is_whitespace) {
+        Some("holds whitespace")
+    } else {
+        None
+    }
+}
+
+/// Checks that a package read back from `path` can be listed in a yum
+/// repository: its Name (`RPMTAG_NAME`, 1000), Version (1001), Release (1002)
+/// and Arch (1022) are present, non-empty single words.
+pub fn indexable(info: &PackageInfo, path: &Path) -> Result<(), RpmError> {
+    for (field, value) in [
+        ("Name", &info.name),
+        ("Version", &info.version),
+        ("Release", &info.release),
+        ("Arch", &info.arch),
+    ] {
+        if let Some(fault) = field_fault(value) {
+            return Err(RpmError::Unindexable {
+                path: path.to_path_buf(),
+                field,
+                value: value.clone(),
+                fault,
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +111,20 @@ mod tests {
     #[test]
     fn rpm_names_take_underscore_and_uppercase() {
         assert!(validate(&spec("Hello_World", "1.0")).is_ok());
+    }
+
+    #[test]
+    fn index_fields_must_be_one_word() {
+        assert_eq!(field_fault(""), Some("is empty"));
+        assert_eq!(field_fault("a b"), Some("holds whitespace"));
+        assert_eq!(
+            field_fault("a\nb"),
+            Some("holds a control character or line break")
+        );
+        assert_eq!(
+            field_fault("a\u{7f}"),
+            Some("holds a control character or line break")
+        );
+        assert_eq!(field_fault("1.2.3~rc1"), None);
     }
 }

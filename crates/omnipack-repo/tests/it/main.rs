@@ -4,5 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod apt;
+mod bad_packages;
 mod support;
 mod yum;

@@ -208,3 +208,53 @@ fn a_file_that_is_not_a_package_is_named() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).1.contains("missing.deb"));
 }
+
+/// Issue 21: an RPM whose string array claims 0x7f00000b strings, or whose
+/// entry points past the data store, is an error naming the file (exit 1),
+/// not a panic (exit 101) or an abort, with the address space limited to 1 GiB.
+#[test]
+fn damaged_rpm_headers_are_errors_under_a_memory_limit() {
+    if !require_tools(&["prlimit"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let rpm = build_example(t.path())
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "rpm"))
+        .unwrap();
+    let bytes = fs::read(&rpm).unwrap();
+    let be = |b: &[u8], at: usize| u32::from_be_bytes(b[at..at + 4].try_into().unwrap()) as usize;
+    let main = (96 + 16 + 16 * be(&bytes, 104) + be(&bytes, 108)).next_multiple_of(8);
+    let entry = |i: usize| main + 16 + 16 * i;
+    let strings = (0..be(&bytes, main + 8))
+        .find(|&i| be(&bytes, entry(i) + 4) == 8)
+        .unwrap();
+    let mut huge = bytes.clone();
+    huge[entry(strings) + 12..][..4].copy_from_slice(&0x7f00_000bu32.to_be_bytes());
+    let mut past = bytes;
+    past[entry(12) + 8..][..4].copy_from_slice(&29305u32.to_be_bytes());
+    for (name, bytes, want) in [
+        ("huge-count.rpm", huge, "claims 2130706443 strings"),
+        (
+            "past-store.rpm",
+            past,
+            "points past the data store: offset 29305",
+        ),
+    ] {
+        let f = t.path().join(name);
+        fs::write(&f, bytes).unwrap();
+        let o = Command::new("prlimit")
+            .arg("--as=1073741824")
+            .arg("--")
+            .arg(env!("CARGO_BIN_EXE_omnipack"))
+            .arg("inspect")
+            .arg(&f)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let err = text(&o).1;
+        assert_eq!(o.status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains(name) && err.contains(want), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
