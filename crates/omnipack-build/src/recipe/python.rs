@@ -119,27 +119,58 @@ pub(super) fn stage(recipe: &PythonRecipe<'_>, ctx: &StageContext<'_>) -> Result
 
     let venv = fresh_prefix(ctx)?;
     let venv_python = venv.join("bin/python");
-    // pip from outside the venv when one new enough is there; else (a build
-    // root whose pip predates `--python`, or has none) the venv is seeded
-    // with pip by `ensurepip` and the seeds are removed after the installs.
+    // Where pip comes from, in order of preference:
+    // * outside the venv, new enough for `pip --python` (this machine);
+    // * in a build root, the distribution's own self-contained pip wheel
+    //   (`/usr/share/python-wheels/pip-*.whl`), run by the venv's python
+    //   from the wheel, so it installs into the venv and is not in it;
+    // * else the venv is seeded with pip by `ensurepip` and the seeds are
+    //   removed after the installs (Debian 11's debundled pip 20.3).
     let outside_pip = find_pip(python, &venv_python, ctx);
-    let seeded = outside_pip.is_err() && ctx.sandbox.root().is_some();
-    let create_venv = python_step(
-        "creating the virtualenv",
-        python,
-        format!(
-            "`{python}` must be Python 3 with the `venv` module (Debian/Ubuntu: `apt-get install python3-venv`)"
-        ),
-        ctx,
-    )
-    .args(["-m", "venv"]);
-    if seeded {
-        create_venv
-    } else {
-        create_venv.arg("--without-pip")
-    }
-    .arg(&venv)
-    .run()?;
+    let create_venv = |with_pip: bool| {
+        let step = python_step(
+            "creating the virtualenv",
+            python,
+            format!(
+                "`{python}` must be Python 3 with the `venv` module (Debian/Ubuntu: `apt-get install python3-venv`)"
+            ),
+            ctx,
+        )
+        .args(["-m", "venv", "--clear"]);
+        if with_pip {
+            step
+        } else {
+            step.arg("--without-pip")
+        }
+        .arg(&venv)
+        .run()
+    };
+    let mut seeded = false;
+    let pip = match outside_pip {
+        Ok(pip) => {
+            create_venv(false)?;
+            pip
+        }
+        Err(e) if ctx.sandbox.root().is_none() => return Err(e),
+        Err(_) => {
+            create_venv(false)?;
+            match usable_pip_wheel(&venv_python, ctx) {
+                Some(wheel) => vec![
+                    venv_python.clone().into_os_string(),
+                    wheel.join("pip").into_os_string(),
+                ],
+                None => {
+                    create_venv(true)?;
+                    seeded = true;
+                    vec![
+                        venv_python.clone().into_os_string(),
+                        "-m".into(),
+                        "pip".into(),
+                    ]
+                }
+            }
+        }
+    };
     // Python 3.13+ writes a `.gitignore` (`*`) into every venv: no use in a package.
     let gitignore = venv.join(".gitignore");
     if fs::read(&gitignore).is_ok_and(|d| d.starts_with(b"# Created by venv")) {
@@ -149,15 +180,6 @@ pub(super) fn stage(recipe: &PythonRecipe<'_>, ctx: &StageContext<'_>) -> Result
         installed(&venv)?
     } else {
         Vec::new()
-    };
-    let pip = if seeded {
-        vec![
-            venv_python.clone().into_os_string(),
-            "-m".into(),
-            "pip".into(),
-        ]
-    } else {
-        outside_pip?
     };
     if let Some(req) = &requirements {
         python_step(
@@ -277,6 +299,36 @@ fn find_pip(
         python: python.to_owned(),
         tried: tried.join("\n"),
     })
+}
+
+/// The newest pip wheel the build root ships (Debian, Ubuntu, Fedora and
+/// EL put them in `/usr/share/python-wheels`), if it runs on its own: a
+/// debundled pip (Debian 11's) needs its dependencies' wheels beside it and
+/// is not used. Returns its path inside the root.
+fn usable_pip_wheel(venv_python: &Path, ctx: &StageContext<'_>) -> Option<std::path::PathBuf> {
+    let dir = Path::new("/usr/share/python-wheels");
+    let host_dir = ctx.sandbox.host_path(dir)?;
+    let mut wheels: Vec<(Vec<u32>, String)> = fs::read_dir(host_dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let version = name.strip_prefix("pip-")?.split('-').next()?.to_owned();
+            let key = version.split('.').map(|p| p.parse().unwrap_or(0)).collect();
+            name.ends_with(".whl").then_some((key, name))
+        })
+        .collect();
+    wheels.sort();
+    let wheel = dir.join(&wheels.last()?.1);
+    let probe = format!(
+        "import sys; sys.path.insert(0, {:?}); import pip._vendor.requests",
+        wheel.display().to_string()
+    );
+    python_step("", venv_python, "", ctx)
+        .args(["-c", &probe])
+        .run()
+        .ok()
+        .map(|_| wheel)
 }
 
 /// The distributions installed in the venv: names from its
