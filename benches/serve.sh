@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Serving benchmark (issue 20): `omnipack serve` against nginx on the same
 # files, side by side in one run, under wrk on loopback: a 1.1 KB file and a
-# 1 MiB file, with 1 and 32 connections (2 threads, DURATION seconds each).
+# 1 MiB file, with 1 and 32 connections (2 threads, 1 for one connection; DURATION seconds each).
 # Both servers write an access log (nginx's to a file, omnipack's to stderr
 # redirected to a file). Prints requests/s, mean latency and the ratio.
 #
@@ -37,7 +37,8 @@ OPID=$!
 trap 'kill $OPID 2>/dev/null; kill "$(cat "$D/nginx/nginx.pid")" 2>/dev/null || true' EXIT
 sleep 1
 run() { # port path conns -> "req/s latency"
-  wrk -t2 -c"$3" -d"${DUR}s" --latency "http://127.0.0.1:$1/$2" 2>/dev/null |
+  local t=2; [ "$3" -lt 2 ] && t=1
+  wrk -t"$t" -c"$3" -d"${DUR}s" --latency "http://127.0.0.1:$1/$2" 2>/dev/null |
     awk '/Requests\/sec/ {r=$2} /^    Latency/ {l=$2} END {print r, l}'
 }
 echo "| file | connections | nginx req/s (mean latency) | omnipack req/s (mean latency) | ratio |"
