@@ -172,11 +172,27 @@ struct Pending {
     dest: PathBuf,
 }
 
+/// One step of the top sequence: a file renamed into place, or a file
+/// removed (a signature the new top index no longer has).
+enum TopStep {
+    Rename(Pending),
+    Remove(PathBuf),
+}
+
 /// Files waiting to be renamed into place under one root.
 pub struct Staging {
     root: PathBuf,
     files: Vec<Pending>,
-    top: Vec<Pending>,
+    top: Vec<TopStep>,
+}
+
+/// What [`Staging::commit_all`] did.
+#[derive(Debug, Default)]
+pub struct Committed {
+    /// The files renamed into place, in order.
+    pub written: Vec<PathBuf>,
+    /// The files removed (by [`Staging::remove_top`]) that were there.
+    pub removed: Vec<PathBuf>,
 }
 
 impl std::fmt::Debug for Staging {
@@ -274,16 +290,44 @@ impl Staging {
     /// every ordinary file, in the order added.
     pub fn write_top(&mut self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
         let p = self.stage(rel, &[bytes])?;
-        self.top.push(p);
+        self.top.push(TopStep::Rename(p));
         Ok(())
+    }
+
+    /// Removes `rel` (if it exists) at this point of the top sequence: a
+    /// signature that the top index staged after it will not have, removed
+    /// before that index appears so that no client pairs the new index with
+    /// the old signature.
+    pub fn remove_top(&mut self, rel: &str) {
+        self.top.push(TopStep::Remove(self.root.join(rel)));
     }
 
     /// Renames everything into place; returns the destinations in rename order.
     pub fn commit(self) -> std::io::Result<Vec<PathBuf>> {
+        Ok(self.commit_all()?.written)
+    }
+
+    /// [`Staging::commit`], also saying which files [`Staging::remove_top`]
+    /// removed.
+    pub fn commit_all(self) -> std::io::Result<Committed> {
         let mut done = Vec::new();
-        for p in self.files.into_iter().chain(self.top) {
+        let mut removed = Vec::new();
+        for p in self.files {
             persist(p.tmp, &p.dest)?;
             done.push(p.dest);
+        }
+        for step in self.top {
+            match step {
+                TopStep::Rename(p) => {
+                    persist(p.tmp, &p.dest)?;
+                    done.push(p.dest);
+                }
+                TopStep::Remove(path) => match fs::remove_file(&path) {
+                    Ok(()) => removed.push(path),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e),
+                },
+            }
         }
         // Make the renames durable: a rename is an entry in the directory
         // the file landed in (`repodata/`, `by-hash/SHA256/`), and such a
@@ -299,13 +343,35 @@ impl Staging {
         for dir in dirs {
             sync_dir(dir);
         }
-        Ok(done)
+        for dir in removed.iter().filter_map(|p| p.parent()) {
+            sync_dir(dir);
+        }
+        Ok(Committed {
+            written: done,
+            removed,
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Guards against a new unsigned index beside an old signature: the
+    /// removal happens in the top sequence, before the index it precedes.
+    #[test]
+    fn remove_top_removes_in_order_and_reports_only_what_was_there() {
+        let t = tempfile::tempdir().unwrap();
+        fs::write(t.path().join("InRelease"), b"old").unwrap();
+        let mut s = Staging::new(t.path());
+        s.remove_top("InRelease");
+        s.remove_top("Release.gpg");
+        s.write_top("Release", b"new").unwrap();
+        let c = s.commit_all().unwrap();
+        assert_eq!(c.removed, [t.path().join("InRelease")]);
+        assert_eq!(c.written, [t.path().join("Release")]);
+        assert!(!t.path().join("InRelease").exists());
+    }
 
     #[test]
     fn nothing_is_visible_until_commit_and_top_comes_last() {

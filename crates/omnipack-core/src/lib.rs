@@ -17,7 +17,7 @@ pub mod progress;
 pub mod stamp;
 pub mod time;
 
-pub use atomic::{AtomicFile, Staging, write_file};
+pub use atomic::{AtomicFile, Committed, Staging, write_file};
 pub use hash::{Digests, HashingWriter, hex};
 pub use problem::Problem;
 pub use progress::{NoProgress, Progress};

@@ -518,6 +518,26 @@ fn stage_all(
     // `Release.gpg`, then `InRelease` (what apt fetches first) last.
     let detached = signer.map(|s| s.detach(release.as_bytes())).transpose()?;
     let inrelease = signer.map(|s| s.clearsign(&release)).transpose()?;
+    if signer.is_none() {
+        // Unsigned: the signatures of the previous `Release` would not
+        // match the new one. `InRelease` goes first (apt then falls back to
+        // the old `Release` + `Release.gpg`, still a matching pair), then
+        // `Release.gpg`, then the new `Release` appears.
+        out.remove_top(&format!("{base}InRelease"));
+        out.remove_top(&format!("{base}Release.gpg"));
+    }
+    let mut write = |rel: String, bytes: &[u8], top: bool| {
+        let r = if top {
+            out.write_top(&rel, bytes)
+        } else {
+            out.write(&rel, bytes)
+        };
+        r.map_err(|source| AptError::Write {
+            root: root.clone(),
+            file: rel,
+            source,
+        })
+    };
     write(format!("{base}Release"), release.as_bytes(), true)?;
     if let Some(sig) = detached {
         write(format!("{base}Release.gpg"), &sig, true)?;

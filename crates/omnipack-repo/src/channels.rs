@@ -34,9 +34,8 @@ use serde::Serialize;
 use crate::RepoError;
 use crate::apt::AptOptions;
 use crate::cache::Cache;
-use crate::index::{
-    DEFAULT_KEEP, IndexKind, IndexOptions, IndexReport, Layout, index_with, load_signer,
-};
+use crate::config::{Overrides, RepoConfig, channel_config, settings};
+use crate::index::{DEFAULT_KEEP, IndexKind, IndexOptions, IndexReport, Layout, index_with};
 use crate::record::{IndexInfo, Record};
 use crate::scan::{self, Problem, find_leaves, scan_leaf};
 use crate::yum::YumOptions;
@@ -119,11 +118,12 @@ fn split_distribution(name: &str) -> Result<(&str, &str), RepoError> {
     }
 }
 
-/// How a channel operation re-indexes the leaves it touched.
+/// How a channel operation re-indexes the leaves it touched: flags, each
+/// overriding the repository's `.omnipack/repo.toml` for one run.
 #[derive(Debug, Clone, Default)]
 pub struct ReindexOptions {
     /// Sign the indexes with the armored secret key in this file (loaded
-    /// before anything is changed).
+    /// before anything is changed) instead of the configured one.
     pub sign_key: Option<PathBuf>,
     /// The fingerprint of the (sub)key of `sign_key` that signs.
     pub sign_subkey: Option<String>,
@@ -141,8 +141,12 @@ pub struct AddOptions {
     /// The distribution by name (see `omnipack distributions`), if not told
     /// by where each package comes from.
     pub distribution: Option<String>,
-    /// Keep this many newest versions of each package name per leaf.
+    /// Keep this many newest versions of each package name per leaf
+    /// (default: the configured `keep`, else all).
     pub keep: Option<usize>,
+    /// Sign each RPM (a header signature, with the signing key) before
+    /// placing it; also when the configuration says `sign-packages`.
+    pub sign_packages: bool,
     /// How the leaves touched are re-indexed.
     pub index: ReindexOptions,
 }
@@ -156,7 +160,8 @@ pub struct PromoteOptions {
     pub to: Channel,
     /// Only this distribution (default: every one holding the packages).
     pub distribution: Option<String>,
-    /// Keep this many newest versions of each package name per leaf touched.
+    /// Keep this many newest versions of each package name per leaf touched
+    /// (default: the configured `keep`, else all).
     pub keep: Option<usize>,
     /// How the leaves touched are re-indexed.
     pub index: ReindexOptions,
@@ -181,6 +186,8 @@ pub struct ChannelReport {
     pub changes: Changes,
     /// The re-index; its warnings include a cache that was not saved.
     pub index: IndexReport,
+    /// What the user could do better (a tree without `.omnipack/repo.toml`).
+    pub hints: Vec<String>,
 }
 
 /// What [`list`] found.
@@ -387,7 +394,9 @@ fn plan_copy(
     let state = leaves.get(dir)?;
     for r in &state.records {
         if r.path == to || same_nva(r) {
-            if r.sha256 == record.sha256 && r.path == to {
+            let same = r.sha256 == record.sha256
+                || (record.info.format == Format::Rpm && same_rpm_header(&r.path, from));
+            if same && r.path == to {
                 changes.unchanged.push((from.to_path_buf(), r.path.clone()));
                 return Ok(());
             }
@@ -420,24 +429,54 @@ fn nva(record: &Record) -> String {
     )
 }
 
-/// Copies `from` to `to` under a hidden temporary name, synced, then renamed.
-fn copy_atomically(from: &Path, to: &Path) -> Result<(), RepoError> {
+/// Whether two RPMs are one package whatever their signatures: the same
+/// main header (which holds the payload's digest, rpm ≥ 4.14), so the
+/// unsigned original of a package added with `sign-packages` is the
+/// package already in place. Signing changes only the signature header.
+fn same_rpm_header(a: &Path, b: &Path) -> bool {
+    let header = |p: &Path| {
+        rpm::PackageMetadata::open(p)
+            .ok()
+            .and_then(|m| m.header_bytes().ok())
+    };
+    match (header(a), header(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Copies `from` to `to` under a hidden temporary name, synced, then
+/// renamed; with `sign`, the copy (never `from`) gets an RPM header
+/// signature before it is renamed into place.
+fn copy_atomically(from: &Path, to: &Path, sign: Option<&Signer>) -> Result<(), RepoError> {
     let mut tmp = omnipack_core::AtomicFile::create(to)?;
     let mut src = fs::File::open(from)?;
     std::io::copy(&mut src, &mut tmp)?;
+    std::io::Write::flush(&mut tmp)?;
+    if let Some(signer) = sign {
+        omnipack_sign::sign_rpms(&[tmp.temp_path().to_path_buf()], signer).map_err(|e| {
+            RepoError::BadPackage {
+                path: from.to_path_buf(),
+                reason: format!("cannot sign it: {e}"),
+            }
+        })?;
+    }
     tmp.commit(0o644)?;
     Ok(())
 }
 
-/// Runs the planned copies, then retention.
+/// Runs the planned copies (RPMs signed on the way with `sign_rpms`), then
+/// retention.
 fn apply(
     leaves: &mut Leaves,
     planned: Vec<Copy>,
     keep: Option<usize>,
+    sign_rpms: Option<&Signer>,
     mut changes: Changes,
 ) -> Result<Changes, RepoError> {
     for c in planned {
-        copy_atomically(&c.from, &c.to)?;
+        let sign = sign_rpms.filter(|_| c.record.info.format == Format::Rpm);
+        copy_atomically(&c.from, &c.to, sign)?;
         let dir = c.to.parent().map(Path::to_path_buf).unwrap_or_default();
         changes.copied.push((c.from, c.to.clone()));
         changes.touched.insert(dir.clone());
@@ -503,19 +542,30 @@ fn read_new(path: &Path) -> Result<Record, RepoError> {
 }
 
 /// What every channel operation does first, before anything changes: the
-/// repository is a directory, the signing key loads, the date is chosen.
+/// repository is one (its `.omnipack/repo.toml`, or a tree made before),
+/// the signing key (flag, else configured) loads, the date is chosen.
 struct Reindex {
     signer: Option<Signer>,
+    yum_zstd: bool,
+    config: RepoConfig,
+    hints: Vec<String>,
     date: u64,
 }
 
 impl Reindex {
     fn prepare(repo: &Path, opts: &ReindexOptions) -> Result<Reindex, RepoError> {
-        if !repo.is_dir() {
-            return Err(RepoError::NoRepository(repo.to_path_buf()));
-        }
+        let (config, hint) = channel_config(repo)?;
+        let flags = Overrides {
+            sign_key: opts.sign_key.clone(),
+            sign_subkey: opts.sign_subkey.clone(),
+            yum_zstd: opts.yum_zstd,
+        };
+        let s = settings(repo, config, &flags)?;
         Ok(Reindex {
-            signer: load_signer(opts.sign_key.as_deref(), opts.sign_subkey.as_deref())?,
+            signer: s.signer,
+            yum_zstd: s.yum_zstd,
+            config: s.config,
+            hints: hint.into_iter().collect(),
             date: omnipack_core::time::epoch_or_now()?,
         })
     }
@@ -531,12 +581,17 @@ impl Reindex {
         progress: &dyn Progress,
     ) -> Result<ChannelReport, RepoError> {
         let cache = leaves.finish();
+        let hints = self.hints;
         if changes.touched.is_empty() {
             let index = IndexReport {
                 warnings: cache.save_or_warn().into_iter().collect(),
                 ..IndexReport::default()
             };
-            return Ok(ChannelReport { changes, index });
+            return Ok(ChannelReport {
+                changes,
+                index,
+                hints,
+            });
         }
         let index_opts = IndexOptions {
             layout: Layout::Flat,
@@ -549,14 +604,18 @@ impl Reindex {
                 ..AptOptions::default()
             },
             yum: YumOptions {
-                zstd: opts.yum_zstd,
+                zstd: self.yum_zstd,
                 date: self.date,
             },
             cache_dir: opts.cache_dir.clone(),
             leaves: Some(changes.touched.iter().cloned().collect()),
         };
         let index = index_with(repo, &index_opts, progress, cache)?;
-        Ok(ChannelReport { changes, index })
+        Ok(ChannelReport {
+            changes,
+            index,
+            hints,
+        })
     }
 }
 
@@ -569,6 +628,11 @@ pub fn add(
     progress: &dyn Progress,
 ) -> Result<ChannelReport, RepoError> {
     let reindex = Reindex::prepare(repo, &opts.index)?;
+    let sign_packages = opts.sign_packages || reindex.config.sign_packages;
+    if sign_packages && reindex.signer.is_none() {
+        return Err(RepoError::SignPackagesWithoutKey);
+    }
+    let keep = opts.keep.or(reindex.config.keep);
     let given = opts
         .distribution
         .as_deref()
@@ -599,7 +663,8 @@ pub fn add(
             plan_copy(&mut leaves, &dir, path, &record, &mut planned, &mut changes)?;
         }
     }
-    let changes = apply(&mut leaves, planned, opts.keep, changes)?;
+    let sign = reindex.signer.as_ref().filter(|_| sign_packages);
+    let changes = apply(&mut leaves, planned, keep, sign, changes)?;
     reindex.run(repo, leaves, changes, &opts.index, progress)
 }
 
@@ -723,7 +788,8 @@ pub fn promote(
     for (target, r) in &picks {
         plan_copy(&mut leaves, target, &r.path, r, &mut planned, &mut changes)?;
     }
-    let changes = apply(&mut leaves, planned, opts.keep, changes)?;
+    let keep = opts.keep.or(reindex.config.keep);
+    let changes = apply(&mut leaves, planned, keep, None, changes)?;
     reindex.run(repo, leaves, changes, &opts.index, progress)
 }
 

@@ -154,6 +154,47 @@ pub enum RepoError {
         /// The channel, if one was given.
         channel: Option<&'static str>,
     },
+    /// A channel command on a directory that is not a repository.
+    #[error("`{0}` is not a repository (it has no `.omnipack/repo.toml` and no packages)")]
+    NotARepository(PathBuf),
+    /// `repo init` on a repository.
+    #[error("`{0}` already exists")]
+    AlreadyInitialized(PathBuf),
+    /// `repo init` on a directory that already holds files.
+    #[error("`{0}` is not empty")]
+    NotEmpty(PathBuf),
+    /// `repo.toml` cannot be read.
+    #[error("`{path}`: {reason}")]
+    BadConfig {
+        /// The configuration file.
+        path: PathBuf,
+        /// What the parser said.
+        reason: String,
+    },
+    /// The configured signing key cannot be loaded: nothing was written.
+    #[error("cannot load the signing key `{key}` configured in `{config}`, so nothing was changed")]
+    ConfiguredKey {
+        /// The key file.
+        key: PathBuf,
+        /// The configuration naming it.
+        config: PathBuf,
+        /// Why.
+        source: omnipack_sign::SignError,
+    },
+    /// Package signing asked for without a key.
+    #[error("signing packages needs a signing key")]
+    SignPackagesWithoutKey,
+    /// A subkey without its key.
+    #[error("--sign-subkey needs --sign-key")]
+    SubkeyWithoutKey,
+    /// Packages were left out of the indexes written.
+    #[error("{count} package(s) left out of the indexes under `{root}` (listed above)")]
+    ProblemsLeftOut {
+        /// The repository or directory indexed.
+        root: PathBuf,
+        /// How many.
+        count: usize,
+    },
     /// A filesystem error naming its path.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -213,6 +254,32 @@ impl RepoError {
                 "a published version never changes: bump the version (or `repo remove` it first)"
             }
             RepoError::InTheWay(_) => "remove it first",
+            RepoError::NotARepository(r) => {
+                return Some(format!(
+                    "run `omnipack repo init {}` (with --sign-key to sign it; --from-existing for a directory that already holds files)",
+                    r.display()
+                ));
+            }
+            RepoError::AlreadyInitialized(_) => {
+                "edit it to change the repository's settings, or pass flags for one run"
+            }
+            RepoError::NotEmpty(_) => {
+                "pass --from-existing to adopt a tree made before `repo init`, or give a new directory"
+            }
+            RepoError::BadConfig { .. } => {
+                "the fields are sign-key, sign-subkey, sign-packages, keep and yum-zstd (docs/repository.md)"
+            }
+            RepoError::ConfiguredKey { config, .. } => {
+                return Some(format!(
+                    "restore the key file, or change `sign-key` in `{}`",
+                    config.display()
+                ));
+            }
+            RepoError::SignPackagesWithoutKey => "give --sign-key (or configure sign-key)",
+            RepoError::SubkeyWithoutKey => "give --sign-key with it",
+            RepoError::ProblemsLeftOut { .. } => {
+                "fix or remove the files named, or pass --allow-problems to accept an index without them"
+            }
             RepoError::SameChannel(_) => "promote copies between two different channels",
             RepoError::NotInChannel { .. } | RepoError::NotInRepository { .. } => {
                 "`omnipack repo list` shows what is"

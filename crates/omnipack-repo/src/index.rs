@@ -19,6 +19,7 @@ use omnipack_spec::Format;
 use crate::RepoError;
 use crate::apt::{AptOptions, Dists, write_dists, write_flat};
 use crate::cache::Cache;
+use crate::config::{Overrides, RepoConfig, settings};
 use crate::record::Record;
 use crate::scan::{Leaf, LeafScan, Problem, drop_conflicts, scan_dir, scan_listed, walk};
 use crate::spool::SpoolError;
@@ -98,6 +99,9 @@ pub struct LeafReport {
     pub written: Vec<PathBuf>,
     /// Superseded metadata files deleted.
     pub pruned: Vec<PathBuf>,
+    /// Signatures removed because the index was written without a key
+    /// (they would no longer match it).
+    pub signatures_removed: Vec<PathBuf>,
 }
 
 /// What happened in every leaf.
@@ -139,6 +143,23 @@ impl IndexReport {
                 .is_some_and(|n| n == "Release" || n == "InRelease" || n == "repomd.xml")
         });
         gems.chain(leaves.cloned()).collect()
+    }
+
+    /// How many packages and gems were left out of the indexes written.
+    pub fn problem_count(&self) -> usize {
+        self.leaves.iter().map(|l| l.problems.len()).sum::<usize>()
+            + self.gems.iter().map(|g| g.problems.len()).sum::<usize>()
+    }
+
+    /// The failure of a command whose indexes left packages out (its report
+    /// printed first): `None` when nothing was left out, or when
+    /// `allow_problems` (`--allow-problems`) accepts that.
+    pub fn problems_error(&self, root: &Path, allow_problems: bool) -> Option<RepoError> {
+        let count = self.problem_count();
+        (count > 0 && !allow_problems).then(|| RepoError::ProblemsLeftOut {
+            root: root.to_path_buf(),
+            count,
+        })
     }
 
     /// Whether not one package or gem is in the indexes written.
@@ -217,10 +238,22 @@ pub fn index_tree(
         }),
     };
     let date = omnipack_core::time::epoch_or_now()?;
+    // The repository's configuration (a channel tree's, or a flat
+    // directory's after `repo init`) gives the key; the flags override it.
+    let config = RepoConfig::load(root)?.unwrap_or_default();
+    let settings = settings(
+        root,
+        config,
+        &Overrides {
+            sign_key: req.sign_key.clone(),
+            sign_subkey: req.sign_subkey.clone(),
+            yum_zstd: req.yum_zstd,
+        },
+    )?;
     let opts = IndexOptions {
         layout,
         kind: req.kind,
-        signer: load_signer(req.sign_key.as_deref(), req.sign_subkey.as_deref())?,
+        signer: settings.signer,
         strict: req.strict,
         keep: req.keep,
         apt: AptOptions {
@@ -231,7 +264,7 @@ pub fn index_tree(
             date,
         },
         yum: YumOptions {
-            zstd: req.yum_zstd,
+            zstd: settings.yum_zstd,
             date,
         },
         cache_dir: req.cache_dir.clone(),
@@ -258,16 +291,6 @@ pub fn index_tree(
 /// do: [`omnipack_gem::index_dir`], its error a [`RepoError`].
 pub fn index_gem_source(dir: &Path, opts: &GemOptions) -> Result<GemReport, RepoError> {
     Ok(omnipack_gem::index_dir(dir, opts)?)
-}
-
-/// The signer of `key` (and `subkey`), if a key is given.
-pub(crate) fn load_signer(
-    key: Option<&Path>,
-    subkey: Option<&str>,
-) -> Result<Option<Signer>, RepoError> {
-    Ok(key
-        .map(|k| Signer::from_armored_file(k, subkey))
-        .transpose()?)
 }
 
 /// Indexes `root`.
@@ -386,7 +409,8 @@ fn index_once(
                 spool,
             )?;
         }
-        let written = staging.commit()?;
+        let committed = staging.commit_all()?;
+        let written = committed.written;
         let rels: Vec<String> = written
             .iter()
             .filter_map(|p| p.strip_prefix(&leaf).ok())
@@ -404,6 +428,7 @@ fn index_once(
             problems: scan.problems,
             written,
             pruned,
+            signatures_removed: committed.removed,
         });
     }
     // Packages gone from disk are not given back, so they leave the cache; a
@@ -484,7 +509,7 @@ fn index_dists(
     progress.finish();
     // An .rpm in an apt pool is simply not apt's business.
     all.records.retain(|r| r.info.format == Format::Deb);
-    all.records = drop_conflicts(std::mem::take(&mut all.records), &mut all.problems);
+    all.records = drop_conflicts(std::mem::take(&mut all.records), &mut all.problems, None);
     all.problems.sort_by(|a, b| a.path.cmp(&b.path));
     if all.records.is_empty() && all.problems.is_empty() {
         return Err(RepoError::Empty(pool));
@@ -502,7 +527,8 @@ fn index_dists(
             &mut staging,
         )?;
     }
-    let written = staging.commit()?;
+    let committed = staging.commit_all()?;
+    let written = committed.written;
     let rels: Vec<String> = written
         .iter()
         .filter_map(|p| p.strip_prefix(root).ok())
@@ -522,6 +548,7 @@ fn index_dists(
             problems: all.problems,
             written,
             pruned,
+            signatures_removed: committed.removed,
         }],
         gems: Vec::new(),
         warnings,

@@ -7,6 +7,8 @@
 //! * [`index`] is the operation: every leaf scanned, checked, written and
 //!   committed, top index last; [`index_tree`] is `omnipack repo index`
 //!   whole (key, date, the "nothing could be indexed" decision).
+//! * [`config`] is the repository's own `.omnipack/repo.toml` (`repo init`):
+//!   the signing key and defaults every command reads.
 //! * [`channels`] adds, promotes, removes and lists packages, then
 //!   re-indexes the leaves it touched.
 //! * [`apt`] and [`yum`] render the metadata of one leaf into a
@@ -21,12 +23,13 @@
 //!   (`chunks`) of the last run.
 //!
 //! Module order (each uses only modules before it): `record`, `chunks`,
-//! `spool`, `cache`, `apt`, `yum`, `error`, `scan`, `index`, `channels`.
+//! `spool`, `cache`, `apt`, `yum`, `error`, `scan`, `config`, `index`, `channels`.
 
 pub mod apt;
 mod cache;
 pub mod channels;
 mod chunks;
+pub mod config;
 mod error;
 pub mod index;
 pub mod record;
@@ -34,6 +37,7 @@ mod scan;
 mod spool;
 pub mod yum;
 
+pub use config::{InitOptions, InitReport, Overrides, RepoConfig, init};
 pub use error::RepoError;
 pub use index::{
     DEFAULT_KEEP, IndexKind, IndexOptions, IndexReport, IndexRequest, Layout, LayoutKind,

@@ -297,7 +297,11 @@ pub fn scan_listed(
     cache: &mut Cache,
 ) -> Result<LeafScan, RepoError> {
     let mut scan = scan_dir(leaf, leaf, names, cache)?;
-    scan.records = drop_conflicts(std::mem::take(&mut scan.records), &mut scan.problems);
+    scan.records = drop_conflicts(
+        std::mem::take(&mut scan.records),
+        &mut scan.problems,
+        Some(leaf),
+    );
     scan.problems.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(scan)
 }
@@ -438,10 +442,18 @@ pub fn scan_dir(
 }
 
 /// Leaves out every package whose name + version + arch + format is also
-/// claimed by a file with different contents, with a [`Problem`] for each.
-pub fn drop_conflicts(records: Vec<Record>, problems: &mut Vec<Problem>) -> Vec<Record> {
+/// claimed by a file with different contents, with a [`Problem`] for each;
+/// except that in a flat `leaf` the one its current index already lists
+/// (`Packages`, or the `primary.xml` of `repodata/repomd.xml`) stays, and
+/// only the newcomers are left out and reported.
+pub fn drop_conflicts(
+    records: Vec<Record>,
+    problems: &mut Vec<Problem>,
+    leaf: Option<&Path>,
+) -> Vec<Record> {
     // Two different files for one name + version + arch: which one a client
-    // would get is undefined, so neither is indexed.
+    // would get is undefined, so neither is indexed, unless one of them is
+    // what clients already have (the index lists it): that one stays.
     type Nva<'r> = (&'r str, u32, &'r str, &'r str, &'r str, &'static str);
     fn nva(r: &Record) -> Nva<'_> {
         let i = &r.info;
@@ -476,25 +488,51 @@ pub fn drop_conflicts(records: Vec<Record>, problems: &mut Vec<Problem>) -> Vec<
     drop(hashed);
     let clashes = by_nva.iter().filter(|(_, idx)| idx.len() > 1);
     let mut drop = std::collections::BTreeSet::new();
+    let mut indexed: Option<std::collections::BTreeSet<String>> = None;
     for ((name, epoch, version, release, arch, _), idx) in clashes {
         let v = format!("{epoch}:{version}-{release}");
         let distinct: std::collections::BTreeSet<&Checksum<32>> =
             idx.iter().map(|&i| &records[i].sha256).collect();
-        if idx.len() > 1 && distinct.len() > 1 {
-            let paths: Vec<String> = idx
-                .iter()
-                .map(|&i| format!("`{}`", records[i].path.display()))
-                .collect();
+        if distinct.len() < 2 {
+            continue;
+        }
+        let listed = indexed.get_or_insert_with(|| leaf.map(indexed_rels).unwrap_or_default());
+        let incumbents: Vec<usize> = idx
+            .iter()
+            .copied()
+            .filter(|&i| listed.contains(&records[i].rel))
+            .collect();
+        let incumbent_sums: std::collections::BTreeSet<&Checksum<32>> =
+            incumbents.iter().map(|&i| &records[i].sha256).collect();
+        if let (Some(&first), 1) = (incumbents.first(), incumbent_sums.len()) {
+            let kept = &records[first];
             for &i in idx {
-                drop.insert(i);
-                problems.push(Problem {
+                if records[i].sha256 != kept.sha256 {
+                    drop.insert(i);
+                    problems.push(Problem {
+                        path: records[i].path.clone(),
+                        message: format!(
+                            "{name} {v} {arch} is already indexed as `{}`, which stays; this file has different contents and is left out (remove it, or bump its version)",
+                            kept.path.display()
+                        ),
+                    });
+                }
+            }
+            continue;
+        }
+        let paths: Vec<String> = idx
+            .iter()
+            .map(|&i| format!("`{}`", records[i].path.display()))
+            .collect();
+        for &i in idx {
+            drop.insert(i);
+            problems.push(Problem {
                     path: records[i].path.clone(),
                     message: format!(
                         "{name} {v} {arch} is also in {} with different contents; neither is indexed until one is removed",
                         paths.iter().filter(|p| !p.contains(&records[i].path.display().to_string())).cloned().collect::<Vec<_>>().join(", ")
                     ),
                 });
-            }
         }
     }
     if drop.is_empty() {
@@ -506,6 +544,65 @@ pub fn drop_conflicts(records: Vec<Record>, problems: &mut Vec<Problem>) -> Vec<
         .filter(|(i, _)| !drop.contains(i))
         .map(|(_, r)| r)
         .collect()
+}
+
+/// The files the current index of the flat leaf `leaf` lists: apt's
+/// `Filename: ./NAME` lines in `Packages`, yum's `<location href="NAME"/>`
+/// in the `primary.xml` that `repodata/repomd.xml` names. Read only when
+/// two files collide (to keep the one clients already have); an index
+/// that cannot be read lists nothing.
+fn indexed_rels(leaf: &Path) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    if let Ok(text) = fs::read_to_string(leaf.join("Packages")) {
+        for line in text.lines() {
+            if let Some(f) = line.strip_prefix("Filename:") {
+                let f = f.trim();
+                out.insert(f.strip_prefix("./").unwrap_or(f).to_owned());
+            }
+        }
+    }
+    if let Some(primary) = yum_primary(leaf) {
+        let mut rest = primary.as_str();
+        while let Some(at) = rest.find("<location href=\"") {
+            rest = &rest[at + "<location href=\"".len()..];
+            if let Some(end) = rest.find('"') {
+                out.insert(unescape_xml(&rest[..end]));
+                rest = &rest[end..];
+            }
+        }
+    }
+    out
+}
+
+/// The text of the leaf's current `primary.xml` (gzip or zstd, one or many
+/// members), if there is one.
+fn yum_primary(leaf: &Path) -> Option<String> {
+    let repomd = fs::read_to_string(leaf.join("repodata/repomd.xml")).ok()?;
+    let data = &repomd[repomd.find("<data type=\"primary\">")?..];
+    let href = &data[data.find("href=\"")? + 6..];
+    let href = &href[..href.find('"')?];
+    let file = fs::File::open(leaf.join(unescape_xml(href))).ok()?;
+    let mut text = String::new();
+    if href.ends_with(".zst") {
+        zstd::stream::read::Decoder::new(file)
+            .ok()?
+            .read_to_string(&mut text)
+            .ok()?;
+    } else {
+        flate2::read::MultiGzDecoder::new(file)
+            .read_to_string(&mut text)
+            .ok()?;
+    }
+    Some(text)
+}
+
+/// The XML escapes createrepo_c writes in attribute values.
+fn unescape_xml(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
 }
 
 #[cfg(test)]

@@ -218,6 +218,13 @@ pub struct SignArgs {
 /// `omnipack repo ...`.
 #[derive(Debug, Subcommand)]
 pub enum RepoCommand {
+    /// Make a directory a repository: write REPO/.omnipack/repo.toml, the
+    /// signing key and defaults every `repo` command reads (flags override
+    /// them for one run).
+    ///
+    /// Refuses a directory that already has one, and a non-empty directory
+    /// unless --from-existing (a tree made before `repo init`).
+    Init(RepoInitArgs),
     /// Write apt (Packages, Release, InRelease, by-hash) and yum (repodata/)
     /// indexes for a directory of packages or every leaf of a repository tree.
     ///
@@ -261,25 +268,70 @@ impl From<ChannelArg> for omnipack_repo::channels::Channel {
     }
 }
 
-/// How touched leaves are re-indexed.
+/// `omnipack repo init`.
 #[derive(Debug, Args)]
-pub struct ReindexArgs {
-    /// Armored OpenPGP secret key to sign the indexes with.
+pub struct RepoInitArgs {
+    /// The repository directory (created if missing).
+    pub repo: PathBuf,
+    /// Armored OpenPGP secret key that signs every index (stored relative to
+    /// the repository when inside it, else as an absolute path).
     #[arg(long, value_name = "FILE")]
     pub sign_key: Option<PathBuf>,
     /// Fingerprint of the signing subkey to use.
     #[arg(long, value_name = "FPR", requires = "sign_key")]
     pub sign_subkey: Option<String>,
+    /// `repo add` signs each RPM (header signature) before placing it.
+    #[arg(long, requires = "sign_key")]
+    pub sign_packages: bool,
+    /// `repo add`/`promote` keep only the N newest versions of each package name per leaf.
+    #[arg(long, value_name = "N")]
+    pub keep: Option<usize>,
     /// Compress yum metadata with zstd instead of gzip (not readable by EL7).
     #[arg(long)]
     pub yum_zstd: bool,
+    /// Adopt a directory that already holds files (a tree made before `repo init`).
+    #[arg(long)]
+    pub from_existing: bool,
 }
 
-impl From<ReindexArgs> for omnipack_repo::channels::ReindexOptions {
-    fn from(a: ReindexArgs) -> Self {
+impl From<&RepoInitArgs> for omnipack_repo::InitOptions {
+    fn from(a: &RepoInitArgs) -> Self {
         Self {
-            sign_key: a.sign_key,
-            sign_subkey: a.sign_subkey,
+            config: omnipack_repo::RepoConfig {
+                sign_key: a.sign_key.clone(),
+                sign_subkey: a.sign_subkey.clone(),
+                sign_packages: a.sign_packages,
+                keep: a.keep,
+                yum_zstd: a.yum_zstd,
+            },
+            from_existing: a.from_existing,
+        }
+    }
+}
+
+/// How touched leaves are re-indexed.
+#[derive(Debug, Args)]
+pub struct ReindexArgs {
+    /// Armored OpenPGP secret key to sign the indexes with (default: the
+    /// repository's configured `sign-key`).
+    #[arg(long, value_name = "FILE")]
+    pub sign_key: Option<PathBuf>,
+    /// Fingerprint of the signing subkey to use.
+    #[arg(long, value_name = "FPR")]
+    pub sign_subkey: Option<String>,
+    /// Compress yum metadata with zstd instead of gzip (not readable by EL7).
+    #[arg(long)]
+    pub yum_zstd: bool,
+    /// Exit 0 even when packages were left out of an index (each is still reported).
+    #[arg(long)]
+    pub allow_problems: bool,
+}
+
+impl From<&ReindexArgs> for omnipack_repo::channels::ReindexOptions {
+    fn from(a: &ReindexArgs) -> Self {
+        Self {
+            sign_key: a.sign_key.clone(),
+            sign_subkey: a.sign_subkey.clone(),
             yum_zstd: a.yum_zstd,
             cache_dir: None,
         }
@@ -303,6 +355,10 @@ pub struct RepoAddArgs {
     /// Keep only the N newest versions of each package name in each leaf touched.
     #[arg(long, value_name = "N")]
     pub keep: Option<usize>,
+    /// Sign each .rpm (header signature, with the signing key) before placing
+    /// it; the files given are not changed.
+    #[arg(long)]
+    pub sign_packages: bool,
     #[command(flatten)]
     pub index: ReindexArgs,
 }
@@ -392,15 +448,20 @@ pub struct RepoIndexArgs {
     /// Which indexes to write.
     #[arg(long, value_enum, default_value_t = KindArg::Auto)]
     pub kind: KindArg,
-    /// Armored OpenPGP secret key to sign with (InRelease, Release.gpg, repomd.xml.asc).
+    /// Armored OpenPGP secret key to sign with (InRelease, Release.gpg,
+    /// repomd.xml.asc); default: PATH/.omnipack/repo.toml's `sign-key`.
+    /// Without any key, signatures left from before are removed.
     #[arg(long, value_name = "FILE")]
     pub sign_key: Option<PathBuf>,
     /// Fingerprint of the signing subkey to use.
-    #[arg(long, value_name = "FPR", requires = "sign_key")]
+    #[arg(long, value_name = "FPR")]
     pub sign_subkey: Option<String>,
     /// Fail, changing nothing, if any package is unreadable or conflicting.
     #[arg(long)]
     pub strict: bool,
+    /// Exit 0 even when packages were left out of the index (each is still reported).
+    #[arg(long)]
+    pub allow_problems: bool,
     /// Superseded metadata generations to keep for clients mid-update.
     #[arg(long, value_name = "N", default_value_t = omnipack_repo::DEFAULT_KEEP)]
     pub keep: usize,
@@ -434,22 +495,22 @@ pub struct RepoIndexArgs {
     pub architectures: Vec<String>,
 }
 
-impl From<RepoIndexArgs> for omnipack_repo::IndexRequest {
-    fn from(a: RepoIndexArgs) -> Self {
+impl From<&RepoIndexArgs> for omnipack_repo::IndexRequest {
+    fn from(a: &RepoIndexArgs) -> Self {
         Self {
             kind: a.kind.into(),
             layout: a.layout.into(),
-            component: a.component,
-            architectures: a.architectures,
-            sign_key: a.sign_key,
-            sign_subkey: a.sign_subkey,
+            component: a.component.clone(),
+            architectures: a.architectures.clone(),
+            sign_key: a.sign_key.clone(),
+            sign_subkey: a.sign_subkey.clone(),
             strict: a.strict,
             keep: a.keep,
             release: omnipack_repo::ReleaseFields {
-                origin: a.origin,
-                label: a.label,
-                suite: a.suite,
-                codename: a.codename,
+                origin: a.origin.clone(),
+                label: a.label.clone(),
+                suite: a.suite.clone(),
+                codename: a.codename.clone(),
             },
             yum_zstd: a.yum_zstd,
             cache_dir: None,

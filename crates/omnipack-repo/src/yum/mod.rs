@@ -353,6 +353,11 @@ pub(crate) fn write_cached(
     }
 
     let repomd = xml::repomd(&located, opts.date);
+    if signer.is_none() {
+        // Unsigned: the old `.asc` would not match the new `repomd.xml`,
+        // so it goes before the new `repomd.xml` appears.
+        out.remove_top("repodata/repomd.xml.asc");
+    }
     out.write_top("repodata/repomd.xml", repomd.as_bytes())
         .map_err(io("repodata/repomd.xml"))?;
     if let Some(signer) = signer {

@@ -1,19 +1,56 @@
-//! `omnipack repo index|add|promote|remove|list`: arguments →
-//! `omnipack_repo::{index_tree, channels::*}`; reports on stderr, the paths
-//! written (top indexes, packages added) or the listing on stdout.
+//! `omnipack repo init|index|add|promote|remove|list`: arguments →
+//! `omnipack_repo::{init, index_tree, channels::*}`; reports on stderr, the
+//! paths written (top indexes, packages added) or the listing on stdout.
+//! A command whose indexes left packages out prints its report, then fails
+//! (unless `--allow-problems`).
+
+use std::path::Path;
 
 use anyhow::Result;
 use omnipack_repo::channels::{self, AddOptions, ChannelReport, PromoteOptions, RemoveOptions};
 use omnipack_repo::{IndexReport, index_tree};
 
-use crate::cli::{RepoAddArgs, RepoIndexArgs, RepoListArgs, RepoPromoteArgs, RepoRemoveArgs};
+use crate::cli::{
+    RepoAddArgs, RepoIndexArgs, RepoInitArgs, RepoListArgs, RepoPromoteArgs, RepoRemoveArgs,
+};
 use crate::progress::Bar;
+
+/// Runs `repo init`: the configuration file's path on stdout.
+pub fn init(args: RepoInitArgs, quiet: bool) -> Result<()> {
+    let report = omnipack_repo::init(&args.repo, &(&args).into())?;
+    println!("{}", report.config_file.display());
+    if !quiet {
+        match &report.fingerprint {
+            Some(f) => eprintln!("initialized `{}`, signed by key {f}", args.repo.display()),
+            None => eprintln!(
+                "initialized `{}` (unsigned: clients must trust it)",
+                args.repo.display()
+            ),
+        }
+        if report.leaves > 0 && report.fingerprint.is_some() {
+            eprintln!(
+                "hint: {} existing leaves are signed when next re-indexed; `omnipack repo index {}` signs them all now",
+                report.leaves,
+                args.repo.display()
+            );
+        }
+    }
+    Ok(())
+}
 
 /// Runs `repo index`.
 pub fn index(args: RepoIndexArgs, quiet: bool) -> Result<()> {
-    let report = index_tree(&args.path.clone(), &args.into(), &Bar::new(quiet))?;
+    let report = index_tree(&args.path, &(&args).into(), &Bar::new(quiet))?;
     print_index(&report, quiet);
-    Ok(())
+    fail_on_problems(&report, &args.path, args.allow_problems)
+}
+
+/// The report's problems as the command's failure, unless allowed.
+fn fail_on_problems(report: &IndexReport, root: &Path, allow: bool) -> Result<()> {
+    match report.problems_error(root, allow) {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }
 
 /// Problems, warnings and a summary per leaf on stderr; top indexes on stdout.
@@ -33,6 +70,12 @@ fn print_index(report: &IndexReport, quiet: bool) {
         for p in &leaf.problems {
             eprintln!("warning: {p} (left out of the index)");
         }
+        for s in &leaf.signatures_removed {
+            eprintln!(
+                "warning: removed `{}`: the index was written without a signing key, and the old signature would not match it",
+                s.display()
+            );
+        }
         if !quiet {
             eprintln!("{leaf}");
         }
@@ -45,8 +88,9 @@ fn print_index(report: &IndexReport, quiet: bool) {
     }
 }
 
-/// What a channel command changed, then its re-index.
-fn print_changes(report: &ChannelReport, quiet: bool) {
+/// What a channel command changed, then its re-index; fails when it left
+/// packages out.
+fn print_changes(report: &ChannelReport, repo: &Path, allow: bool, quiet: bool) -> Result<()> {
     let changes = &report.changes;
     for (from, to) in &changes.copied {
         if !quiet {
@@ -65,6 +109,10 @@ fn print_changes(report: &ChannelReport, quiet: bool) {
         eprintln!("removed `{}`", p.display());
     }
     print_index(&report.index, quiet);
+    for h in &report.hints {
+        eprintln!("hint: {h}");
+    }
+    fail_on_problems(&report.index, repo, allow)
 }
 
 /// Runs `repo add`.
@@ -73,11 +121,11 @@ pub fn add(args: RepoAddArgs, quiet: bool) -> Result<()> {
         channel: args.channel.into(),
         distribution: args.distribution,
         keep: args.keep,
-        index: args.index.into(),
+        sign_packages: args.sign_packages,
+        index: (&args.index).into(),
     };
     let report = channels::add(&args.repo, &args.packages, &opts, &Bar::new(quiet))?;
-    print_changes(&report, quiet);
-    Ok(())
+    print_changes(&report, &args.repo, args.index.allow_problems, quiet)
 }
 
 /// Runs `repo promote`.
@@ -87,11 +135,10 @@ pub fn promote(args: RepoPromoteArgs, quiet: bool) -> Result<()> {
         to: args.to.into(),
         distribution: args.distribution,
         keep: args.keep,
-        index: args.index.into(),
+        index: (&args.index).into(),
     };
     let report = channels::promote(&args.repo, &args.packages, &opts, &Bar::new(quiet))?;
-    print_changes(&report, quiet);
-    Ok(())
+    print_changes(&report, &args.repo, args.index.allow_problems, quiet)
 }
 
 /// Runs `repo remove`.
@@ -99,11 +146,10 @@ pub fn remove(args: RepoRemoveArgs, quiet: bool) -> Result<()> {
     let opts = RemoveOptions {
         channel: args.channel.map(Into::into),
         distribution: args.distribution,
-        index: args.index.into(),
+        index: (&args.index).into(),
     };
     let report = channels::remove(&args.repo, &args.packages, &opts, &Bar::new(quiet))?;
-    print_changes(&report, quiet);
-    Ok(())
+    print_changes(&report, &args.repo, args.index.allow_problems, quiet)
 }
 
 /// Runs `repo list`: the leaves and their packages (or JSON) on stdout.

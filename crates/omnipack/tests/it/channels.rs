@@ -117,6 +117,18 @@ fn packages_move_through_channels_and_clients_see_them() {
     fs::create_dir_all(&src).unwrap();
     let (deb1, rpm1) = make(&src, "tool", "1.0", "one\n");
 
+    // An empty directory is not a repository yet: `repo init` first.
+    let (code, _, err) = repo(
+        &cache,
+        &["add", r.to_str().unwrap(), "-d", "debian-12"],
+        &[&deb1],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("omnipack repo init"), "{err}");
+    assert_eq!(files(&r), Vec::<String>::new());
+    let (code, _, err) = repo(&cache, &["init", r.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{err}");
+
     // No distribution to be found: the error says how to give one.
     let (code, _, err) = repo(&cache, &["add", r.to_str().unwrap()], &[&deb1]);
     assert_eq!(code, 1);
@@ -305,16 +317,25 @@ fn release_packages_point_apt_and_dnf_at_the_stable_channel() {
         .unwrap();
     assert!(o.status.success(), "{:?}", text(&o));
     let secret = keys.join("repo-key.secret.asc");
-    let sign = ["--sign-key", secret.to_str().unwrap()];
+    // The key is the repository's: the commands below sign without flags.
+    let (code, _, err) = repo(
+        &cache,
+        &[
+            "init",
+            r.to_str().unwrap(),
+            "--sign-key",
+            secret.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
     let (deb, rpm) = make(&src, "tool", "2.0", "two\n");
     for (pkg, dist) in [(&deb, "debian-12"), (&rpm, "rocky-9")] {
-        let mut args = vec!["add", r.to_str().unwrap(), "-d", dist];
-        args.extend(sign);
+        let args = vec!["add", r.to_str().unwrap(), "-d", dist];
         let (code, _, err) = repo(&cache, &args, &[pkg]);
         assert_eq!(code, 0, "{err}");
     }
-    let mut args = vec!["promote", r.to_str().unwrap(), "tool"];
-    args.extend(sign);
+    let args = vec!["promote", r.to_str().unwrap(), "tool"];
     let (code, _, err) = repo(&cache, &args, &[]);
     assert_eq!(code, 0, "{err}");
 

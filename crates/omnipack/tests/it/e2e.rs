@@ -162,8 +162,12 @@ fn debian_11_12_and_13_install_from_one_build_and_run_it() {
         .arg(&keys));
     let secret = keys.join("repo-key.secret.asc");
     let repo = t.path().join("repo");
-    fs::create_dir_all(&repo).unwrap();
     let cache = t.path().join("cache");
+    run(omnipack()
+        .args(["repo", "init", "--quiet"])
+        .arg(&repo)
+        .arg("--sign-key")
+        .arg(&secret));
     for (release, _) in RELEASES {
         let dist = format!("debian-{release}");
         let debs: Vec<PathBuf> = fs::read_dir(out.join(&dist))
@@ -174,8 +178,6 @@ fn debian_11_12_and_13_install_from_one_build_and_run_it() {
             .args(["repo", "add", "--quiet", "-d", &dist])
             .arg(&repo)
             .args(&debs)
-            .arg("--sign-key")
-            .arg(&secret)
             .env("OMNIPACK_CACHE_DIR", &cache));
     }
     run(omnipack()
@@ -188,8 +190,6 @@ fn debian_11_12_and_13_install_from_one_build_and_run_it() {
             "markup-python",
             "markup-cli",
         ])
-        .arg("--sign-key")
-        .arg(&secret)
         .env("OMNIPACK_CACHE_DIR", &cache));
     // Clients read the published copy, as they would a bucket.
     let published = t.path().join("published");

@@ -120,9 +120,14 @@ fn source(work: &Path) -> PathBuf {
 }
 
 fn index(root: &Path, cache: &Path) -> Output {
+    index_with(root, cache, &[])
+}
+
+fn index_with(root: &Path, cache: &Path, extra: &[&str]) -> Output {
     let out = omnipack()
         .args(["repo", "index", "--kind", "gem"])
         .arg(root)
+        .args(extra)
         .env("OMNIPACK_CACHE_DIR", cache)
         .output()
         .unwrap();
@@ -455,7 +460,9 @@ fn reindexing_reads_only_new_gems_and_reports_a_corrupt_one_by_path() {
         root.join("gems/renamed-9.gem"),
     )
     .unwrap();
-    let out = index(&root, &cache);
+    // Gems left out make the command fail (after writing the rest) unless
+    // --allow-problems.
+    let out = index_with(&root, &cache, &["--allow-problems"]);
     let (_, err) = text(&out);
     assert!(
         err.contains(&format!("`{}`", root.join("gems/broken-1.0.gem").display())),
@@ -470,6 +477,18 @@ fn reindexing_reads_only_new_gems_and_reports_a_corrupt_one_by_path() {
     assert_eq!(
         fs::metadata(&quick).unwrap().modified().unwrap(),
         quick_mtime
+    );
+    let failing = omnipack()
+        .args(["repo", "index", "--kind", "gem"])
+        .arg(&root)
+        .env("OMNIPACK_CACHE_DIR", &cache)
+        .output()
+        .unwrap();
+    assert_eq!(failing.status.code(), Some(1), "{:?}", text(&failing));
+    assert!(
+        text(&failing).1.contains("--allow-problems"),
+        "{:?}",
+        text(&failing)
     );
     let names = fs::read_to_string(root.join("names")).unwrap();
     assert_eq!(names, "---\nalpha\nbeta\ndelta\nepsilon\ngamma\n");
@@ -488,7 +507,7 @@ fn reindexing_reads_only_new_gems_and_reports_a_corrupt_one_by_path() {
 
     // A gem removed: its quick spec goes, versions says so, ruby agrees.
     fs::remove_file(root.join("gems/epsilon-3.0.gem")).unwrap();
-    index(&root, &cache);
+    index_with(&root, &cache, &["--allow-problems"]);
     assert!(
         !root
             .join("quick/Marshal.4.8/epsilon-3.0.gemspec.rz")

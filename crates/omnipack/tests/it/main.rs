@@ -14,6 +14,7 @@ mod inspect;
 mod package;
 mod publish;
 mod repo;
+mod repo_config;
 mod serve;
 mod sign;
 mod support;

@@ -129,8 +129,16 @@ fn bad_packages_are_named_and_the_rest_is_indexed() {
     assert!(o.status.success());
     fs::rename(other.join("twin_1.0-1_all.deb"), repo.join("twin-copy.deb")).unwrap();
 
+    // Packages left out: the rest is indexed, the report printed, exit 1.
     let cache = t.path().join("cache");
     let (code, _, err) = index(&repo, &cache, &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("4 package(s) left out") && err.contains("--allow-problems"),
+        "{err}"
+    );
+    assert!(repo.join("Release").is_file());
+    let (code, _, err) = index(&repo, &cache, &["--allow-problems"]);
     assert_eq!(code, 0, "{err}");
     for name in [
         "cut_1.0-1_all.deb",
