@@ -487,23 +487,11 @@ fn stage_all(
     signer: Option<&Signer>,
     out: &mut Staging,
 ) -> Result<(), AptError> {
-    let root = out.root().to_path_buf();
-    let mut write = |rel: String, bytes: &[u8], top: bool| {
-        let r = if top {
-            out.write_top(&rel, bytes)
-        } else {
-            out.write(&rel, bytes)
-        };
-        r.map_err(|source| AptError::Write {
-            root: root.clone(),
-            file: rel,
-            source,
-        })
-    };
     for f in files {
         let dir = f.name.rfind('/').map(|i| &f.name[..=i]).unwrap_or("");
         for (sum, digest) in f.sums() {
-            write(
+            stage_file(
+                out,
                 format!("{base}{dir}by-hash/{sum}/{digest}"),
                 &f.bytes,
                 false,
@@ -511,7 +499,7 @@ fn stage_all(
         }
     }
     for f in files {
-        write(format!("{base}{}", f.name), &f.bytes, false)?;
+        stage_file(out, format!("{base}{}", f.name), &f.bytes, false)?;
     }
     // Signatures before the files they sign are renamed in would briefly
     // pair a new signature with an old Release; `Release` goes first, then
@@ -526,26 +514,28 @@ fn stage_all(
         out.remove_top(&format!("{base}InRelease"));
         out.remove_top(&format!("{base}Release.gpg"));
     }
-    let mut write = |rel: String, bytes: &[u8], top: bool| {
-        let r = if top {
-            out.write_top(&rel, bytes)
-        } else {
-            out.write(&rel, bytes)
-        };
-        r.map_err(|source| AptError::Write {
-            root: root.clone(),
-            file: rel,
-            source,
-        })
-    };
-    write(format!("{base}Release"), release.as_bytes(), true)?;
+    stage_file(out, format!("{base}Release"), release.as_bytes(), true)?;
     if let Some(sig) = detached {
-        write(format!("{base}Release.gpg"), &sig, true)?;
+        stage_file(out, format!("{base}Release.gpg"), &sig, true)?;
     }
     if let Some(text) = inrelease {
-        write(format!("{base}InRelease"), text.as_bytes(), true)?;
+        stage_file(out, format!("{base}InRelease"), text.as_bytes(), true)?;
     }
     Ok(())
+}
+
+/// Stages one file at `rel` (a top index when `top`: renamed in last).
+fn stage_file(out: &mut Staging, rel: String, bytes: &[u8], top: bool) -> Result<(), AptError> {
+    let r = if top {
+        out.write_top(&rel, bytes)
+    } else {
+        out.write(&rel, bytes)
+    };
+    r.map_err(|source| AptError::Write {
+        root: out.root().to_path_buf(),
+        file: rel,
+        source,
+    })
 }
 
 /// Writes a flat repository's index for `records` into `out` (rooted at the
