@@ -40,7 +40,13 @@ fn sign_rpm(path: &Path, signer: &Signer) -> Result<(), SignError> {
         path: path.to_path_buf(),
         reason: e.to_string(),
     };
-    let meta = rpm::PackageMetadata::open(path).map_err(header)?;
+    // Through omnipack-rpm's reader: a damaged header is an error naming the
+    // file before the `rpm` crate parses it (that crate panics or asks for
+    // gigabytes on some damaged headers).
+    let (_, meta) = omnipack_rpm::read_with_metadata(path).map_err(|e| SignError::RpmHeader {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
     let bytes = meta.header_bytes().map_err(header)?;
     let signature = signer.detach(&bytes)?;
     rpm::Package::apply_signature_in_place(path, signature).map_err(|e| SignError::RpmSignature {

@@ -132,3 +132,68 @@ fn signing_a_deb_explains_what_to_do_instead() {
     assert!(text(&o).1.contains("sign the repository"), "{}", text(&o).1);
     assert!(Path::new(&deb).exists());
 }
+
+/// A damaged RPM (a main-header entry pointing past the data store, as
+/// issue 21's sweep found) is refused by `omnipack sign` naming the file:
+/// the header is checked before the `rpm` crate parses it, so no panic, and
+/// the file is left as it was.
+#[test]
+fn signing_a_damaged_rpm_is_an_error_naming_it() {
+    let t = tempfile::tempdir().unwrap();
+    let keys = t.path().join("keys");
+    let o = omnipack()
+        .args(["key", "generate", "--name", "R <r@example.org>", "--out"])
+        .arg(&keys)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o).1);
+    let stage = t.path().join("stage/opt/d");
+    fs::create_dir_all(&stage).unwrap();
+    fs::write(stage.join("README"), "d\n").unwrap();
+    let o = omnipack()
+        .args([
+            "package",
+            "--quiet",
+            "-n",
+            "d",
+            "-v",
+            "1.0",
+            "--summary",
+            "s",
+        ])
+        .args(["-m", "T <t@example.org>", "-f", "rpm", "--from-dir"])
+        .arg(t.path().join("stage"))
+        .arg("--out")
+        .arg(t.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o).1);
+    let rpm = text(&o).0.trim().to_owned();
+    let mut bytes = fs::read(&rpm).unwrap();
+    // Lead (96 bytes), then the signature header: magic (8), entry count
+    // (4), store size (4), entries (16 each), store, padded to 8.
+    let be = |b: &[u8], at: usize| u32::from_be_bytes(b[at..at + 4].try_into().unwrap()) as usize;
+    let sig = 96;
+    let sig_len = 16 + be(&bytes, sig + 8) * 16 + be(&bytes, sig + 12);
+    let main = sig + sig_len.div_ceil(8) * 8;
+    assert_eq!(&bytes[main..main + 3], b"\x8e\xad\xe8", "main header magic");
+    // The first entry's offset (tag, type, offset, count), past the store.
+    bytes[main + 16 + 8..main + 16 + 12].copy_from_slice(&0x7fff_0000u32.to_be_bytes());
+    fs::write(&rpm, &bytes).unwrap();
+    let o = omnipack()
+        .arg("sign")
+        .arg(&rpm)
+        .arg("--key")
+        .arg(keys.join("repo-key.secret.asc"))
+        .output()
+        .unwrap();
+    let err = text(&o).1;
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains(&rpm) && !err.contains("panicked"), "{err}");
+    assert!(err.contains("past the data store"), "{err}");
+    assert_eq!(
+        fs::read(&rpm).unwrap(),
+        bytes,
+        "the damaged file was changed"
+    );
+}
