@@ -210,6 +210,14 @@ impl Manifest {
             path: path.to_path_buf(),
             message,
         };
+        if let Some(line) =
+            omnipack_core::nesting::too_deep(text, omnipack_core::nesting::MAX_FLOW_DEPTH)
+        {
+            return Err(bad(format!(
+                "line {line}: collections nest deeper than {} levels",
+                omnipack_core::nesting::MAX_FLOW_DEPTH
+            )));
+        }
         let typed: Typed = if text.trim().is_empty() {
             Typed::default()
         } else {
@@ -515,5 +523,23 @@ locale_additions:
             .unwrap_err()
             .to_string();
         assert!(e.contains("barclamp.name") && e.contains("line 2"), "{e}");
+    }
+
+    /// Issue 21: 100 000 nested `[` took the YAML parser 34 s before its
+    /// depth limit; the linear pre-check refuses it first, naming the line.
+    #[test]
+    fn deeply_nested_yaml_is_refused_before_parsing() {
+        let text = format!("barclamp:\n  name: x\n  extra: {}\n", "[".repeat(100_000));
+        let e = Manifest::parse(Path::new("/b/crowbar.yml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`/b/crowbar.yml`") && e.contains("line 3"),
+            "{e}"
+        );
+        assert!(e.contains("nest deeper than 64"), "{e}");
+        // Real manifests' flow collections pass.
+        let ok = "barclamp:\n  name: x\n  requires: [\"@crowbar\", \"database\"]\n";
+        assert!(Manifest::parse(Path::new("m.yml"), ok).is_ok());
     }
 }

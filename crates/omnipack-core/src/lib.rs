@@ -12,6 +12,7 @@
 pub mod atomic;
 pub mod dirs;
 pub mod hash;
+pub mod nesting;
 pub mod problem;
 pub mod progress;
 pub mod stamp;

@@ -271,6 +271,14 @@ fn requirement(v: Option<&Value>) -> Requirement {
 
 /// Parses the YAML of `metadata.gz`.
 pub fn parse_spec(yaml: &str) -> Result<GemSpec, String> {
+    if let Some(line) =
+        omnipack_core::nesting::too_deep(yaml, omnipack_core::nesting::MAX_FLOW_DEPTH)
+    {
+        return Err(format!(
+            "`metadata.gz` nests collections deeper than {} levels (line {line})",
+            omnipack_core::nesting::MAX_FLOW_DEPTH
+        ));
+    }
     let doc: Value = serde_yaml_ng::from_str(yaml)
         .map_err(|e| format!("`metadata.gz` is not a YAML gem specification: {e}"))?;
     let name = get(&doc, "name")
