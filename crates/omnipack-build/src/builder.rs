@@ -131,11 +131,7 @@ pub fn place_for(
         }
         Some(Builder::Auto) => {
             if let Some(info) = store.get(&dist.name)? {
-                let missing: Vec<&String> = needed
-                    .iter()
-                    .filter(|p| !info.packages.contains(p))
-                    .collect();
-                if missing.is_empty() {
+                if needed.iter().all(|p| info.packages.contains(p)) {
                     return Ok(cached(info.path));
                 }
                 let mut packages = info.packages.clone();

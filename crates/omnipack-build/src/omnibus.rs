@@ -294,7 +294,6 @@ pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
     let mut written = Vec::new();
     for (dist, specs) in &plans {
         let dir = distribution_dir(scratch.path(), dist);
-        let dist = &dist;
         for spec in specs {
             let paths = package(&PackageRequest {
                 spec,

@@ -110,18 +110,10 @@ pub(crate) fn validate(spec: &PackageSpec) -> Result<(), DebError> {
     Ok(())
 }
 
-/// What is wrong with one identity field's `value` for apt, if anything:
-/// missing, empty, or holding whitespace or control characters.
+/// Why a control field cannot go into an apt index: missing, or what
+/// [`omnipack_spec::word_fault`] says.
 fn field_fault(value: Option<&str>) -> Option<&'static str> {
-    match value {
-        None => Some("is missing"),
-        Some("") => Some("is empty"),
-        Some(v) if v.chars().any(char::is_control) => {
-            Some("holds a control character or line break")
-        }
-        Some(v) if v.chars().any(char::is_whitespace) => Some("holds whitespace"),
-        Some(_) => None,
-    }
+    value.map_or(Some("is missing"), omnipack_spec::word_fault)
 }
 
 /// Checks that a package read back from `path` can be listed in an apt

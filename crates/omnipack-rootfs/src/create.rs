@@ -19,6 +19,7 @@ use omnipack_spec::Format;
 use omnipack_spec::distribution::Distribution;
 
 use crate::mirror::{Served, check_deb_mirror, machine_mirrors};
+use crate::sandbox::on_path;
 use crate::store::{RootInfo, RootStore};
 use crate::{RootfsError, os};
 
@@ -271,9 +272,4 @@ fn display(cmd: &Command) -> String {
         .map(|a| a.to_string_lossy().into_owned())
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
 }

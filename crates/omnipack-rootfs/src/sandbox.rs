@@ -250,7 +250,8 @@ fn check_overlay_path(path: &Path) -> Result<(), RootfsError> {
     Ok(())
 }
 
-fn on_path(program: &str) -> bool {
+/// Whether `program` is a file, or a file in one of this machine's `PATH` directories.
+pub(crate) fn on_path(program: &str) -> bool {
     if program.contains('/') {
         return Path::new(program).is_file();
     }

@@ -54,20 +54,6 @@ pub(crate) fn validate(spec: &PackageSpec) -> Result<(), RpmError> {
     Ok(())
 }
 
-/// What is wrong with one identity field's `value` for a client's index, if
-/// anything: empty, or holding whitespace or control characters.
-pub(crate) fn field_fault(value: &str) -> Option<&'static str> {
-    if value.is_empty() {
-        Some("is empty")
-    } else if value.chars().any(char::is_control) {
-        Some("holds a control character or line break")
-    } else if value.chars().any(char::is_whitespace) {
-        Some("holds whitespace")
-    } else {
-        None
-    }
-}
-
 /// Checks that a package read back from `path` can be listed in a yum
 /// repository: its Name (`RPMTAG_NAME`, 1000), Version (1001), Release (1002)
 /// and Arch (1022) are present, non-empty single words.
@@ -78,7 +64,7 @@ pub fn indexable(info: &PackageInfo, path: &Path) -> Result<(), RpmError> {
         ("Release", &info.release),
         ("Arch", &info.arch),
     ] {
-        if let Some(fault) = field_fault(value) {
+        if let Some(fault) = omnipack_spec::word_fault(value) {
             return Err(RpmError::Unindexable {
                 path: path.to_path_buf(),
                 field,
@@ -93,6 +79,7 @@ pub fn indexable(info: &PackageInfo, path: &Path) -> Result<(), RpmError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use omnipack_spec::word_fault as field_fault;
 
     fn spec(name: &str, version: &str) -> PackageSpec {
         let mut s = PackageSpec::new(name, version);

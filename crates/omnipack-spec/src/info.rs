@@ -208,6 +208,21 @@ impl PackageInfo {
     }
 }
 
+/// Why a package's identity field (name, version, release, architecture)
+/// as read back cannot go into an apt or yum index, if it cannot: apt and
+/// dnf want a non-empty single word without control characters.
+pub fn word_fault(value: &str) -> Option<&'static str> {
+    if value.is_empty() {
+        Some("is empty")
+    } else if value.chars().any(char::is_control) {
+        Some("holds a control character or line break")
+    } else if value.chars().any(char::is_whitespace) {
+        Some("holds whitespace")
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

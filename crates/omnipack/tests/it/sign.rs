@@ -8,13 +8,9 @@ use omnipack_test_support::{require_tools, run_ok};
 
 use crate::support::{omnipack, text};
 
-#[test]
-fn signed_rpms_verify_with_rpm_k_after_importing_the_key() {
-    if !require_tools(&["rpm", "rpmkeys"]) {
-        return;
-    }
-    let t = tempfile::tempdir().unwrap();
-    let keys = t.path().join("keys");
+/// `omnipack key generate` into `dir/keys`; returns that directory.
+fn generate_key(dir: &Path) -> std::path::PathBuf {
+    let keys = dir.join("keys");
     let o = omnipack()
         .args([
             "key",
@@ -27,32 +23,43 @@ fn signed_rpms_verify_with_rpm_k_after_importing_the_key() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", text(&o).1);
-    let stage = t.path().join("stage/opt/signed");
+    keys
+}
+
+/// An .rpm `NAME` 1.0 holding `/opt/NAME/README`, written into `dir`; its path.
+fn package_rpm(dir: &Path, name: &str) -> String {
+    let stage = dir.join("stage").join("opt").join(name);
     fs::create_dir_all(&stage).unwrap();
-    fs::write(stage.join("README"), "signed\n").unwrap();
+    fs::write(stage.join("README"), format!("{name}\n")).unwrap();
     let o = omnipack()
         .args([
             "package",
             "--quiet",
             "-n",
-            "signed",
+            name,
             "-v",
             "1.0",
             "--summary",
             "s",
-            "-m",
-            "T <t@example.org>",
-            "-f",
-            "rpm",
-            "--from-dir",
         ])
-        .arg(t.path().join("stage"))
+        .args(["-m", "T <t@example.org>", "-f", "rpm", "--from-dir"])
+        .arg(dir.join("stage"))
         .arg("--out")
-        .arg(t.path())
+        .arg(dir)
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", text(&o).1);
-    let rpm = text(&o).0.trim().to_owned();
+    text(&o).0.trim().to_owned()
+}
+
+#[test]
+fn signed_rpms_verify_with_rpm_k_after_importing_the_key() {
+    if !require_tools(&["rpm", "rpmkeys"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let keys = generate_key(t.path());
+    let rpm = package_rpm(t.path(), "signed");
     let size = fs::metadata(&rpm).unwrap().len();
     let o = omnipack()
         .arg("sign")
@@ -140,35 +147,8 @@ fn signing_a_deb_explains_what_to_do_instead() {
 #[test]
 fn signing_a_damaged_rpm_is_an_error_naming_it() {
     let t = tempfile::tempdir().unwrap();
-    let keys = t.path().join("keys");
-    let o = omnipack()
-        .args(["key", "generate", "--name", "R <r@example.org>", "--out"])
-        .arg(&keys)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", text(&o).1);
-    let stage = t.path().join("stage/opt/d");
-    fs::create_dir_all(&stage).unwrap();
-    fs::write(stage.join("README"), "d\n").unwrap();
-    let o = omnipack()
-        .args([
-            "package",
-            "--quiet",
-            "-n",
-            "d",
-            "-v",
-            "1.0",
-            "--summary",
-            "s",
-        ])
-        .args(["-m", "T <t@example.org>", "-f", "rpm", "--from-dir"])
-        .arg(t.path().join("stage"))
-        .arg("--out")
-        .arg(t.path())
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", text(&o).1);
-    let rpm = text(&o).0.trim().to_owned();
+    let keys = generate_key(t.path());
+    let rpm = package_rpm(t.path(), "d");
     let mut bytes = fs::read(&rpm).unwrap();
     // Lead (96 bytes), then the signature header: magic (8), entry count
     // (4), store size (4), entries (16 each), store, padded to 8.
