@@ -195,6 +195,14 @@ pub enum RepoError {
         /// How many.
         count: usize,
     },
+    /// `repo check` found what clients would fail on.
+    #[error("`{root}`: {count} problem(s) that apt or dnf would fail on")]
+    CheckFailed {
+        /// The repository checked.
+        root: PathBuf,
+        /// How many.
+        count: usize,
+    },
     /// A filesystem error naming its path.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -279,6 +287,9 @@ impl RepoError {
             RepoError::SubkeyWithoutKey => "give --sign-key with it",
             RepoError::ProblemsLeftOut { .. } => {
                 "fix or remove the files named, or pass --allow-problems to accept an index without them"
+            }
+            RepoError::CheckFailed { .. } => {
+                "each line above names a file and what to do; `omnipack repo index` rewrites indexes and signatures"
             }
             RepoError::SameChannel(_) => "promote copies between two different channels",
             RepoError::NotInChannel { .. } | RepoError::NotInRepository { .. } => {

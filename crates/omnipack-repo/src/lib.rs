@@ -7,6 +7,9 @@
 //! * [`index`] is the operation: every leaf scanned, checked, written and
 //!   committed, top index last; [`index_tree`] is `omnipack repo index`
 //!   whole (key, date, the "nothing could be indexed" decision).
+//! * [`check`] is `omnipack repo check`: the repository read as apt and
+//!   dnf read it (signatures, index digests, package digests, packages no
+//!   index lists), nothing written.
 //! * [`config`] is the repository's own `.omnipack/repo.toml` (`repo init`):
 //!   the signing key and defaults every command reads.
 //! * [`channels`] adds, promotes, removes and lists packages, then
@@ -23,11 +26,13 @@
 //!   (`chunks`) of the last run.
 //!
 //! Module order (each uses only modules before it): `record`, `chunks`,
-//! `spool`, `cache`, `apt`, `yum`, `error`, `scan`, `config`, `index`, `channels`.
+//! `spool`, `cache`, `apt`, `yum`, `error`, `scan`, `config`, `check`, `index`,
+//! `channels`.
 
 pub mod apt;
 mod cache;
 pub mod channels;
+pub mod check;
 mod chunks;
 pub mod config;
 mod error;
@@ -37,6 +42,7 @@ mod scan;
 mod spool;
 pub mod yum;
 
+pub use check::{CheckOptions, CheckReport, check};
 pub use config::{InitOptions, InitReport, Overrides, RepoConfig, init};
 pub use error::RepoError;
 pub use index::{

@@ -7,7 +7,8 @@
 //!   armored detached signatures (apt's `Release.gpg`, yum's
 //!   `repomd.xml.asc`).
 //! * [`PublicKey`]: a repository's public key in the forms clients take
-//!   (armored for rpm/dnf, binary for apt's `Signed-By`).
+//!   (armored for rpm/dnf, binary for apt's `Signed-By`); [`Verifier`]
+//!   checks the signatures a repository carries against it.
 //! * [`generate`]: `omnipack key generate`, a new key pair written without
 //!   ever replacing a file.
 //! * [`sign_rpms`]: `omnipack sign FILE.rpm`, an OpenPGP signature over an
@@ -24,6 +25,6 @@ mod signer;
 
 pub use error::SignError;
 pub use generate::{GeneratedKey, KeyAlgorithm, generate, generate_with};
-pub use public::PublicKey;
+pub use public::{PublicKey, Verifier, cleartext_body};
 pub use rpmsign::sign_rpms;
 pub use signer::Signer;

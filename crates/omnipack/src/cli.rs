@@ -184,6 +184,11 @@ pub struct PublishArgs {
     /// Remove the lock a killed publisher left (check that none is running first).
     #[arg(long)]
     pub break_lock: bool,
+    /// Publish without running `omnipack repo check` first (by default a
+    /// repository that apt or dnf would fail on is refused before anything
+    /// is uploaded).
+    #[arg(long)]
+    pub no_check: bool,
     /// Upload every file, whatever the destination's manifest says.
     #[arg(long)]
     pub force: bool,
@@ -248,6 +253,15 @@ pub enum RepoCommand {
     Remove(RepoRemoveArgs),
     /// What is in each leaf of a repository tree.
     List(RepoListArgs),
+    /// Read a repository as apt and dnf do and report every way they would
+    /// fail on it; writes nothing.
+    ///
+    /// Signatures against the repository's key (InRelease, Release.gpg,
+    /// repomd.xml.asc: present, verified, not stale); every file an index
+    /// lists against its size and digest (index files, by-hash copies,
+    /// packages); every package present is in an index. Problems go to
+    /// stdout, one per line; exit 1 if there is any.
+    Check(RepoCheckArgs),
 }
 
 /// Channels.
@@ -413,6 +427,17 @@ pub struct RepoListArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `omnipack repo check`.
+#[derive(Debug, Args)]
+pub struct RepoCheckArgs {
+    /// The repository (a tree, or a directory of packages with its indexes).
+    pub repo: PathBuf,
+    /// Verify signatures with this public key (armored, binary keyring, or
+    /// the secret key) instead of the one REPO/.omnipack/repo.toml names.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
 }
 
 /// Index kinds.

@@ -72,6 +72,7 @@ fn main() -> ExitCode {
             commands::repo::remove(args, cli.quiet)
         }
         cli::Command::Repo(cli::RepoCommand::List(args)) => commands::repo::list(args),
+        cli::Command::Repo(cli::RepoCommand::Check(args)) => commands::repo::check(args, cli.quiet),
         cli::Command::Key(cli::KeyCommand::Generate(args)) => commands::key::generate(args),
         cli::Command::Sign(args) => commands::key::sign(args),
         cli::Command::ReleasePackage(args) => commands::release::run(args, cli.quiet),

@@ -1,4 +1,5 @@
-//! `omnipack publish`: options → `omnipack_store::publish`, the report on
+//! `omnipack publish`: `omnipack_repo::check` of the repository (unless
+//! `--no-check`), then options → `omnipack_store::publish`, the report on
 //! stderr (and as JSON on stdout with `--json`), or the bucket policy.
 
 use anyhow::{Result, bail};
@@ -35,6 +36,19 @@ pub fn run(args: PublishArgs, quiet: bool) -> Result<()> {
         ..PublishOptions::default()
     }
     .with_env_hooks()?;
+    if !args.no_check && args.repo.is_dir() {
+        let report = omnipack_repo::check(&args.repo, &omnipack_repo::CheckOptions::default())?;
+        if !report.is_ok() {
+            for p in &report.problems {
+                eprintln!("error: {p}");
+            }
+            bail!(
+                "not publishing `{}`: `omnipack repo check` found {} problem(s) that apt or dnf would fail on (listed above); fix them, or pass --no-check to publish it as it is",
+                args.repo.display(),
+                report.problems.len()
+            );
+        }
+    }
     let bar = PublishBar::new(quiet);
     let report = omnipack_store::publish_to(&args.repo, &dest, &s3, &opts, &bar)?;
     if !quiet {

@@ -1,4 +1,4 @@
-//! `omnipack repo init|index|add|promote|remove|list`: arguments →
+//! `omnipack repo init|index|add|promote|remove|list|check`: arguments →
 //! `omnipack_repo::{init, index_tree, channels::*}`; reports on stderr, the
 //! paths written (top indexes, packages added) or the listing on stdout.
 //! A command whose indexes left packages out prints its report, then fails
@@ -11,7 +11,8 @@ use omnipack_repo::channels::{self, AddOptions, ChannelReport, PromoteOptions, R
 use omnipack_repo::{IndexReport, index_tree};
 
 use crate::cli::{
-    RepoAddArgs, RepoIndexArgs, RepoInitArgs, RepoListArgs, RepoPromoteArgs, RepoRemoveArgs,
+    RepoAddArgs, RepoCheckArgs, RepoIndexArgs, RepoInitArgs, RepoListArgs, RepoPromoteArgs,
+    RepoRemoveArgs,
 };
 use crate::progress::Bar;
 
@@ -166,4 +167,39 @@ pub fn list(args: RepoListArgs) -> Result<()> {
         print!("{leaf}");
     }
     Ok(())
+}
+
+/// Runs `repo check`: each problem on stdout, notes and a summary on
+/// stderr; fails when there is a problem.
+pub fn check(args: RepoCheckArgs, quiet: bool) -> Result<()> {
+    let opts = omnipack_repo::CheckOptions { key: args.key };
+    let report = omnipack_repo::check(&args.repo, &opts)?;
+    for p in &report.problems {
+        println!("{p}");
+    }
+    for n in &report.notes {
+        eprintln!("note: {n}");
+    }
+    if !quiet {
+        let key = match &report.key {
+            Some(k) => format!("signatures by key {k}"),
+            None => "no key".to_owned(),
+        };
+        eprintln!(
+            "checked `{}`: {} indexes, {} package entries, {key}: {} problem(s)",
+            args.repo.display(),
+            report.indexes.len(),
+            report.packages,
+            report.problems.len()
+        );
+    }
+    if report.is_ok() {
+        Ok(())
+    } else {
+        Err(omnipack_repo::RepoError::CheckFailed {
+            root: args.repo,
+            count: report.problems.len(),
+        }
+        .into())
+    }
 }

@@ -814,3 +814,35 @@ fn bad_input_is_named_with_what_to_do() {
         );
     }
 }
+
+// Guards issue 17 item 5: publish runs `repo check` first, and a repository
+// that apt or dnf would fail on is refused before anything is written.
+#[test]
+fn publish_refuses_a_repository_that_fails_repo_check() {
+    let t = tempfile::tempdir().unwrap();
+    let repo = Repo::new(&t.path().join("r"), &["alpha"]);
+    let deb = fs::read_dir(&repo.dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "deb"))
+        .unwrap();
+    let mut bytes = fs::read(&deb).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    fs::write(&deb, &bytes).unwrap();
+    let dest = t.path().join("out");
+    let o = publish(&repo.dir, dest.to_str().unwrap(), &[], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", report(&o));
+    let err = text(&o).1;
+    assert!(
+        err.contains(&format!("`{}`", deb.display()))
+            && err.contains("Hash Sum mismatch")
+            && err.contains("--no-check"),
+        "{err}"
+    );
+    assert!(!dest.exists(), "nothing may be written at the destination");
+    // Re-indexed, it publishes.
+    repo.index();
+    publish_ok(&repo.dir, dest.to_str().unwrap(), &[]);
+    assert!(dest.join("Release").is_file());
+}

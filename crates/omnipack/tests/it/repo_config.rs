@@ -413,3 +413,146 @@ fn a_colliding_newcomer_is_left_out_and_fails_the_command() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("1 .deb, 1 .rpm"), "{err}");
 }
+
+/// `repo check` on `repo`: exit code and stdout (one problem per line).
+fn check(cache: &Path, repo: &Path) -> (i32, String) {
+    let (code, out, err) = run(cache, &["check"], &[repo]);
+    assert!(code == 0 || code == 1, "{out}\n{err}");
+    (code, out)
+}
+
+// Guards issue 17 item 2: `repo check` finds a tampered, a missing and an
+// unindexed package and a stale signature (each shown to be real with the
+// client first), and passes a repository that every command kept valid.
+#[test]
+fn repo_check_finds_what_clients_would_fail_on() {
+    if !require_tools(&["gpgv"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let (r, cache, src) = (
+        t.path().join("repo"),
+        t.path().join("cache"),
+        t.path().join("src"),
+    );
+    fs::create_dir_all(&src).unwrap();
+    let keys = keygen(&t.path().join("keys"));
+    let (secret, keyring) = (keys.join("repo-key.secret.asc"), keys.join("repo-key.gpg"));
+    let rs = r.to_str().unwrap();
+    ok(
+        &cache,
+        &["init", rs, "--sign-key", secret.to_str().unwrap()],
+        &[],
+    );
+    let (deb, rpm) = make(&src, "tool", "1.0", "one\n");
+    ok(&cache, &["add", rs, "-d", "debian-12"], &[&deb]);
+    ok(&cache, &["add", rs, "-d", "rocky-9"], &[&rpm]);
+    assert_eq!(check(&cache, &r), (0, String::new()));
+    let (deb_leaf, rpm_leaf) = (
+        r.join("debian-testing/12/amd64"),
+        r.join("rocky-testing/9/x86_64"),
+    );
+    let placed_deb = deb_leaf.join(deb.file_name().unwrap());
+    let placed_rpm = rpm_leaf.join(rpm.file_name().unwrap());
+    let pristine = snapshot(&r);
+    let restore = || {
+        let _ = fs::remove_dir_all(&r);
+        for (p, bytes) in &pristine {
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, bytes).unwrap();
+        }
+    };
+
+    // A package changed after indexing (same size: only the digest tells).
+    let mut bytes = fs::read(&placed_deb).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    fs::write(&placed_deb, &bytes).unwrap();
+    let (code, out) = check(&cache, &r);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(&format!("`{}`", placed_deb.display())) && out.contains("Hash Sum mismatch"),
+        "{out}"
+    );
+    restore();
+
+    // A package the index lists is gone.
+    fs::remove_file(&placed_rpm).unwrap();
+    let (code, out) = check(&cache, &r);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(&format!("`{}`", placed_rpm.display())) && out.contains("missing"),
+        "{out}"
+    );
+    restore();
+
+    // A package nobody indexed.
+    let stray = rpm_leaf.join("stray-1.0-1.noarch.rpm");
+    fs::copy(&rpm, &stray).unwrap();
+    let (code, out) = check(&cache, &r);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(&format!("`{}`", stray.display())) && out.contains("in no index"),
+        "{out}"
+    );
+    restore();
+
+    // Stale signatures: the previous generation's, put back over a new
+    // index (what an unsigned re-index used to leave). gpgv says BAD.
+    let old_inrelease = fs::read(deb_leaf.join("InRelease")).unwrap();
+    let old_detached = fs::read(deb_leaf.join("Release.gpg")).unwrap();
+    let old_asc = fs::read(rpm_leaf.join("repodata/repomd.xml.asc")).unwrap();
+    let (deb2, rpm2) = make(&src, "tool", "2.0", "two\n");
+    ok(&cache, &["add", rs, "-d", "debian-12"], &[&deb2]);
+    ok(&cache, &["add", rs, "-d", "rocky-9"], &[&rpm2]);
+    assert_eq!(check(&cache, &r).0, 0);
+    fs::write(deb_leaf.join("InRelease"), old_inrelease).unwrap();
+    fs::write(deb_leaf.join("Release.gpg"), old_detached).unwrap();
+    fs::write(rpm_leaf.join("repodata/repomd.xml.asc"), old_asc).unwrap();
+    let bad = Command::new("gpgv")
+        .arg("--keyring")
+        .arg(&keyring)
+        .arg(deb_leaf.join("Release.gpg"))
+        .arg(deb_leaf.join("Release"))
+        .output()
+        .unwrap();
+    assert!(!bad.status.success(), "gpgv accepted a stale signature");
+    let (code, out) = check(&cache, &r);
+    assert_eq!(code, 1);
+    for f in [
+        deb_leaf.join("InRelease"),
+        deb_leaf.join("Release.gpg"),
+        rpm_leaf.join("repodata/repomd.xml.asc"),
+    ] {
+        assert!(out.contains(&format!("`{}`", f.display())), "{out}");
+    }
+    assert!(
+        out.contains("stale") && out.contains("BAD signature"),
+        "{out}"
+    );
+
+    // Without the repository's key, the stale InRelease is still found;
+    // with a public key given, the detached ones too.
+    let copy = t.path().join("copy");
+    fs::create_dir_all(&copy).unwrap();
+    for (p, bytes) in snapshot(&r) {
+        let to = copy.join(p.strip_prefix(&r).unwrap());
+        fs::create_dir_all(to.parent().unwrap()).unwrap();
+        fs::write(to, bytes).unwrap();
+    }
+    fs::remove_file(copy.join(".omnipack/repo.toml")).unwrap();
+    let (code, out) = check(&cache, &copy);
+    assert_eq!(code, 1);
+    assert!(out.contains("InRelease`: is stale"), "{out}");
+    let (code, out, _) = run(
+        &cache,
+        &["check", "--key", keyring.to_str().unwrap()],
+        &[&copy],
+    );
+    assert_eq!(code, 1);
+    assert!(out.contains("Release.gpg`: BAD signature"), "{out}");
+
+    // A re-index makes it whole again.
+    ok(&cache, &["index", rs], &[]);
+    assert_eq!(check(&cache, &r), (0, String::new()));
+}
