@@ -640,6 +640,7 @@ fn yum_entries(xml: &str, entry: &str) -> Result<Vec<YumEntry>, String> {
                     }
                 }
             }
+            // The guard pops every closed element; an entry's end completes it.
             Event::End(_) if stack.pop().is_some_and(|n| n == entry) => {
                 out.extend(current.take());
             }
