@@ -1,8 +1,8 @@
 //! What every omnipack crate shares, written once: the progress reporter
 //! ([`Progress`]), the clock and `SOURCE_DATE_EPOCH` ([`time`]), writing
 //! files so that nothing half-written is ever seen ([`atomic`]), hashing
-//! ([`hash`]), a skipped input and why ([`Problem`]), a file's cache identity ([`stamp`]) and the cache directory
-//! ([`dirs`]).
+//! ([`hash`]), a skipped input and why ([`Problem`]), a file's cache identity ([`stamp`]), the cache directory
+//! ([`dirs`]) and a request to stop ([`interrupt`]).
 //!
 //! This crate is first in the dependency order: it depends on no other
 //! omnipack crate and on no compression codec.
@@ -12,6 +12,7 @@
 pub mod atomic;
 pub mod dirs;
 pub mod hash;
+pub mod interrupt;
 pub mod nesting;
 pub mod problem;
 pub mod progress;

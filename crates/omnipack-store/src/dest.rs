@@ -144,6 +144,9 @@ pub struct Target {
     pub display: String,
     /// For errors about a missing bucket: the bucket and the endpoint.
     pub bucket: Option<(String, String)>,
+    /// A local destination's directory: where `object_store` stages each
+    /// upload as `KEY#N` before renaming it, which a stopped publish cleans.
+    pub local: Option<PathBuf>,
 }
 
 /// Opens `dest`: creates a local directory, or builds the S3 client from
@@ -172,6 +175,7 @@ fn open_local(dir: &Path) -> Result<Target> {
         attributes: false,
         display: dir.display().to_string(),
         bucket: None,
+        local: Some(dir.to_path_buf()),
     })
 }
 
@@ -286,6 +290,7 @@ fn open_s3(dest: &Dest, bucket: &str, prefix: &str, opts: &S3Options) -> Result<
             bucket.to_owned(),
             endpoint.unwrap_or_else(|| format!("s3.{region}.amazonaws.com")),
         )),
+        local: None,
     })
 }
 

@@ -138,6 +138,10 @@ pub enum StoreError {
         "publish stopped by OMNIPACK_PUBLISH_FAIL_AFTER after {0} object writes (fault injection; the lock is left as a killed publish would leave it)"
     )]
     Injected(u64),
+    /// SIGINT or SIGTERM stopped the publish (its lock released, its
+    /// temporary files removed).
+    #[error("publish stopped: {0}")]
+    Interrupted(#[from] omnipack_core::interrupt::Interrupted),
 }
 
 impl StoreError {
@@ -183,6 +187,9 @@ impl StoreError {
                 "publish to a directory outside the repository, e.g. `/srv/www/repo`".into(),
             ),
             StoreError::BadEnv { var, .. } => Some(format!("unset {var} or give a number")),
+            StoreError::Interrupted(_) => Some(
+                "clients still read the previous complete repository there; publish again to finish".into(),
+            ),
             StoreError::Store { .. }
             | StoreError::Io(_)
             | StoreError::Walk(_)

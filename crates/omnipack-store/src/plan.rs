@@ -167,6 +167,7 @@ pub fn scan(repo: &Path) -> Result<Vec<LocalFile>> {
     found
         .into_par_iter()
         .map(|(key, path)| {
+            omnipack_core::interrupt::check()?;
             let d = omnipack_core::hash::hash_file(&path, false, false, true)?;
             let (sha256, size) = (d.sha256_hex(), d.size);
             Ok(LocalFile {

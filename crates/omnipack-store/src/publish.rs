@@ -12,11 +12,11 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use fs_err as fs;
-use futures::stream::{self, StreamExt, TryStreamExt};
+use futures::stream::{self, StreamExt};
 use object_store::path::Path as ObjectPath;
 use object_store::{
     Attribute, Attributes, ObjectStore, ObjectStoreExt, PutMultipartOptions, PutOptions,
@@ -217,6 +217,7 @@ pub fn publish(
 ) -> Result<Report> {
     reporter.note(&format!("hashing `{}`", repo.display()));
     let files = plan::scan(repo)?;
+    omnipack_core::interrupt::check()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -227,6 +228,7 @@ pub fn publish(
             opts,
             reporter,
             writes: AtomicU64::new(0),
+            failed: AtomicBool::new(false),
         }
         .run(files),
     );
@@ -239,6 +241,29 @@ struct Publisher<'a> {
     opts: &'a PublishOptions,
     reporter: &'a dyn Progress,
     writes: AtomicU64,
+    /// An upload of the running phase failed: the others not started yet
+    /// are not started (those in flight finish, so none is cut off half-way).
+    failed: AtomicBool,
+}
+
+/// The results of a phase's concurrent writes (each `None` when it was
+/// not started because another failed or a stop was requested): the first
+/// failure, else the stop, else the values.
+fn settle<T>(results: Vec<Result<Option<T>>>) -> Result<Vec<T>> {
+    let mut done = Vec::with_capacity(results.len());
+    let mut skipped = false;
+    for r in results {
+        match r? {
+            Some(v) => done.push(v),
+            None => skipped = true,
+        }
+    }
+    omnipack_core::interrupt::check()?;
+    if skipped {
+        // Only a failure or a stop skips a write, and both returned above.
+        return Err(StoreError::Io(std::io::Error::other("a write was skipped")));
+    }
+    Ok(done)
 }
 
 fn object_path(key: &str) -> Result<ObjectPath, object_store::Error> {
@@ -267,6 +292,20 @@ impl Publisher<'_> {
                 source: Box::new(source),
             },
         }
+    }
+
+    /// Whether a write not started yet must not start: another failed, or
+    /// SIGINT/SIGTERM asked to stop.
+    fn stopping(&self) -> bool {
+        self.failed.load(Ordering::SeqCst) || omnipack_core::interrupt::requested().is_some()
+    }
+
+    /// Records a failed write, so that no other starts.
+    fn note_failure<T>(&self, r: Result<T>) -> Result<T> {
+        if r.is_err() {
+            self.failed.store(true, Ordering::SeqCst);
+        }
+        r
     }
 
     /// Counts a write about to happen; fails when fault injection says stop.
@@ -444,6 +483,22 @@ impl Publisher<'_> {
                 .note("the destination changed since it was read: planning again");
             plan = make_plan(&old);
         }
+        if let Some(dir) = &self.target.local {
+            // Under the lock, so no running publisher's files are touched.
+            let keys = present.keys().chain(old.objects.keys());
+            match remove_staged(dir, keys.map(String::as_str).collect()) {
+                Ok(removed) if !removed.is_empty() => self.reporter.note(&format!(
+                    "removed {} temporary file(s) a stopped publish left in `{}`",
+                    removed.len(),
+                    dir.display()
+                )),
+                Ok(_) => {}
+                Err(e) => {
+                    let _ = lock::release(store, self.dest(), &me).await;
+                    return Err(e.into());
+                }
+            }
+        }
         report.unchanged = plan.unchanged;
         report.kept_superseded = plan.kept;
         report.generation = old.generation;
@@ -524,10 +579,12 @@ impl Publisher<'_> {
             } else {
                 self.opts.jobs.max(1)
             };
-            let multipart: Vec<bool> = stream::iter(batch.iter().map(|f| self.upload(f)))
-                .buffer_unordered(jobs)
-                .try_collect()
-                .await?;
+            let multipart: Vec<bool> = settle(
+                stream::iter(batch.iter().map(|f| self.upload(f)))
+                    .buffer_unordered(jobs)
+                    .collect()
+                    .await,
+            )?;
             count(report, &batch, &multipart);
         }
 
@@ -551,16 +608,20 @@ impl Publisher<'_> {
             } else {
                 self.opts.jobs.max(1)
             };
-            stream::iter(chains.into_values().map(|mut chain| async move {
-                chain.sort_by_key(|f| index_rank(&f.key));
-                for f in chain {
-                    self.upload(f).await?;
-                }
-                Ok::<(), StoreError>(())
-            }))
-            .buffer_unordered(jobs)
-            .try_collect::<Vec<()>>()
-            .await?;
+            settle(
+                stream::iter(chains.into_values().map(|mut chain| async move {
+                    chain.sort_by_key(|f| index_rank(&f.key));
+                    for f in chain {
+                        if self.upload(f).await?.is_none() {
+                            return Ok(None);
+                        }
+                    }
+                    Ok::<_, StoreError>(Some(()))
+                }))
+                .buffer_unordered(jobs)
+                .collect()
+                .await,
+            )?;
             count(report, &all, &vec![false; all.len()]);
         }
 
@@ -574,20 +635,17 @@ impl Publisher<'_> {
             } else {
                 self.opts.jobs.max(1)
             };
-            deleted = stream::iter(plan.deletions.iter().map(|key| async move {
-                self.before_write()?;
-                let path = object_path(key).map_err(|e| self.err("delete", key, e))?;
-                match self.target.control.delete(&path).await {
-                    Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-                    Err(e) => return Err(self.err("delete", key, e)),
-                }
-                self.after_write().await;
-                self.reporter.advance(1);
-                Ok(key.clone())
-            }))
-            .buffer_unordered(jobs)
-            .try_collect()
-            .await?;
+            deleted = settle(
+                stream::iter(plan.deletions.iter().map(|key| async move {
+                    if self.stopping() {
+                        return Ok(None);
+                    }
+                    self.note_failure(self.delete(key).await).map(Some)
+                }))
+                .buffer_unordered(jobs)
+                .collect()
+                .await,
+            )?;
             report.deleted = deleted.len();
         }
 
@@ -622,8 +680,31 @@ impl Publisher<'_> {
         Ok(())
     }
 
-    /// Uploads one file with its kind's headers; returns whether it went in parts.
-    async fn upload(&self, f: &LocalFile) -> Result<bool> {
+    /// Deletes one superseded object; returns its key.
+    async fn delete(&self, key: &str) -> Result<String> {
+        self.before_write()?;
+        let path = object_path(key).map_err(|e| self.err("delete", key, e))?;
+        match self.target.control.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => return Err(self.err("delete", key, e)),
+        }
+        self.after_write().await;
+        self.reporter.advance(1);
+        Ok(key.to_owned())
+    }
+
+    /// Uploads one file with its kind's headers unless the phase is
+    /// stopping (`None`); returns whether it went in parts.
+    async fn upload(&self, f: &LocalFile) -> Result<Option<bool>> {
+        if self.stopping() {
+            return Ok(None);
+        }
+        let r = self.upload_one(f).await;
+        self.note_failure(r).map(Some)
+    }
+
+    /// [`Publisher::upload`] of a file whose upload has started.
+    async fn upload_one(&self, f: &LocalFile) -> Result<bool> {
         self.before_write()?;
         let path = object_path(&f.key).map_err(|e| self.err("upload", &f.key, e))?;
         let attributes = self.attributes(content_type(&f.key), f.kind.cache_control());
@@ -679,6 +760,9 @@ impl Publisher<'_> {
                     break;
                 }
                 h.update(&buf[..n]);
+                // A stop aborts the multipart upload rather than leave it
+                // half-done on the server.
+                omnipack_core::interrupt::check()?;
                 w.wait_for_capacity(4)
                     .await
                     .map_err(|e| self.err("upload", &f.key, e))?;
@@ -732,6 +816,37 @@ fn count(report: &mut Report, batch: &[&LocalFile], multipart: &[bool]) {
     report.multipart += multipart.iter().filter(|m| **m).count();
 }
 
+/// Removes what `object_store` stages under a local destination and a
+/// publish killed mid-write leaves: `KEY#N` beside `KEY` (N a number),
+/// except files that are themselves objects (`keys`); returns them.
+fn remove_staged(
+    dir: &Path,
+    keys: std::collections::HashSet<&str>,
+) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut removed = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).min_depth(1) {
+        let entry = entry.map_err(std::io::Error::other)?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy();
+        let staged = name.rsplit_once('#').is_some_and(|(stem, n)| {
+            !stem.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+        });
+        let key = entry
+            .path()
+            .strip_prefix(dir)
+            .unwrap_or(entry.path())
+            .to_string_lossy()
+            .into_owned();
+        if staged && !keys.contains(key.as_str()) {
+            fs::remove_file(entry.path())?;
+            removed.push(entry.path().to_path_buf());
+        }
+    }
+    Ok(removed)
+}
+
 /// Reads the manifest of a destination (tests, `--json` diagnostics).
 pub fn read_manifest(target: &Target) -> Result<Manifest> {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -743,6 +858,7 @@ pub fn read_manifest(target: &Target) -> Result<Manifest> {
             opts: &PublishOptions::default(),
             reporter: &omnipack_core::NoProgress,
             writes: AtomicU64::new(0),
+            failed: AtomicBool::new(false),
         }
         .read_manifest()
         .await

@@ -2,12 +2,14 @@
 //! (`commands/<cmd>.rs`); the work lives in the library crates.
 //!
 //! Output contract: data (artifact paths, `--json`) on stdout, people's text
-//! on stderr; exit 0 ok, 1 failed, 2 bad usage (clap's own code).
+//! on stderr; exit 0 ok, 1 failed, 2 bad usage (clap's own code), 128+N
+//! stopped by signal N (SIGINT, SIGTERM) after cleaning up.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cli;
 mod commands;
 mod progress;
+mod signals;
 
 use std::process::ExitCode;
 
@@ -97,7 +99,14 @@ fn main() -> ExitCode {
             if let Some(h) = err.chain().find_map(hint) {
                 eprintln!("hint: {h}");
             }
-            ExitCode::FAILURE
+            // Stopped by SIGINT/SIGTERM after cleaning up: the shell's status for it.
+            match err
+                .chain()
+                .find_map(|e| e.downcast_ref::<omnipack_core::interrupt::Interrupted>())
+            {
+                Some(i) => ExitCode::from(i.exit_code()),
+                None => ExitCode::FAILURE,
+            }
         }
     }
 }

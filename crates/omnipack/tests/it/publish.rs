@@ -846,3 +846,82 @@ fn publish_refuses_a_repository_that_fails_repo_check() {
     publish_ok(&repo.dir, dest.to_str().unwrap(), &[]);
     assert!(dest.join("Release").is_file());
 }
+
+/// Sends `signal` (`-INT`, `-TERM`, `-KILL`) to `child` and waits for it.
+fn signal(child: std::process::Child, signal: &str) -> std::process::ExitStatus {
+    let ok = Command::new("kill")
+        .arg(signal)
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    child.wait_with_output().unwrap().status
+}
+
+/// Files of `dir` whose names `object_store` stages uploads under (`KEY#N`).
+fn staged(dir: &Path) -> Vec<String> {
+    files_under(dir)
+        .into_iter()
+        .filter(|f| f.contains('#'))
+        .collect()
+}
+
+// Guards issue 17 item 5 (and 21 item 5): SIGINT and SIGTERM stop a publish
+// with the lock released and no temporary file left, exit 128+N, on a
+// directory and on s3s-fs; SIGKILL leaves a lock (and staged files) that
+// the next publish of this host takes over and removes, saying so; the
+// result is read by apt and dnf.
+#[test]
+fn a_stopped_publish_releases_its_lock_and_a_killed_one_is_taken_over() {
+    if !tools() {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let repo = Repo::new(t.path(), &["alpha", "beta", "gamma"]);
+    let dest = t.path().join("www");
+    let d = dest.to_string_lossy().into_owned();
+    for (sig, code) in [("-INT", 130), ("-TERM", 143)] {
+        let child = start_slow_publish(&repo.dir, &d, &[]);
+        let status = signal(child, sig);
+        assert_eq!(status.code(), Some(code), "{sig}");
+        assert!(!dest.join(".omnipack/lock").exists(), "{sig} left the lock");
+        assert_eq!(staged(&dest), Vec::<String>::new(), "{sig}");
+    }
+
+    let child = start_slow_publish(&repo.dir, &d, &[]);
+    let status = signal(child, "-KILL");
+    assert_eq!(status.code(), None);
+    assert!(
+        dest.join(".omnipack/lock").exists(),
+        "SIGKILL cannot release"
+    );
+    // What a publish killed mid-write leaves beside a package (the kill
+    // may have left real ones too).
+    let leftover = dest.join("alpha_1.0-1_all.deb#1");
+    fs::write(&leftover, b"half").unwrap();
+    let o = publish(&repo.dir, &d, &[], &[]);
+    let err = text(&o).1;
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("took over the lock held by")
+            && err.contains("temporary file(s) a stopped publish left"),
+        "{err}"
+    );
+    assert!(!leftover.exists() && staged(&dest).is_empty());
+    assert!(!dest.join(".omnipack/lock").exists());
+    clients_update(t.path(), &Source::file(&dest), &repo, true).unwrap();
+
+    // The same on S3: the lock object is deleted on SIGINT.
+    if !require_tools(&["s3s-fs"]) {
+        return;
+    }
+    let server = S3sFs::start(&["repo"]);
+    let s3 = s3_args(&server.endpoint(), "us-east-1");
+    let child = start_slow_publish(&repo.dir, "s3://repo/el", &s3);
+    assert_eq!(signal(child, "-INT").code(), Some(130));
+    let published = server.root.join("repo/el");
+    assert!(!published.join(".omnipack/lock").exists());
+    let args: Vec<&str> = s3.iter().map(String::as_str).collect();
+    publish_ok(&repo.dir, "s3://repo/el", &args);
+    clients_update(t.path(), &Source::file(&published), &repo, true).unwrap();
+}
