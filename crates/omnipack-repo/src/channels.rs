@@ -127,6 +127,8 @@ pub struct ReindexOptions {
     pub sign_key: Option<PathBuf>,
     /// The fingerprint of the (sub)key of `sign_key` that signs.
     pub sign_subkey: Option<String>,
+    /// The passphrase of a protected key (its first line).
+    pub passphrase_file: Option<PathBuf>,
     /// Compress yum metadata with zstd instead of gzip (not for EL7).
     pub yum_zstd: bool,
     /// Where the incremental cache lives (default: omnipack's cache directory).
@@ -558,6 +560,7 @@ impl Reindex {
         let flags = Overrides {
             sign_key: opts.sign_key.clone(),
             sign_subkey: opts.sign_subkey.clone(),
+            passphrase_file: opts.passphrase_file.clone(),
             yum_zstd: opts.yum_zstd,
         };
         let s = settings(repo, config, &flags)?;

@@ -154,7 +154,7 @@ pub fn check(repo: &Path, opts: &CheckOptions) -> Result<CheckReport, RepoError>
                     Verifier::from_file(&key).map_err(|source| RepoError::ConfiguredKey {
                         key,
                         config: config_path(repo),
-                        source,
+                        source: Box::new(source),
                     })?,
                 )
             }

@@ -37,6 +37,11 @@ pub struct RepoConfig {
     /// The fingerprint (or long key id) of the (sub)key of `sign-key` that signs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign_subkey: Option<String>,
+    /// A file whose first line is the passphrase of a protected
+    /// `sign-key` (relative to the repository, or absolute): a CI secret
+    /// mounted as a file. Else `OMNIPACK_SIGN_PASSPHRASE` is used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_passphrase_file: Option<PathBuf>,
     /// `repo add` signs each RPM (a header signature) before placing it.
     #[serde(default)]
     pub sign_packages: bool,
@@ -84,6 +89,8 @@ pub struct Overrides {
     pub sign_key: Option<PathBuf>,
     /// `--sign-subkey`.
     pub sign_subkey: Option<String>,
+    /// `--passphrase-file` (relative to the working directory).
+    pub passphrase_file: Option<PathBuf>,
     /// `--yum-zstd` (a flag can only turn it on).
     pub yum_zstd: bool,
 }
@@ -105,23 +112,30 @@ pub(crate) fn settings(
     config: RepoConfig,
     flags: &Overrides,
 ) -> Result<Settings, RepoError> {
+    let passphrase = flags
+        .passphrase_file
+        .clone()
+        .or_else(|| config.sign_passphrase_file.as_ref().map(|p| repo.join(p)));
     let signer = match (&flags.sign_key, config.key_file(repo)) {
-        (Some(key), _) => Some(Signer::from_armored_file(
+        (Some(key), _) => Some(Signer::load(
             key,
             flags.sign_subkey.as_deref(),
+            passphrase.as_deref(),
         )?),
         (None, Some(key)) => {
             let subkey = flags
                 .sign_subkey
                 .as_deref()
                 .or(config.sign_subkey.as_deref());
-            Some(Signer::from_armored_file(&key, subkey).map_err(|source| {
-                RepoError::ConfiguredKey {
-                    key,
-                    config: config_path(repo),
-                    source,
-                }
-            })?)
+            Some(
+                Signer::load(&key, subkey, passphrase.as_deref()).map_err(|source| {
+                    RepoError::ConfiguredKey {
+                        key,
+                        config: config_path(repo),
+                        source: Box::new(source),
+                    }
+                })?,
+            )
         }
         (None, None) if flags.sign_subkey.is_some() => return Err(RepoError::SubkeyWithoutKey),
         (None, None) => None,
@@ -174,6 +188,8 @@ pub struct InitReport {
     pub fingerprint: Option<String>,
     /// Leaves already in the tree (with `--from-existing`).
     pub leaves: usize,
+    /// What the key policy warns about.
+    pub warnings: Vec<String>,
 }
 
 /// `omnipack repo init`: makes `repo` a repository by writing its
@@ -202,15 +218,27 @@ pub fn init(repo: &Path, opts: &InitOptions) -> Result<InitReport, RepoError> {
         return Err(RepoError::SubkeyWithoutKey);
     }
     let mut fingerprint = None;
-    if let Some(key) = &config.sign_key {
-        let signer = Signer::from_armored_file(key, config.sign_subkey.as_deref())?;
+    let mut warnings = Vec::new();
+    if let Some(key) = &config.sign_key.clone() {
+        let signer = Signer::load(
+            key,
+            config.sign_subkey.as_deref(),
+            config.sign_passphrase_file.as_deref(),
+        )?;
         fingerprint = Some(signer.fingerprint());
-        let key = std::path::absolute(key)?;
+        warnings.extend(signer.warnings().iter().cloned());
         let base = std::path::absolute(repo)?;
-        config.sign_key = Some(match key.strip_prefix(&base) {
-            Ok(rel) => rel.to_path_buf(),
-            Err(_) => key,
-        });
+        let stored = |p: &Path| -> std::io::Result<PathBuf> {
+            let p = std::path::absolute(p)?;
+            Ok(match p.strip_prefix(&base) {
+                Ok(rel) => rel.to_path_buf(),
+                Err(_) => p,
+            })
+        };
+        config.sign_key = Some(stored(key)?);
+        if let Some(p) = &config.sign_passphrase_file {
+            config.sign_passphrase_file = Some(stored(p)?);
+        }
     }
     let leaves = if repo.is_dir() {
         find_leaves(repo)?.len()
@@ -231,6 +259,7 @@ pub fn init(repo: &Path, opts: &InitOptions) -> Result<InitReport, RepoError> {
         config,
         fingerprint,
         leaves,
+        warnings,
     })
 }
 

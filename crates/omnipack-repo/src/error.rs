@@ -179,7 +179,7 @@ pub enum RepoError {
         /// The configuration naming it.
         config: PathBuf,
         /// Why.
-        source: omnipack_sign::SignError,
+        source: Box<omnipack_sign::SignError>,
     },
     /// Package signing asked for without a key.
     #[error("signing packages needs a signing key")]

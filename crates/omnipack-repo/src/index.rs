@@ -185,6 +185,8 @@ pub struct IndexRequest {
     pub sign_key: Option<PathBuf>,
     /// The fingerprint of the (sub)key of `sign_key` that signs.
     pub sign_subkey: Option<String>,
+    /// The passphrase of a protected `sign_key` (its first line).
+    pub passphrase_file: Option<PathBuf>,
     /// Fail, writing nothing, if any package is bad.
     pub strict: bool,
     /// Superseded metadata generations to keep.
@@ -247,6 +249,7 @@ pub fn index_tree(
         &Overrides {
             sign_key: req.sign_key.clone(),
             sign_subkey: req.sign_subkey.clone(),
+            passphrase_file: req.passphrase_file.clone(),
             yum_zstd: req.yum_zstd,
         },
     )?;
@@ -326,6 +329,13 @@ pub(crate) fn index_with(
         ),
         r => r,
     }
+    .map(|mut report| {
+        // What the key policy warns about, said once per run.
+        if let Some(s) = &opts.signer {
+            report.warnings.extend(s.warnings().iter().cloned());
+        }
+        report
+    })
 }
 
 fn index_once(

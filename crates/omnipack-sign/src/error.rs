@@ -51,13 +51,43 @@ pub enum SignError {
         /// Which key.
         what: String,
     },
-    /// The secret key material is passphrase-protected.
-    #[error("`{path}`: key {fingerprint} is protected by a passphrase")]
+    /// The secret key material is passphrase-protected and no passphrase
+    /// was given.
+    #[error("`{path}`: key {fingerprint} is protected by a passphrase, and none was given")]
     Protected {
         /// The key file.
         path: PathBuf,
         /// The key's fingerprint.
         fingerprint: String,
+    },
+    /// The passphrase does not unlock the key.
+    #[error("`{path}`: the passphrase {from} does not unlock key {fingerprint}")]
+    WrongPassphrase {
+        /// The key file.
+        path: PathBuf,
+        /// The key's fingerprint.
+        fingerprint: String,
+        /// Where the passphrase came from.
+        from: String,
+    },
+    /// The passphrase file cannot be read.
+    #[error("cannot read the passphrase file `{path}`")]
+    PassphraseFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The key is of a kind current clients reject.
+    #[error("`{path}`: key {fingerprint} is refused: {reason}")]
+    Policy {
+        /// The key file.
+        path: PathBuf,
+        /// The signing (sub)key's fingerprint.
+        fingerprint: String,
+        /// Why, and which clients reject it.
+        reason: String,
     },
     /// The OpenPGP implementation failed to sign or generate.
     #[error("OpenPGP {operation} with `{path}` failed: {reason}")]
@@ -126,7 +156,14 @@ impl SignError {
                 "add a signing subkey with `gpg --quick-add-key FPR rsa3072 sign` or choose another"
             }
             SignError::Protected { .. } => {
-                "export it without one (`gpg --passwd` to an empty passphrase, then `gpg --export-secret-keys --armor`)"
+                "give the passphrase with --passphrase-file FILE (or `sign-passphrase-file` in repo.toml) or the OMNIPACK_SIGN_PASSPHRASE environment variable; never on the command line"
+            }
+            SignError::WrongPassphrase { .. } => {
+                "check the passphrase file (one line; a trailing newline is ignored) or OMNIPACK_SIGN_PASSPHRASE"
+            }
+            SignError::PassphraseFile { .. } => "give a readable file holding the passphrase",
+            SignError::Policy { .. } => {
+                "make a new key with `omnipack key generate` (RSA-3072, or --algorithm ed25519) and publish its public key to the clients"
             }
             SignError::Exists(_) => "remove it or choose another name",
             SignError::DebPackage { .. } => {

@@ -27,4 +27,4 @@ pub use error::SignError;
 pub use generate::{GeneratedKey, KeyAlgorithm, generate, generate_with};
 pub use public::{PublicKey, Verifier, cleartext_body};
 pub use rpmsign::sign_rpms;
-pub use signer::Signer;
+pub use signer::{PASSPHRASE_ENV, Signer};

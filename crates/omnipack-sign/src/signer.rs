@@ -19,9 +19,10 @@ use fs_err as fs;
 use pgp::composed::{
     ArmorOptions, CleartextSignedMessage, Deserializable, DetachedSignature, SignedSecretKey,
 };
+use pgp::crypto::hash::HashAlgorithm;
 use pgp::packet::{Signature, SignatureType};
 use pgp::ser::Serialize;
-use pgp::types::{KeyDetails, Password, SigningKey};
+use pgp::types::{KeyDetails, Password, PublicParams, SigningKey};
 
 use crate::SignError;
 
@@ -37,6 +38,101 @@ pub struct Signer {
     key: SignedSecretKey,
     which: Which,
     path: PathBuf,
+    /// What unlocks a protected key (empty for an unprotected one).
+    password: Password,
+    /// What the key policy warns about (the command prints them).
+    warnings: Vec<String>,
+}
+
+/// The environment variable a protected key's passphrase can come from.
+pub const PASSPHRASE_ENV: &str = "OMNIPACK_SIGN_PASSPHRASE";
+
+/// The first line of a passphrase file (its line end is not part of it).
+fn read_passphrase(path: &Path) -> Result<String, SignError> {
+    let text = fs::read_to_string(path).map_err(|e| SignError::PassphraseFile {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    let line = text.split('\n').next().unwrap_or("");
+    Ok(line.strip_suffix('\r').unwrap_or(line).to_owned())
+}
+
+/// The bit length of an RSA key's modulus: the header of the first MPI of
+/// its serialized public parameters.
+fn rsa_bits(params: &PublicParams) -> Option<u16> {
+    let bytes = params.to_bytes().ok()?;
+    Some(u16::from_be_bytes([*bytes.first()?, *bytes.get(1)?]))
+}
+
+/// Whether the newest of `sigs` was made with SHA-1.
+fn newest_is_sha1(sigs: &[&Signature]) -> bool {
+    sigs.iter()
+        .max_by_key(|s| s.created().map(|t| t.as_secs()).unwrap_or(0))
+        .is_some_and(|s| s.hash_alg() == Some(HashAlgorithm::Sha1))
+}
+
+/// What current clients reject in the signing key (refused) and what they
+/// still take but should not be chosen for a new key (warned), after
+/// Debian 13's apt, which verifies with sqv under the policy of
+/// `/usr/share/apt/default-sequoia.config` (checked in a Debian 13 root):
+/// * DSA: rejected since 2024-02-01 (and by EL9's rpm);
+/// * RSA below 2048 bits: rejected; RSA-2048: accepted until 2030-02-01,
+///   so warned;
+/// * SHA-1 binding signatures (the user ids' self-signatures, a signing
+///   subkey's binding): rejected since 2026-02-01 (sqv: "SHA1 is not
+///   considered secure").
+fn policy(key: &SignedSecretKey, which: Which) -> (Vec<String>, Vec<String>) {
+    let (mut refuse, mut warn) = (Vec::new(), Vec::new());
+    let params = match which {
+        Which::Primary => key.primary_key.public_params(),
+        Which::Subkey(i) => key.secret_subkeys[i].key.public_params(),
+    };
+    match params {
+        PublicParams::DSA(_) => refuse.push(
+            "it is a DSA key, which Debian 13's apt rejects since 2024-02-01 (its sqv policy), as does rpm on EL9".to_owned(),
+        ),
+        PublicParams::RSA(_) => match rsa_bits(params) {
+            Some(bits) if bits < 2048 => refuse.push(format!(
+                "it is RSA-{bits}; Debian 13's apt and rpm on EL9 reject RSA keys below 2048 bits"
+            )),
+            Some(bits) if bits < 3072 => warn.push(format!(
+                "key {} is RSA-{bits}: Debian 13's apt accepts it only until 2030-02-01 (its sqv policy); move to RSA-3072 or Ed25519 (`omnipack key generate`) before then",
+                match which {
+                    Which::Primary => fpr_hex(&key.primary_key),
+                    Which::Subkey(i) => fpr_hex(&key.secret_subkeys[i].key),
+                }
+            )),
+            _ => {}
+        },
+        _ => {}
+    }
+    let mut uid_bound = false;
+    let mut uid_sha1 = false;
+    for user in &key.details.users {
+        let sigs: Vec<&Signature> = user.signatures.iter().collect();
+        if sigs.is_empty() {
+            continue;
+        }
+        if newest_is_sha1(&sigs) {
+            uid_sha1 = true;
+        } else {
+            uid_bound = true;
+        }
+    }
+    if uid_sha1 && !uid_bound {
+        refuse.push(
+            "its user ids are bound by SHA-1 self-signatures, which Debian 13's apt rejects since 2026-02-01 (its sqv policy: \"SHA1 is not considered secure\"); `gpg --quick-set-expire FPR 0` re-signs them with SHA-256 or better, then export the key again".to_owned(),
+        );
+    }
+    if let Which::Subkey(i) = which {
+        let sigs: Vec<&Signature> = key.secret_subkeys[i].signatures.iter().collect();
+        if newest_is_sha1(&sigs) {
+            refuse.push(
+                "its signing subkey is bound by a SHA-1 signature, which Debian 13's apt rejects since 2026-02-01 (its sqv policy); `gpg --quick-set-expire FPR 0 '*'` re-signs the subkey bindings, then export the key again".to_owned(),
+            );
+        }
+    }
+    (refuse, warn)
 }
 
 impl std::fmt::Debug for Signer {
@@ -124,7 +220,21 @@ impl Signer {
     /// or ours). `subkey`: the fingerprint (hex, any case, spaces ignored; the
     /// long key id also works) of the (sub)key to sign with; by default the
     /// primary key if it can sign, else the first signing subkey.
+    /// A passphrase-protected key is unlocked with [`PASSPHRASE_ENV`].
     pub fn from_armored_file(path: &Path, subkey: Option<&str>) -> Result<Signer, SignError> {
+        Signer::load(path, subkey, None)
+    }
+
+    /// [`Signer::from_armored_file`], a protected key unlocked with the first
+    /// line of `passphrase_file` if given, else with the
+    /// [`PASSPHRASE_ENV`] variable; then the key policy is applied: what
+    /// current clients reject is refused, the rest of its findings are
+    /// [`Signer::warnings`].
+    pub fn load(
+        path: &Path,
+        subkey: Option<&str>,
+        passphrase_file: Option<&Path>,
+    ) -> Result<Signer, SignError> {
         let bytes = fs::read(path)?;
         let not_secret = |reason: String| SignError::NotASecretKey {
             path: path.to_path_buf(),
@@ -216,10 +326,12 @@ impl Signer {
                 (key, which)
             }
         };
-        let signer = Signer {
+        let mut signer = Signer {
             key,
             which,
             path: path.to_path_buf(),
+            password: Password::empty(),
+            warnings: Vec::new(),
         };
         let encrypted = match signer.which {
             Which::Primary => signer.key.primary_key.secret_params().is_encrypted(),
@@ -229,12 +341,52 @@ impl Signer {
                 .is_encrypted(),
         };
         if encrypted {
-            return Err(SignError::Protected {
+            let (passphrase, from) = match passphrase_file {
+                Some(file) => (read_passphrase(file)?, format!("in `{}`", file.display())),
+                None => match std::env::var(PASSPHRASE_ENV) {
+                    Ok(p) => (p, format!("in {PASSPHRASE_ENV}")),
+                    Err(_) => {
+                        return Err(SignError::Protected {
+                            path: signer.path.clone(),
+                            fingerprint: signer.fingerprint(),
+                        });
+                    }
+                },
+            };
+            signer.password = Password::from(passphrase);
+            let unlocked = match signer.which {
+                Which::Primary => signer
+                    .key
+                    .primary_key
+                    .unlock(&signer.password, |_, _| Ok(())),
+                Which::Subkey(i) => signer.key.secret_subkeys[i]
+                    .key
+                    .unlock(&signer.password, |_, _| Ok(())),
+            };
+            if !matches!(unlocked, Ok(Ok(()))) {
+                return Err(SignError::WrongPassphrase {
+                    path: signer.path.clone(),
+                    fingerprint: signer.fingerprint(),
+                    from,
+                });
+            }
+        }
+        let (refuse, warn) = policy(&signer.key, signer.which);
+        if let Some(reason) = refuse.into_iter().next() {
+            return Err(SignError::Policy {
                 path: signer.path.clone(),
                 fingerprint: signer.fingerprint(),
+                reason,
             });
         }
+        signer.warnings = warn;
         Ok(signer)
+    }
+
+    /// What the key policy found that clients still accept (an RSA key
+    /// below 3072 bits): for the command to print.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     // `pgp` implements `SigningKey` for `Box<&dyn SigningKey>`, not for `&dyn SigningKey`.
@@ -262,7 +414,7 @@ impl Signer {
     /// `text` in the Cleartext Signature Framework (apt's `InRelease`).
     pub fn clearsign(&self, text: &str) -> Result<String, SignError> {
         let key = self.signing_key();
-        let msg = CleartextSignedMessage::sign(rand::thread_rng(), text, &key, &Password::empty())
+        let msg = CleartextSignedMessage::sign(rand::thread_rng(), text, &key, &self.password)
             .map_err(self.pgp_err("clear-signing"))?;
         msg.to_armored_string(ArmorOptions::default())
             .map_err(self.pgp_err("clear-signing"))
@@ -271,14 +423,8 @@ impl Signer {
     fn detached(&self, data: &[u8]) -> Result<DetachedSignature, SignError> {
         let key = self.signing_key();
         let hash = key.hash_alg();
-        DetachedSignature::sign_binary_data(
-            rand::thread_rng(),
-            &key,
-            &Password::empty(),
-            hash,
-            data,
-        )
-        .map_err(self.pgp_err("signing"))
+        DetachedSignature::sign_binary_data(rand::thread_rng(), &key, &self.password, hash, data)
+            .map_err(self.pgp_err("signing"))
     }
 
     /// A binary detached signature over `data` (apt's `Release.gpg`).

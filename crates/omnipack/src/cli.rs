@@ -218,6 +218,10 @@ pub struct SignArgs {
     /// Fingerprint of the signing subkey to use.
     #[arg(long, value_name = "FPR")]
     pub subkey: Option<String>,
+    /// A file whose first line is the key's passphrase (else the
+    /// OMNIPACK_SIGN_PASSPHRASE environment variable).
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
 }
 
 /// `omnipack repo ...`.
@@ -294,6 +298,10 @@ pub struct RepoInitArgs {
     /// Fingerprint of the signing subkey to use.
     #[arg(long, value_name = "FPR", requires = "sign_key")]
     pub sign_subkey: Option<String>,
+    /// A file whose first line is the key's passphrase, stored in repo.toml
+    /// as `sign-passphrase-file` (else OMNIPACK_SIGN_PASSPHRASE is read).
+    #[arg(long, value_name = "FILE", requires = "sign_key")]
+    pub passphrase_file: Option<PathBuf>,
     /// `repo add` signs each RPM (header signature) before placing it.
     #[arg(long, requires = "sign_key")]
     pub sign_packages: bool,
@@ -314,6 +322,7 @@ impl From<&RepoInitArgs> for omnipack_repo::InitOptions {
             config: omnipack_repo::RepoConfig {
                 sign_key: a.sign_key.clone(),
                 sign_subkey: a.sign_subkey.clone(),
+                sign_passphrase_file: a.passphrase_file.clone(),
                 sign_packages: a.sign_packages,
                 keep: a.keep,
                 yum_zstd: a.yum_zstd,
@@ -333,6 +342,11 @@ pub struct ReindexArgs {
     /// Fingerprint of the signing subkey to use.
     #[arg(long, value_name = "FPR")]
     pub sign_subkey: Option<String>,
+    /// A file whose first line is the passphrase of a protected key (else
+    /// the OMNIPACK_SIGN_PASSPHRASE environment variable; never a value on
+    /// the command line).
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
     /// Compress yum metadata with zstd instead of gzip (not readable by EL7).
     #[arg(long)]
     pub yum_zstd: bool,
@@ -346,6 +360,7 @@ impl From<&ReindexArgs> for omnipack_repo::channels::ReindexOptions {
         Self {
             sign_key: a.sign_key.clone(),
             sign_subkey: a.sign_subkey.clone(),
+            passphrase_file: a.passphrase_file.clone(),
             yum_zstd: a.yum_zstd,
             cache_dir: None,
         }
@@ -481,6 +496,11 @@ pub struct RepoIndexArgs {
     /// Fingerprint of the signing subkey to use.
     #[arg(long, value_name = "FPR")]
     pub sign_subkey: Option<String>,
+    /// A file whose first line is the passphrase of a protected key (else
+    /// the OMNIPACK_SIGN_PASSPHRASE environment variable; never a value on
+    /// the command line).
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
     /// Fail, changing nothing, if any package is unreadable or conflicting.
     #[arg(long)]
     pub strict: bool,
@@ -529,6 +549,7 @@ impl From<&RepoIndexArgs> for omnipack_repo::IndexRequest {
             architectures: a.architectures.clone(),
             sign_key: a.sign_key.clone(),
             sign_subkey: a.sign_subkey.clone(),
+            passphrase_file: a.passphrase_file.clone(),
             strict: a.strict,
             keep: a.keep,
             release: omnipack_repo::ReleaseFields {
@@ -630,6 +651,29 @@ pub struct KeyGenerateArgs {
     /// File name stem.
     #[arg(long, default_value = "repo-key")]
     pub stem: String,
+    /// The key's algorithm: RSA-3072 (every client, EL7 included) or
+    /// Ed25519 (apt on Debian 10+/Ubuntu 20.04+, rpm 4.16+: EL9, Fedora;
+    /// not EL7 or EL8).
+    #[arg(long, value_enum, default_value_t = AlgorithmArg::Rsa3072)]
+    pub algorithm: AlgorithmArg,
+}
+
+/// `key generate --algorithm`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlgorithmArg {
+    /// RSA, 3072 bits.
+    Rsa3072,
+    /// Ed25519 (EdDSA).
+    Ed25519,
+}
+
+impl From<AlgorithmArg> for omnipack_sign::KeyAlgorithm {
+    fn from(a: AlgorithmArg) -> Self {
+        match a {
+            AlgorithmArg::Rsa3072 => Self::Rsa3072,
+            AlgorithmArg::Ed25519 => Self::Ed25519,
+        }
+    }
 }
 
 /// `omnipack build`.

@@ -1,13 +1,13 @@
 //! `omnipack key generate` and `omnipack sign`: arguments → `omnipack_sign`.
 
 use anyhow::Result;
-use omnipack_sign::{Signer, generate as generate_key, sign_rpms};
+use omnipack_sign::{Signer, generate_with, sign_rpms};
 
 use crate::cli::{KeyGenerateArgs, SignArgs};
 
 /// Runs `key generate`: the paths written go to stdout.
 pub fn generate(args: KeyGenerateArgs) -> Result<()> {
-    let k = generate_key(&args.name, &args.out, &args.stem)?;
+    let k = generate_with(&args.name, &args.out, &args.stem, args.algorithm.into())?;
     println!("{}", k.secret.display());
     println!("{}", k.public_armored.display());
     println!("{}", k.keyring.display());
@@ -17,7 +17,14 @@ pub fn generate(args: KeyGenerateArgs) -> Result<()> {
 
 /// Runs `sign`: each signed file's path goes to stdout.
 pub fn sign(args: SignArgs) -> Result<()> {
-    let signer = Signer::from_armored_file(&args.key, args.subkey.as_deref())?;
+    let signer = Signer::load(
+        &args.key,
+        args.subkey.as_deref(),
+        args.passphrase_file.as_deref(),
+    )?;
+    for w in signer.warnings() {
+        eprintln!("warning: {w}");
+    }
     sign_rpms(&args.files, &signer)?;
     for f in &args.files {
         println!("{}", f.display());

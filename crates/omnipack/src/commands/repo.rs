@@ -20,6 +20,9 @@ use crate::progress::Bar;
 pub fn init(args: RepoInitArgs, quiet: bool) -> Result<()> {
     let report = omnipack_repo::init(&args.repo, &(&args).into())?;
     println!("{}", report.config_file.display());
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
     if !quiet {
         match &report.fingerprint {
             Some(f) => eprintln!("initialized `{}`, signed by key {f}", args.repo.display()),

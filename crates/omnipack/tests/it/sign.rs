@@ -177,3 +177,275 @@ fn signing_a_damaged_rpm_is_an_error_naming_it() {
         "the damaged file was changed"
     );
 }
+
+/// Makes a key with GnuPG in the private home `home` (`algo` as
+/// `--quick-gen-key` takes it, `extra` options such as `--cert-digest-algo`)
+/// and exports its secret key (armored, protected by `passphrase`), its
+/// public keyring and its armored public key (`EMAIL.public.asc`, for
+/// rpmkeys); returns (secret, keyring).
+fn gpg_key(
+    home: &Path,
+    email: &str,
+    algo: &str,
+    passphrase: &str,
+    extra: &[&str],
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    fs::create_dir_all(home).unwrap();
+    let mut perms = fs::metadata(home).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o700);
+    fs::set_permissions(home, perms).unwrap();
+    let gpg = |args: &[&str]| -> Vec<u8> {
+        let o = Command::new("gpg")
+            .arg("--homedir")
+            .arg(home)
+            .args(["--batch", "--pinentry-mode", "loopback", "--passphrase"])
+            .arg(passphrase)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "gpg {args:?}: {}", text(&o).1);
+        o.stdout
+    };
+    let uid = format!("Test <{email}>");
+    let mut gen_args: Vec<&str> = extra.to_vec();
+    gen_args.extend(["--quick-gen-key", &uid, algo, "sign,cert", "never"]);
+    gpg(&gen_args);
+    let secret = home.join(format!("{email}.secret.asc"));
+    fs::write(&secret, gpg(&["--armor", "--export-secret-keys", email])).unwrap();
+    let keyring = home.join(format!("{email}.gpg"));
+    fs::write(&keyring, gpg(&["--export", email])).unwrap();
+    let armored = home.join(format!("{email}.public.asc"));
+    fs::write(&armored, gpg(&["--armor", "--export", email])).unwrap();
+    (secret, keyring)
+}
+
+/// gpgv accepts `DIR/repodata/repomd.xml.asc` with `keyring`.
+fn gpgv_repomd(keyring: &Path, dir: &Path) {
+    run_ok(
+        Command::new("gpgv")
+            .arg("--keyring")
+            .arg(keyring)
+            .arg(dir.join("repodata/repomd.xml.asc"))
+            .arg(dir.join("repodata/repomd.xml")),
+    );
+}
+
+/// `omnipack repo index DIR ARGS... ` with `env`: (exit code, stderr).
+fn index_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let mut c = omnipack();
+    c.args(["repo", "index"])
+        .arg(dir)
+        .args(args)
+        .env("OMNIPACK_CACHE_DIR", dir.join(".cache"));
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = c.output().unwrap();
+    (o.status.code().unwrap(), text(&o).1)
+}
+
+// Guards issue 17 item 4: a passphrase-protected key made by gpg signs
+// through --passphrase-file, OMNIPACK_SIGN_PASSPHRASE or repo.toml's
+// `sign-passphrase-file` (gpgv and rpmkeys accept the result); without one,
+// or with a wrong one, the command fails naming the key and writes nothing.
+#[test]
+fn a_passphrase_protected_key_signs_through_a_file_or_the_environment() {
+    if !require_tools(&["gpg", "gpgv", "rpmkeys"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let (secret, keyring) = gpg_key(
+        &t.path().join("gnupg"),
+        "p@example.org",
+        "rsa3072",
+        "correct horse",
+        &[],
+    );
+    let (pw, wrong) = (t.path().join("pw"), t.path().join("wrong"));
+    fs::write(&pw, "correct horse\n").unwrap();
+    fs::write(&wrong, "battery staple\n").unwrap();
+    let dir = t.path().join("flat");
+    fs::create_dir_all(&dir).unwrap();
+    let rpm = package_rpm(&dir, "tool");
+    let key = secret.to_str().unwrap();
+
+    let (code, err) = index_with(&dir, &["--sign-key", key], &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("protected by a passphrase") && err.contains("--passphrase-file"),
+        "{err}"
+    );
+    let (code, err) = index_with(
+        &dir,
+        &[
+            "--sign-key",
+            key,
+            "--passphrase-file",
+            wrong.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("does not unlock") && err.contains(key),
+        "{err}"
+    );
+    assert!(!dir.join("repodata").exists());
+
+    let (code, err) = index_with(
+        &dir,
+        &["--sign-key", key, "--passphrase-file", pw.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    gpgv_repomd(&keyring, &dir);
+    let (code, err) = index_with(
+        &dir,
+        &["--sign-key", key],
+        &[("OMNIPACK_SIGN_PASSPHRASE", "correct horse")],
+    );
+    assert_eq!(code, 0, "{err}");
+    gpgv_repomd(&keyring, &dir);
+
+    // `omnipack sign` of an RPM, checked by rpmkeys with the public key.
+    let o = omnipack()
+        .args(["sign", &rpm, "--key", key, "--passphrase-file"])
+        .arg(&pw)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o).1);
+    let db = t.path().join("rpmdb");
+    fs::create_dir_all(&db).unwrap();
+    run_ok(
+        Command::new("rpmkeys")
+            .arg("--dbpath")
+            .arg(&db)
+            .arg("--import")
+            .arg(t.path().join("gnupg/p@example.org.public.asc")),
+    );
+    let out = text(&run_ok(
+        Command::new("rpmkeys")
+            .arg("--dbpath")
+            .arg(&db)
+            .arg("-Kv")
+            .arg(&rpm),
+    ))
+    .0;
+    assert!(
+        out.contains("Signature, key ID") && out.contains("OK"),
+        "{out}"
+    );
+
+    // repo init stores the passphrase file; later commands need no flags.
+    let repo = t.path().join("repo");
+    let o = omnipack()
+        .args(["repo", "init"])
+        .arg(&repo)
+        .args(["--sign-key", key, "--passphrase-file"])
+        .arg(&pw)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o).1);
+    let config = fs::read_to_string(repo.join(".omnipack/repo.toml")).unwrap();
+    assert!(config.contains("sign-passphrase-file"), "{config}");
+    let o = omnipack()
+        .args(["repo", "add", "-d", "rocky-9"])
+        .arg(&repo)
+        .arg(&rpm)
+        .env("OMNIPACK_CACHE_DIR", t.path().join("cache"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o).1);
+    let leaf = repo.join("rocky-testing/9/x86_64/repodata");
+    run_ok(
+        Command::new("gpgv")
+            .arg("--keyring")
+            .arg(&keyring)
+            .arg(leaf.join("repomd.xml.asc"))
+            .arg(leaf.join("repomd.xml")),
+    );
+}
+
+// Guards issue 17 item 4: the key policy refuses what Debian 13's apt
+// rejects (a DSA key, SHA-1 binding signatures), warns about RSA-2048, and
+// `key generate --algorithm ed25519` makes a key that gpgv and rpmkeys
+// verify.
+#[test]
+fn the_key_policy_refuses_what_clients_reject_and_ed25519_verifies() {
+    if !require_tools(&["gpg", "gpgv", "rpmkeys"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let home = t.path().join("gnupg");
+    let dir = t.path().join("flat");
+    fs::create_dir_all(&dir).unwrap();
+    let rpm = package_rpm(&dir, "tool");
+    let cases: [(&str, &str, &[&str], &str); 2] = [
+        ("dsa@example.org", "dsa2048", &[], "DSA"),
+        (
+            "sha1@example.org",
+            "rsa3072",
+            &["--cert-digest-algo", "SHA1"],
+            "SHA-1 self-signatures",
+        ),
+    ];
+    for (email, algo, extra, why) in cases {
+        let (secret, _) = gpg_key(&home, email, algo, "", extra);
+        let (code, err) = index_with(&dir, &["--sign-key", secret.to_str().unwrap()], &[]);
+        assert_eq!(code, 1, "{email}: {err}");
+        assert!(err.contains("is refused") && err.contains(why), "{err}");
+        assert!(!dir.join("repodata").exists());
+    }
+    let (secret, keyring) = gpg_key(&home, "rsa2048@example.org", "rsa2048", "", &[]);
+    let (code, err) = index_with(&dir, &["--sign-key", secret.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning:") && err.contains("RSA-2048"),
+        "{err}"
+    );
+    gpgv_repomd(&keyring, &dir);
+
+    let o = omnipack()
+        .args(["key", "generate", "--name", "Ed <ed@example.org>"])
+        .args(["--algorithm", "ed25519", "--out"])
+        .arg(t.path().join("ed"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o).1);
+    let ed = t.path().join("ed");
+    let (code, err) = index_with(
+        &dir,
+        &[
+            "--sign-key",
+            ed.join("repo-key.secret.asc").to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("warning:"), "{err}");
+    gpgv_repomd(&ed.join("repo-key.gpg"), &dir);
+    let o = omnipack()
+        .args(["sign", &rpm, "--key"])
+        .arg(ed.join("repo-key.secret.asc"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o).1);
+    let db = t.path().join("rpmdb");
+    fs::create_dir_all(&db).unwrap();
+    run_ok(
+        Command::new("rpmkeys")
+            .arg("--dbpath")
+            .arg(&db)
+            .arg("--import")
+            .arg(ed.join("repo-key.public.asc")),
+    );
+    let out = text(&run_ok(
+        Command::new("rpmkeys")
+            .arg("--dbpath")
+            .arg(&db)
+            .arg("-Kv")
+            .arg(&rpm),
+    ))
+    .0;
+    assert!(out.contains("EdDSA") && out.contains("OK"), "{out}");
+}
