@@ -21,7 +21,9 @@ use crate::apt::{AptOptions, Dists, write_dists, write_flat};
 use crate::cache::Cache;
 use crate::config::{Overrides, RepoConfig, settings};
 use crate::record::Record;
-use crate::scan::{Leaf, LeafScan, Problem, drop_conflicts, scan_dir, scan_listed, walk};
+use crate::scan::{
+    Incumbents, Leaf, LeafScan, Problem, drop_conflicts, scan_dir, scan_listed, walk,
+};
 use crate::spool::SpoolError;
 use crate::yum::{self, YumOptions};
 
@@ -519,7 +521,12 @@ fn index_dists(
     progress.finish();
     // An .rpm in an apt pool is simply not apt's business.
     all.records.retain(|r| r.info.format == Format::Deb);
-    all.records = drop_conflicts(std::mem::take(&mut all.records), &mut all.problems, None);
+    let suite = Dists::suite(&opts.apt);
+    all.records = drop_conflicts(
+        std::mem::take(&mut all.records),
+        &mut all.problems,
+        Incumbents::Dists(root, suite),
+    );
     all.problems.sort_by(|a, b| a.path.cmp(&b.path));
     if all.records.is_empty() && all.problems.is_empty() {
         return Err(RepoError::Empty(pool));

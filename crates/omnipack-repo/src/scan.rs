@@ -300,7 +300,7 @@ pub fn scan_listed(
     scan.records = drop_conflicts(
         std::mem::take(&mut scan.records),
         &mut scan.problems,
-        Some(leaf),
+        Incumbents::Flat(leaf),
     );
     scan.problems.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(scan)
@@ -441,15 +441,62 @@ pub fn scan_dir(
     Ok(scan)
 }
 
+/// Where the index that clients read now lists its packages: what
+/// [`drop_conflicts`] keeps when a newcomer collides with one of them.
+#[derive(Debug, Clone, Copy)]
+pub enum Incumbents<'a> {
+    /// A flat leaf: its `Packages` and `primary.xml`.
+    Flat(&'a Path),
+    /// A `dists/` + `pool/` root and the suite being written: every
+    /// `Packages` under `ROOT/dists/SUITE/`.
+    Dists(&'a Path, &'a str),
+}
+
+impl Incumbents<'_> {
+    /// The `rel` of each package the current index lists.
+    fn rels(self) -> std::collections::BTreeSet<String> {
+        match self {
+            Incumbents::Flat(leaf) => indexed_rels(leaf),
+            Incumbents::Dists(root, suite) => {
+                let mut out = std::collections::BTreeSet::new();
+                let dir = root.join("dists").join(suite);
+                let Ok(components) = fs::read_dir(&dir) else {
+                    return out;
+                };
+                for component in components.flatten() {
+                    let Ok(arches) = fs::read_dir(component.path()) else {
+                        continue;
+                    };
+                    for arch in arches.flatten() {
+                        filenames(&arch.path().join("Packages"), &mut out);
+                    }
+                }
+                out
+            }
+        }
+    }
+}
+
+/// The `Filename:` values of a `Packages` file, without a leading `./`.
+fn filenames(packages: &Path, out: &mut std::collections::BTreeSet<String>) {
+    if let Ok(text) = fs::read_to_string(packages) {
+        for line in text.lines() {
+            if let Some(f) = line.strip_prefix("Filename:") {
+                let f = f.trim();
+                out.insert(f.strip_prefix("./").unwrap_or(f).to_owned());
+            }
+        }
+    }
+}
+
 /// Leaves out every package whose name + version + arch + format is also
 /// claimed by a file with different contents, with a [`Problem`] for each;
-/// except that in a flat `leaf` the one its current index already lists
-/// (`Packages`, or the `primary.xml` of `repodata/repomd.xml`) stays, and
-/// only the newcomers are left out and reported.
+/// except that the one the current index already lists ([`Incumbents`])
+/// stays, and only the newcomers are left out and reported.
 pub fn drop_conflicts(
     records: Vec<Record>,
     problems: &mut Vec<Problem>,
-    leaf: Option<&Path>,
+    incumbents: Incumbents<'_>,
 ) -> Vec<Record> {
     // Two different files for one name + version + arch: which one a client
     // would get is undefined, so neither is indexed, unless one of them is
@@ -496,7 +543,7 @@ pub fn drop_conflicts(
         if distinct.len() < 2 {
             continue;
         }
-        let listed = indexed.get_or_insert_with(|| leaf.map(indexed_rels).unwrap_or_default());
+        let listed = indexed.get_or_insert_with(|| incumbents.rels());
         let incumbents: Vec<usize> = idx
             .iter()
             .copied()
@@ -553,14 +600,7 @@ pub fn drop_conflicts(
 /// that cannot be read lists nothing.
 fn indexed_rels(leaf: &Path) -> std::collections::BTreeSet<String> {
     let mut out = std::collections::BTreeSet::new();
-    if let Ok(text) = fs::read_to_string(leaf.join("Packages")) {
-        for line in text.lines() {
-            if let Some(f) = line.strip_prefix("Filename:") {
-                let f = f.trim();
-                out.insert(f.strip_prefix("./").unwrap_or(f).to_owned());
-            }
-        }
-    }
+    filenames(&leaf.join("Packages"), &mut out);
     if let Some(primary) = yum_primary(leaf) {
         let mut rest = primary.as_str();
         while let Some(at) = rest.find("<location href=\"") {

@@ -412,6 +412,40 @@ fn a_colliding_newcomer_is_left_out_and_fails_the_command() {
     let (code, _, err) = run(&cache, &["index", ds, "--allow-problems"], &[]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("1 .deb, 1 .rpm"), "{err}");
+
+    // The same in apt's `dists/` + `pool/` layout: the pool file the
+    // suite's Packages lists stays, the newcomer is left out and reported.
+    let root = t.path().join("archive");
+    let pool = root.join("pool/main/t/twin");
+    fs::create_dir_all(&pool).unwrap();
+    fs::copy(&deb, pool.join("twin_1.0-1_all.deb")).unwrap();
+    let rs = root.to_str().unwrap();
+    let dists = [
+        "index",
+        rs,
+        "--layout",
+        "dists",
+        "--suite",
+        "stable",
+        "--architectures",
+        "amd64",
+    ];
+    ok(&cache, &dists, &[]);
+    fs::copy(&deb_new, pool.join("twin-b.deb")).unwrap();
+    let (code, _, err) = run(&cache, &dists, &[]);
+    assert_eq!(code, 1, "{err}");
+    let line = err
+        .lines()
+        .find(|l| l.contains("twin-b.deb"))
+        .unwrap_or_else(|| panic!("the newcomer is not reported: {err}"));
+    assert!(line.contains("already indexed as"), "{line}");
+    let packages =
+        fs::read_to_string(root.join("dists/stable/main/binary-amd64/Packages")).unwrap();
+    assert!(
+        packages.contains("Filename: pool/main/t/twin/twin_1.0-1_all.deb")
+            && !packages.contains("twin-b"),
+        "{packages}"
+    );
 }
 
 /// `repo check` on `repo`: exit code and stdout (one problem per line).
