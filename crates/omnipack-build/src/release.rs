@@ -5,7 +5,8 @@
 //! * rpm distributions: a noarch rpm with `/etc/yum.repos.d/<vendor>.repo`
 //!   (`%config(noreplace)`): the stable channel enabled, `-testing` disabled,
 //!   base URLs `URL/<os>[-testing]/$releasever/$basearch/`; with a key,
-//!   `gpgcheck=1`, `repo_gpgcheck=1` and the key as
+//!   `repo_gpgcheck=1` (and `gpgcheck=1` when the packages are signed too,
+//!   [`ReleaseRequest::package_gpgcheck`]) and the key as
 //!   `/etc/pki/rpm-gpg/RPM-GPG-KEY-<vendor>`.
 //! * deb distributions: an arch-all .deb with
 //!   `/etc/apt/sources.list.d/<vendor>.list` (a conffile) holding
@@ -60,6 +61,10 @@ pub struct ReleaseRequest {
     pub out: PathBuf,
     /// Run lintian / rpmlint on the package (see [`crate::lint`]).
     pub lint: bool,
+    /// With a key, whether the `.repo` file has dnf check each package's
+    /// signature (`gpgcheck`) besides the repository's (`repo_gpgcheck`):
+    /// true only when every RPM of the repository is signed by the key.
+    pub package_gpgcheck: bool,
 }
 
 /// Why the release package cannot be made.
@@ -187,6 +192,7 @@ fn resolve(
             .clone()
             .or_else(|| manifest.as_ref().and_then(|m| m.project.url.clone())),
         source_date_epoch: source_date_epoch(&req.project)?,
+        package_gpgcheck: req.package_gpgcheck,
     })
 }
 
@@ -209,6 +215,8 @@ struct ReleaseOptions {
     homepage: Option<String>,
     /// Timestamps in the package.
     source_date_epoch: u64,
+    /// `gpgcheck=1` (with a key): the packages are signed too.
+    package_gpgcheck: bool,
 }
 
 /// The `<vendor>-release` package for `opts`.
@@ -281,7 +289,11 @@ fn release_spec(opts: &ReleaseOptions) -> Result<PackageSpec, ReleaseError> {
         Format::Rpm => {
             let key_path = format!("/etc/pki/rpm-gpg/RPM-GPG-KEY-{vendor}");
             let checks = if signed {
-                format!("gpgcheck=1\nrepo_gpgcheck=1\ngpgkey=file://{key_path}\n")
+                // repo_gpgcheck=1 verifies the signed repomd.xml, which
+                // pins every package's SHA-256; gpgcheck=1 also each
+                // package's own signature, so only when they have one.
+                let gpgcheck = u8::from(opts.package_gpgcheck);
+                format!("gpgcheck={gpgcheck}\nrepo_gpgcheck=1\ngpgkey=file://{key_path}\n")
             } else {
                 "gpgcheck=0\nrepo_gpgcheck=0\n".to_owned()
             };
@@ -351,6 +363,7 @@ mod tests {
             homepage: None,
             out: project.join("out"),
             lint: false,
+            package_gpgcheck: true,
         }
     }
 

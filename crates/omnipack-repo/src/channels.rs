@@ -107,6 +107,96 @@ impl LeafId {
     }
 }
 
+/// The .rpm files in every leaf of `distribution` (both channels, every
+/// architecture) under `repo`, sorted: what a `<vendor>-release` package's
+/// `.repo` file will have dnf install.
+pub fn distribution_rpms(repo: &Path, distribution: &str) -> Result<Vec<PathBuf>, RepoError> {
+    let mut out = Vec::new();
+    for leaf in find_leaves(repo)? {
+        let ours = LeafId::of_dir(repo, &leaf).is_some_and(|id| id.distribution == distribution);
+        if !ours {
+            continue;
+        }
+        for entry in fs::read_dir(&leaf)? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "rpm") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// What a `<vendor>-release` package for one distribution of a
+/// repository says, from the repository's configuration and its packages
+/// (`omnipack release-package --repo REPO`).
+#[derive(Debug, Clone, Default)]
+pub struct ReleaseSettings {
+    /// The key clients are given: the flag's, else the configured
+    /// `sign-key` (its public part goes in the package).
+    pub key: Option<PathBuf>,
+    /// `[release] vendor`.
+    pub vendor: Option<String>,
+    /// `[release] base-url`.
+    pub base_url: Option<String>,
+    /// The `.repo` file may set `gpgcheck=1`: every RPM of the
+    /// distribution is signed by the key.
+    pub package_gpgcheck: bool,
+    /// What the command should say (why `gpgcheck=0`).
+    pub notes: Vec<String>,
+}
+
+/// [`ReleaseSettings`] for `distribution` of `repo`; `key` overrides the
+/// configured one. For an RPM distribution (`rpm`), each of its RPMs is
+/// checked for a header signature by the key: with `sign-packages` on,
+/// one without is an error (dnf with `gpgcheck=1` would refuse it); with
+/// it off, unsigned RPMs make the `.repo` file check the signed metadata
+/// only (`repo_gpgcheck=1`, `gpgcheck=0`), which is said.
+pub fn release_settings(
+    repo: &Path,
+    distribution: &str,
+    key: Option<&Path>,
+    rpm: bool,
+) -> Result<ReleaseSettings, RepoError> {
+    let config =
+        RepoConfig::load(repo)?.ok_or_else(|| RepoError::NotARepository(repo.to_path_buf()))?;
+    let release = config.release.clone().unwrap_or_default();
+    let mut out = ReleaseSettings {
+        key: key.map(Path::to_path_buf).or_else(|| config.key_file(repo)),
+        vendor: release.vendor,
+        base_url: release.base_url,
+        package_gpgcheck: false,
+        notes: Vec::new(),
+    };
+    let Some(key_file) = out.key.clone().filter(|_| rpm) else {
+        return Ok(out);
+    };
+    let verifier = omnipack_sign::Verifier::from_file(&key_file)?;
+    let rpms = distribution_rpms(repo, distribution)?;
+    let mut unsigned = Vec::new();
+    for p in &rpms {
+        if !omnipack_sign::rpm_signed_by(p, &verifier)? {
+            unsigned.push(p.clone());
+        }
+    }
+    if config.sign_packages && !unsigned.is_empty() {
+        return Err(RepoError::UnsignedPackages {
+            fingerprint: verifier.fingerprint.clone(),
+            paths: unsigned,
+        });
+    }
+    out.package_gpgcheck = unsigned.is_empty() && (config.sign_packages || !rpms.is_empty());
+    if !out.package_gpgcheck {
+        out.notes.push(format!(
+            "the RPMs of `{}` for {distribution} are not signed by key {} (`sign-packages` is off), so the .repo file sets gpgcheck=0 with repo_gpgcheck=1: dnf verifies the signed repomd.xml, which pins every package's SHA-256, but not each package; to sign them, set `sign-packages = true` in repo.toml and add them again (or `omnipack sign` them and `omnipack repo index`)",
+            repo.display(),
+            verifier.fingerprint
+        ));
+    }
+    Ok(out)
+}
+
 fn split_distribution(name: &str) -> Result<(&str, &str), RepoError> {
     match name.rsplit_once('-') {
         Some((os, v))
@@ -602,7 +692,11 @@ impl Reindex {
             signer: self.signer,
             strict: false,
             keep: DEFAULT_KEEP,
+            // A leaf's Release names the repository's Origin and Label;
+            // Suite and Codename belong to `repo index`'s own layouts.
             apt: AptOptions {
+                origin: self.config.origin.clone(),
+                label: self.config.label.clone(),
                 date: self.date,
                 ..AptOptions::default()
             },

@@ -20,6 +20,7 @@ use omnipack_sign::Signer;
 use serde::{Deserialize, Serialize};
 
 use crate::RepoError;
+use crate::index::LayoutKind;
 use crate::scan::find_leaves;
 
 /// Where the configuration lives, relative to the repository.
@@ -52,6 +53,44 @@ pub struct RepoConfig {
     /// yum metadata compressed with zstd instead of gzip (not for EL7).
     #[serde(default)]
     pub yum_zstd: bool,
+    /// `repo index`'s layout: indexes beside the packages (`flat`), or
+    /// apt's `dists/` + `pool/` (`dists`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<LayoutKind>,
+    /// With the `dists` layout: the component (default `main`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
+    /// With the `dists` layout: the `binary-<arch>` indexes to write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architectures: Option<Vec<String>>,
+    /// apt `Release` `Origin` (every leaf's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// apt `Release` `Label` (every leaf's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// apt `Release` `Suite` (`repo index`; with `dists`, the suite's directory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite: Option<String>,
+    /// apt `Release` `Codename` (`repo index`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codename: Option<String>,
+    /// What `omnipack release-package --repo REPO` takes as its defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<ReleaseDefaults>,
+}
+
+/// `[release]` in `repo.toml`: the defaults of `omnipack release-package
+/// --repo REPO`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ReleaseDefaults {
+    /// The vendor (`<vendor>-release`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+    /// Where clients reach the repository tree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
 }
 
 /// `REPO/.omnipack/repo.toml`.

@@ -195,6 +195,18 @@ pub enum RepoError {
         /// How many.
         count: usize,
     },
+    /// `sign-packages` is on, yet RPMs of the distribution are not signed.
+    #[error(
+        "{} RPM(s) are not signed by key {fingerprint}, though repo.toml says `sign-packages = true`; dnf with gpgcheck=1 would refuse them: {}",
+        paths.len(),
+        paths.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
+    )]
+    UnsignedPackages {
+        /// The key's fingerprint.
+        fingerprint: String,
+        /// The unsigned packages.
+        paths: Vec<PathBuf>,
+    },
     /// `repo check` found what clients would fail on.
     #[error("`{root}`: {count} problem(s) that apt or dnf would fail on")]
     CheckFailed {
@@ -287,6 +299,9 @@ impl RepoError {
             RepoError::SubkeyWithoutKey => "give --sign-key with it",
             RepoError::ProblemsLeftOut { .. } => {
                 "fix or remove the files named, or pass --allow-problems to accept an index without them"
+            }
+            RepoError::UnsignedPackages { .. } => {
+                "sign them with `omnipack sign --key KEY FILE...`, then `omnipack repo index REPO`; packages added from now on are signed by `repo add`"
             }
             RepoError::CheckFailed { .. } => {
                 "each line above names a file and what to do; `omnipack repo index` rewrites indexes and signatures"

@@ -176,12 +176,13 @@ impl IndexReport {
 pub struct IndexRequest {
     /// Which indexes.
     pub kind: IndexKind,
-    /// Flat leaves, or `dists/` + `pool/`.
-    pub layout: LayoutKind,
-    /// With the `dists/` layout: the component (`main`).
-    pub component: String,
+    /// Flat leaves, or `dists/` + `pool/` (default: `repo.toml`'s, else flat).
+    pub layout: Option<LayoutKind>,
+    /// With the `dists/` layout: the component (default: `repo.toml`'s,
+    /// else `main`).
+    pub component: Option<String>,
     /// With the `dists/` layout: the `binary-<arch>` indexes to write
-    /// (empty: every architecture the packages name).
+    /// (empty: `repo.toml`'s, else every architecture the packages name).
     pub architectures: Vec<String>,
     /// Sign with the armored secret key in this file.
     pub sign_key: Option<PathBuf>,
@@ -193,7 +194,8 @@ pub struct IndexRequest {
     pub strict: bool,
     /// Superseded metadata generations to keep.
     pub keep: usize,
-    /// `Release` fields (`date` is chosen by [`index_tree`]).
+    /// `Release` fields (`date` is chosen by [`index_tree`]); each not
+    /// given comes from `repo.toml`.
     pub release: ReleaseFields,
     /// Compress yum metadata with zstd instead of gzip.
     pub yum_zstd: bool,
@@ -215,7 +217,8 @@ pub struct ReleaseFields {
 }
 
 /// The two layouts, as chosen before their settings are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LayoutKind {
     /// Indexes beside the packages.
     Flat,
@@ -231,20 +234,36 @@ pub fn index_tree(
     req: &IndexRequest,
     progress: &dyn Progress,
 ) -> Result<IndexReport, RepoError> {
-    let layout = match req.layout {
+    // The repository's configuration (a channel tree's, or a flat
+    // directory's after `repo init`) gives the key, the layout and the
+    // `Release` fields; the flags override it.
+    let config = RepoConfig::load(root)?.unwrap_or_default();
+    let architectures = if req.architectures.is_empty() {
+        config.architectures.clone().unwrap_or_default()
+    } else {
+        req.architectures.clone()
+    };
+    let layout = match req.layout.or(config.layout).unwrap_or(LayoutKind::Flat) {
         LayoutKind::Flat if !req.architectures.is_empty() => {
             return Err(RepoError::ArchitecturesWithoutDists);
         }
         LayoutKind::Flat => Layout::Flat,
         LayoutKind::Dists => Layout::Dists(Dists {
-            component: req.component.clone(),
-            architectures: req.architectures.clone(),
+            component: req
+                .component
+                .clone()
+                .or_else(|| config.component.clone())
+                .unwrap_or_else(|| "main".to_owned()),
+            architectures,
         }),
     };
     let date = omnipack_core::time::epoch_or_now()?;
-    // The repository's configuration (a channel tree's, or a flat
-    // directory's after `repo init`) gives the key; the flags override it.
-    let config = RepoConfig::load(root)?.unwrap_or_default();
+    let release = ReleaseFields {
+        origin: req.release.origin.clone().or(config.origin.clone()),
+        label: req.release.label.clone().or(config.label.clone()),
+        suite: req.release.suite.clone().or(config.suite.clone()),
+        codename: req.release.codename.clone().or(config.codename.clone()),
+    };
     let settings = settings(
         root,
         config,
@@ -262,10 +281,10 @@ pub fn index_tree(
         strict: req.strict,
         keep: req.keep,
         apt: AptOptions {
-            origin: req.release.origin.clone(),
-            label: req.release.label.clone(),
-            suite: req.release.suite.clone(),
-            codename: req.release.codename.clone(),
+            origin: release.origin,
+            label: release.label,
+            suite: release.suite,
+            codename: release.codename,
             date,
         },
         yum: YumOptions {

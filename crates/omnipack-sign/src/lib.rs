@@ -26,5 +26,5 @@ mod signer;
 pub use error::SignError;
 pub use generate::{GeneratedKey, KeyAlgorithm, generate, generate_with};
 pub use public::{PublicKey, Verifier, cleartext_body};
-pub use rpmsign::sign_rpms;
+pub use rpmsign::{rpm_signed_by, sign_rpms};
 pub use signer::{PASSPHRASE_ENV, Signer};

@@ -54,3 +54,27 @@ fn sign_rpm(path: &Path, signer: &Signer) -> Result<(), SignError> {
         reason: e.to_string(),
     })
 }
+
+/// Whether the RPM at `path` carries a header signature (`RPMSIGTAG_RSA`,
+/// `DSA` or `OPENPGP`, as `rpmsign` and [`sign_rpms`] write them) that
+/// `verifier`'s key verifies over its main header: what `rpm -K` and dnf's
+/// `gpgcheck=1` check with that key imported.
+pub fn rpm_signed_by(path: &Path, verifier: &crate::Verifier) -> Result<bool, SignError> {
+    use rpm::IndexSignatureTag as Tag;
+    let (_, meta) = omnipack_rpm::read_with_metadata(path).map_err(|e| SignError::RpmHeader {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let header = meta.header_bytes().map_err(|e| SignError::RpmHeader {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    Ok([
+        Tag::RPMSIGTAG_RSA,
+        Tag::RPMSIGTAG_DSA,
+        Tag::RPMSIGTAG_OPENPGP,
+    ]
+    .into_iter()
+    .filter_map(|tag| meta.signature.get_entry_data_as_binary(tag).ok())
+    .any(|sig| verifier.verify_detached(sig, &header).is_ok()))
+}

@@ -122,13 +122,21 @@ pub struct ReleasePackageArgs {
     /// The distribution the package is for (see `omnipack distributions`).
     #[arg(long, short, value_name = "NAME")]
     pub distribution: String,
-    /// Where the repository tree is served (http://, https:// or file://).
+    /// Where the repository tree is served (http://, https:// or file://);
+    /// default: --repo's `[release] base-url`.
     #[arg(long, value_name = "URL")]
-    pub base_url: String,
+    pub base_url: Option<String>,
     /// The repository's signing key (public or secret, armored or binary);
-    /// without one, clients are told to trust the repository unsigned.
+    /// default: --repo's `sign-key`. Without one, clients are told to trust
+    /// the repository unsigned.
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
+    /// The repository (`repo init`) the package is for: its repo.toml gives
+    /// the key, vendor and base URL, and its RPMs decide whether the .repo
+    /// file checks each package's signature (gpgcheck=1: only when every
+    /// RPM of the distribution is signed by the key).
+    #[arg(long, value_name = "REPO")]
+    pub repo: Option<PathBuf>,
     /// The vendor (default: the project name in PROJECT/omnipack.toml).
     #[arg(long, value_name = "NAME")]
     pub vendor: Option<String>,
@@ -314,6 +322,27 @@ pub struct RepoInitArgs {
     /// Adopt a directory that already holds files (a tree made before `repo init`).
     #[arg(long)]
     pub from_existing: bool,
+    /// `repo index`'s layout: flat, or apt's dists/ + pool/.
+    #[arg(long, value_enum)]
+    pub layout: Option<LayoutArg>,
+    /// apt `Origin` of every Release.
+    #[arg(long)]
+    pub origin: Option<String>,
+    /// apt `Label` of every Release.
+    #[arg(long)]
+    pub label: Option<String>,
+    /// apt `Suite` (`repo index`; the suite directory of the dists layout).
+    #[arg(long)]
+    pub suite: Option<String>,
+    /// apt `Codename` (`repo index`).
+    #[arg(long)]
+    pub codename: Option<String>,
+    /// `release-package --repo`'s default vendor.
+    #[arg(long, value_name = "NAME")]
+    pub vendor: Option<String>,
+    /// `release-package --repo`'s default base URL (where clients reach the tree).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
 }
 
 impl From<&RepoInitArgs> for omnipack_repo::InitOptions {
@@ -326,6 +355,19 @@ impl From<&RepoInitArgs> for omnipack_repo::InitOptions {
                 sign_packages: a.sign_packages,
                 keep: a.keep,
                 yum_zstd: a.yum_zstd,
+                layout: a.layout.map(Into::into),
+                component: None,
+                architectures: None,
+                origin: a.origin.clone(),
+                label: a.label.clone(),
+                suite: a.suite.clone(),
+                codename: a.codename.clone(),
+                release: (a.vendor.is_some() || a.base_url.is_some()).then(|| {
+                    omnipack_repo::config::ReleaseDefaults {
+                        vendor: a.vendor.clone(),
+                        base_url: a.base_url.clone(),
+                    }
+                }),
             },
             from_existing: a.from_existing,
         }
@@ -529,11 +571,12 @@ pub struct RepoIndexArgs {
     /// apt's `dists/<suite>/<component>/binary-<arch>/` for every .deb under
     /// PATH/pool/ (clients use `deb URL SUITE COMPONENT`; suite from --suite,
     /// else --codename, else `stable`).
-    #[arg(long, value_enum, default_value_t = LayoutArg::Flat)]
-    pub layout: LayoutArg,
-    /// With --layout dists: the component.
-    #[arg(long, default_value = "main")]
-    pub component: String,
+    /// Default: PATH/.omnipack/repo.toml's `layout`, else flat.
+    #[arg(long, value_enum)]
+    pub layout: Option<LayoutArg>,
+    /// With --layout dists: the component (default: repo.toml's, else `main`).
+    #[arg(long)]
+    pub component: Option<String>,
     /// With --layout dists: the binary-<arch> indexes to write, comma-separated
     /// (default: every architecture the packages name; `all` packages go in each).
     #[arg(long, value_delimiter = ',', value_name = "ARCH,...")]
@@ -544,7 +587,7 @@ impl From<&RepoIndexArgs> for omnipack_repo::IndexRequest {
     fn from(a: &RepoIndexArgs) -> Self {
         Self {
             kind: a.kind.into(),
-            layout: a.layout.into(),
+            layout: a.layout.map(Into::into),
             component: a.component.clone(),
             architectures: a.architectures.clone(),
             sign_key: a.sign_key.clone(),

@@ -456,3 +456,167 @@ fn release_packages_point_apt_and_dnf_at_the_stable_channel() {
     assert!(o.status.success(), "{:?}", text(&o));
     assert!(text(&o).0.contains("tool-2.0-1"), "{:?}", text(&o));
 }
+
+/// Makes the rocky-9 `acme-release` package for `repo` (with `extra`
+/// flags), extracts it under `x`, moves the key path into the test, and
+/// returns the `.repo` file's text and its directory.
+fn rocky_release(t: &Path, repo: &Path, x: &str, extra: &[&str]) -> (String, PathBuf, String) {
+    let o = omnipack()
+        .args(["release-package", "-d", "rocky-9", "--repo"])
+        .arg(repo)
+        .args(["--maintainer", "Acme Packages <packages@acme.example.org>"])
+        .args(extra)
+        .arg("-o")
+        .arg(t.join(format!("out-{x}")))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{:?}", text(&o));
+    let rpm = PathBuf::from(text(&o).0.trim());
+    let x = t.join(x);
+    fs::create_dir_all(&x).unwrap();
+    omnipack_test_support::run_ok(
+        Command::new("sh")
+            .current_dir(&x)
+            .arg("-c")
+            .arg(format!("rpm2cpio '{}' | cpio -idm --quiet", rpm.display())),
+    );
+    let key = x.join("etc/pki/rpm-gpg/RPM-GPG-KEY-acme");
+    let repos = x.join("etc/yum.repos.d");
+    let file = repos.join("acme.repo");
+    let original = fs::read_to_string(&file).unwrap();
+    fs::write(
+        &file,
+        original.replace(
+            "file:///etc/pki/rpm-gpg/RPM-GPG-KEY-acme",
+            &format!("file://{}", key.display()),
+        ),
+    )
+    .unwrap();
+    (original, repos, text(&o).1)
+}
+
+/// `dnf install NAME` into a fresh root through the `.repo` files in
+/// `repos`, with gpgcheck as they say.
+fn dnf_install(t: &Path, repos: &Path, root: &str, name: &str) -> Output {
+    let conf = t.join("dnf.conf");
+    fs::write(&conf, "[main]\ngpgcheck=True\nskip_if_unavailable=False\n").unwrap();
+    Command::new("dnf")
+        .arg("-c")
+        .arg(&conf)
+        .arg(format!("--installroot={}", t.join(root).display()))
+        .args(["-y", "--releasever=9", "--forcearch=x86_64"])
+        .arg(format!("--setopt=reposdir={}", repos.display()))
+        // The `local` plugin (dnf-plugins-core) would copy what is
+        // installed into a repository of its own, with no key.
+        .args(["--noplugins", "install", name])
+        .output()
+        .unwrap()
+}
+
+// Guards issue 17 item 3: `release-package --repo` takes the key, vendor and
+// base URL from repo.toml and sets gpgcheck=1 only when every RPM is signed
+// by the key: dnf installs through the .repo file with gpgcheck=1 from a
+// repository with `sign-packages`; without it the file says gpgcheck=0 (and
+// dnf still installs, the metadata verified), where the old gpgcheck=1 made
+// dnf refuse; `sign-packages` with an unsigned RPM in place is an error.
+#[test]
+fn release_package_sets_gpgcheck_from_the_repository_and_dnf_installs() {
+    if !require_tools(&["dnf", "rpm", "rpm2cpio", "cpio"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let (cache, src) = (t.path().join("cache"), t.path().join("src"));
+    fs::create_dir_all(&src).unwrap();
+    let keys = t.path().join("keys");
+    let o = omnipack()
+        .args(["key", "generate", "--name", "Acme <acme@example.org>", "-o"])
+        .arg(&keys)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{:?}", text(&o));
+    let secret = keys.join("repo-key.secret.asc");
+    let (_, rpm) = make(&src, "tool", "2.0", "two\n");
+    let make_repo = |name: &str, sign_packages: bool| -> PathBuf {
+        let r = t.path().join(name);
+        let url = format!("file://{}", r.display());
+        let mut args = vec![
+            "init",
+            r.to_str().unwrap(),
+            "--sign-key",
+            secret.to_str().unwrap(),
+            "--vendor",
+            "acme",
+            "--base-url",
+            &url,
+        ];
+        if sign_packages {
+            args.push("--sign-packages");
+        }
+        let (code, _, err) = repo(&cache, &args, &[]);
+        assert_eq!(code, 0, "{err}");
+        let (code, _, err) = repo(
+            &cache,
+            &["add", r.to_str().unwrap(), "-d", "rocky-9"],
+            &[&rpm],
+        );
+        assert_eq!(code, 0, "{err}");
+        let (code, _, err) = repo(&cache, &["promote", r.to_str().unwrap(), "tool"], &[]);
+        assert_eq!(code, 0, "{err}");
+        r
+    };
+
+    // Signed packages: gpgcheck=1, and dnf installs.
+    let signed = make_repo("signed", true);
+    let (file, repos, _) = rocky_release(t.path(), &signed, "x-signed", &[]);
+    assert!(
+        file.contains("gpgcheck=1\nrepo_gpgcheck=1")
+            && file.contains(&signed.display().to_string()),
+        "{file}"
+    );
+    let o = dnf_install(t.path(), &repos, "root-signed", "tool");
+    assert!(o.status.success(), "{:?}", text(&o));
+    let q = omnipack_test_support::stdout_of(
+        Command::new("rpm")
+            .arg("--root")
+            .arg(t.path().join("root-signed"))
+            .args(["-q", "tool"]),
+    );
+    assert!(q.contains("tool-2.0-1"), "{q}");
+
+    // Unsigned packages: gpgcheck=0 with repo_gpgcheck=1, said; dnf installs.
+    let plain = make_repo("plain", false);
+    let (file, repos, err) = rocky_release(t.path(), &plain, "x-plain", &[]);
+    assert!(file.contains("gpgcheck=0\nrepo_gpgcheck=1"), "{file}");
+    assert!(
+        err.contains("note:") && err.contains("not signed by key"),
+        "{err}"
+    );
+    let o = dnf_install(t.path(), &repos, "root-plain", "tool");
+    assert!(o.status.success(), "{:?}", text(&o));
+    // What the old gpgcheck=1 did with these packages: dnf refuses them.
+    let repo_file = repos.join("acme.repo");
+    let text_ = fs::read_to_string(&repo_file).unwrap();
+    fs::write(&repo_file, text_.replace("gpgcheck=0\n", "gpgcheck=1\n")).unwrap();
+    let o = dnf_install(t.path(), &repos, "root-refused", "tool");
+    assert!(
+        !o.status.success(),
+        "dnf installed an unsigned package with gpgcheck=1"
+    );
+
+    // sign-packages on, yet an unsigned RPM in a leaf: refused, named.
+    let stray = signed.join("rocky/9/x86_64/stray.rpm");
+    fs::copy(&rpm, &stray).unwrap();
+    let o = omnipack()
+        .args(["release-package", "-d", "rocky-9", "--repo"])
+        .arg(&signed)
+        .args(["--maintainer", "A <a@example.org>", "-o"])
+        .arg(t.path().join("out-refused"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    let err = text(&o).1;
+    assert!(
+        err.contains("stray.rpm") && err.contains("sign-packages") && err.contains("omnipack sign"),
+        "{err}"
+    );
+}

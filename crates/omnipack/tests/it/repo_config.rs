@@ -590,3 +590,74 @@ fn repo_check_finds_what_clients_would_fail_on() {
     ok(&cache, &["index", rs], &[]);
     assert_eq!(check(&cache, &r), (0, String::new()));
 }
+
+// Guards issue 17 item 1: repo.toml's layout and Release fields are what
+// `repo index` uses without flags (a flag still wins for one run), and the
+// channel commands' leaves carry its Origin and Label.
+#[test]
+fn repo_toml_gives_the_layout_and_release_fields() {
+    let t = tempfile::tempdir().unwrap();
+    let (root, cache, src) = (
+        t.path().join("archive"),
+        t.path().join("cache"),
+        t.path().join("src"),
+    );
+    fs::create_dir_all(&src).unwrap();
+    let rs = root.to_str().unwrap();
+    let args = [
+        "init",
+        rs,
+        "--layout",
+        "dists",
+        "--origin",
+        "Acme",
+        "--label",
+        "Acme Tools",
+        "--suite",
+        "stable",
+        "--codename",
+        "anvil",
+    ];
+    ok(&cache, &args, &[]);
+    let config = root.join(".omnipack/repo.toml");
+    let text = fs::read_to_string(&config).unwrap();
+    fs::write(&config, format!("{text}architectures = [\"amd64\"]\n")).unwrap();
+    let (deb, _) = make(&src, "tool", "1.0", "one\n");
+    let pool = root.join("pool/main/t/tool");
+    fs::create_dir_all(&pool).unwrap();
+    fs::copy(&deb, pool.join(deb.file_name().unwrap())).unwrap();
+    ok(&cache, &["index", rs], &[]);
+    let release = fs::read_to_string(root.join("dists/stable/Release")).unwrap();
+    for field in [
+        "Origin: Acme",
+        "Label: Acme Tools",
+        "Suite: stable",
+        "Codename: anvil",
+    ] {
+        assert!(release.contains(field), "{release}");
+    }
+    assert!(
+        root.join("dists/stable/main/binary-amd64/Packages")
+            .is_file()
+    );
+    // A flag wins for one run.
+    ok(&cache, &["index", rs, "--origin", "Other"], &[]);
+    let release = fs::read_to_string(root.join("dists/stable/Release")).unwrap();
+    assert!(release.contains("Origin: Other"), "{release}");
+
+    // A channel tree: its leaves' Release name the Origin and Label.
+    let tree = t.path().join("tree");
+    let ts = tree.to_str().unwrap();
+    ok(
+        &cache,
+        &["init", ts, "--origin", "Acme", "--label", "Acme Tools"],
+        &[],
+    );
+    ok(&cache, &["add", ts, "-d", "debian-12"], &[&deb]);
+    let leaf = fs::read_to_string(tree.join("debian-testing/12/amd64/Release")).unwrap();
+    assert!(
+        leaf.contains("Origin: Acme") && leaf.contains("Label: Acme Tools"),
+        "{leaf}"
+    );
+    assert_eq!(run(&cache, &["check"], &[&tree]).0, 0);
+}
