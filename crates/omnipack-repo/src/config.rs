@@ -20,7 +20,6 @@ use omnipack_sign::Signer;
 use serde::{Deserialize, Serialize};
 
 use crate::RepoError;
-use crate::index::LayoutKind;
 use crate::scan::find_leaves;
 
 /// Where the configuration lives, relative to the repository.
@@ -78,6 +77,17 @@ pub struct RepoConfig {
     /// What `omnipack release-package --repo REPO` takes as its defaults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release: Option<ReleaseDefaults>,
+}
+
+/// The two layouts, as chosen before their settings are (`repo index
+/// --layout`, `layout` in `repo.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LayoutKind {
+    /// Indexes beside the packages.
+    Flat,
+    /// apt's `dists/` + `pool/`.
+    Dists,
 }
 
 /// `[release]` in `repo.toml`: the defaults of `omnipack release-package

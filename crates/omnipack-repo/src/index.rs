@@ -216,15 +216,7 @@ pub struct ReleaseFields {
     pub codename: Option<String>,
 }
 
-/// The two layouts, as chosen before their settings are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LayoutKind {
-    /// Indexes beside the packages.
-    Flat,
-    /// apt's `dists/` + `pool/`.
-    Dists,
-}
+pub use crate::config::LayoutKind;
 
 /// `omnipack repo index`: loads the signing key, dates the indexes
 /// `SOURCE_DATE_EPOCH` (else now), indexes `root` and fails when packages
