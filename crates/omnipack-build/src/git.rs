@@ -28,3 +28,16 @@ pub fn describe(dir: &Path) -> Result<String, BuildError> {
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
+
+/// The short commit id of `HEAD` in the checkout at `dir` (`git rev-parse
+/// --short HEAD`), if `dir` is in one: what Flocker's CI tagged images with.
+pub fn short_revision(dir: &Path) -> Option<String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "--short", "HEAD"])
+        .output()
+        .ok()?;
+    let rev = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    (out.status.success() && !rev.is_empty()).then_some(rev)
+}

@@ -26,6 +26,7 @@ mod resolve;
 pub use epoch::source_date_epoch;
 pub use error::BuildError;
 pub use formats::{file_name, inspect, validate, write};
+pub use git::short_revision;
 pub use host::host_distribution;
 pub use omnibus::{BuildRequest, Built, build, describe_version, project_version};
 pub use package::{PackageRequest, package};

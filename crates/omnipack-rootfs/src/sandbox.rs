@@ -14,6 +14,11 @@
 //!   writes are dropped (the project: pip builds in-tree);
 //! * `Access::Read`: read-only.
 //!
+//! With [`Sandbox::keep_changes`] the root's overlay writes go to a
+//! directory that outlives the commands instead (one for all of them, in
+//! order): the upper directory of the overlay, with the kernel's whiteouts
+//! for what was deleted, from which an image layer is made.
+//!
 //! The environment is cleared to a standard `PATH`, `HOME=/root`,
 //! `LANG=C.UTF-8` and the variables the caller sets. With
 //! [`Sandbox::host`] commands run on this machine, unchanged.
@@ -50,6 +55,8 @@ pub struct Sandbox {
     /// Overlay upper and work directories, one set per command.
     scratch: Option<tempfile::TempDir>,
     count: AtomicUsize,
+    /// Where the root's changes are kept ([`Sandbox::keep_changes`]).
+    changes: Option<PathBuf>,
 }
 
 impl Sandbox {
@@ -61,6 +68,7 @@ impl Sandbox {
             network: true,
             scratch: None,
             count: AtomicUsize::new(0),
+            changes: None,
         }
     }
 
@@ -84,7 +92,25 @@ impl Sandbox {
             network: true,
             scratch: Some(scratch),
             count: AtomicUsize::new(0),
+            changes: None,
         })
+    }
+
+    /// Keeps what commands change in the root: every command from now on
+    /// sees the root with the changes of the ones before, and `dir/upper`
+    /// holds them as an overlay upper directory (deletions as character
+    /// devices 0:0, a directory replaced whole marked with the
+    /// `trusted.overlay.opaque` attribute). Directory renames are copied
+    /// up rather than redirected (`redirect_dir=off`), so the upper
+    /// directory alone describes the change.
+    pub fn keep_changes(&mut self, dir: &Path) -> Result<(), RootfsError> {
+        let dir = std::path::absolute(dir)?;
+        check_overlay_path(&dir)?;
+        for sub in ["upper", "work"] {
+            fs::create_dir_all(dir.join(sub))?;
+        }
+        self.changes = Some(dir);
+        Ok(())
     }
 
     /// Makes `path` (a host directory) visible at the same path inside.
@@ -160,10 +186,15 @@ impl Sandbox {
         let dir = scratch.path().join(n.to_string());
         // The outer script: overlay mounts in the namespace `unshare` made,
         // then `exec bwrap`. Pairs of (lower, scratch) come first, then `--`.
+        // A pair's scratch may hold `u` and `w` (throwaway), or be a
+        // `keep_changes` directory given as `KEEP:` + the directory.
         let script = r#"set -e
 while [ "$1" != "--" ]; do
-  mount -t overlay overlay -o "lowerdir=$1,upperdir=$2/u,workdir=$2/w" "$2/m"
-  shift 2
+  case "$2" in
+    KEEP:*) d="${2#KEEP:}"; mount -t overlay overlay -o "lowerdir=$1,upperdir=$d/upper,workdir=$d/work,redirect_dir=off" "$3" ;;
+    *) mount -t overlay overlay -o "lowerdir=$1,upperdir=$2/u,workdir=$2/w" "$3" ;;
+  esac
+  shift 3
 done
 shift
 exec "$@""#;
@@ -174,15 +205,29 @@ exec "$@""#;
             c.args(["--map-root-user", "--mount", "--propagation", "private"]);
         }
         c.args(["--", "sh", "-c", script, "sh"]);
+        let merged_root = match &self.changes {
+            Some(keep) => {
+                let m = dir.join("root-m");
+                fs::create_dir_all(&m)?;
+                let mut tag = OsString::from("KEEP:");
+                tag.push(keep);
+                c.arg(root).arg(tag).arg(&m);
+                m
+            }
+            None => PathBuf::new(),
+        };
         let mut overlay = |lower: &Path, name: &str| -> Result<PathBuf, RootfsError> {
             let d = dir.join(name);
             for sub in ["u", "w", "m"] {
                 fs::create_dir_all(d.join(sub))?;
             }
-            c.arg(lower).arg(&d);
+            c.arg(lower).arg(&d).arg(d.join("m"));
             Ok(d.join("m"))
         };
-        let merged_root = overlay(root, "root")?;
+        let merged_root = match &self.changes {
+            Some(_) => merged_root,
+            None => overlay(root, "root")?,
+        };
         let mut bwrap: Vec<OsString> = vec![
             "bwrap".into(),
             "--bind".into(),

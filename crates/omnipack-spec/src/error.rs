@@ -196,6 +196,14 @@ pub enum ManifestProblem {
     /// A `[build] prefix` that is not an absolute path.
     #[error("[build] prefix `{0}` must be an absolute path such as `/opt/app`")]
     Prefix(String),
+    /// An `[[image]]` that cannot be built as written.
+    #[error("[[image]] `{image}`: {reason}")]
+    Image {
+        /// The image's name.
+        image: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 impl ManifestProblem {

@@ -31,12 +31,111 @@ pub struct Manifest {
     /// Added distributions or overrides of built-in ones (`[distributions.NAME]`).
     #[serde(default)]
     pub distributions: BTreeMap<String, DistributionOverride>,
+    /// OCI images made from the packages (`[[image]]`, `omnipack image build`).
+    #[serde(default, rename = "image")]
+    pub images: Vec<ImageDecl>,
     /// The manifest's directory (the project root), filled by [`Manifest::load`].
     #[serde(skip)]
     pub root: PathBuf,
     /// The manifest file, for error messages.
     #[serde(skip)]
     pub path: PathBuf,
+}
+
+/// `[[image]]`: an OCI image of a distribution with packages installed,
+/// as Flocker's Dockerfiles made them (`omnipack image build`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ImageDecl {
+    /// The image's name (its repository's last component): lower-case
+    /// letters, digits, `.`, `_`, `-`.
+    pub name: String,
+    /// What it starts from: a distribution whose build root is the base
+    /// (`debian-12`, `omnipack builder create`), or `oci:DIR` (an OCI image
+    /// layout directory, its only image or `oci:DIR:TAG`).
+    pub base: String,
+    /// The distribution whose packages go in (default: `base` when it names one).
+    pub distribution: Option<String>,
+    /// Packages to install: the project's (by package name, from the
+    /// packages built for the distribution) and the distribution's own.
+    #[serde(default)]
+    pub packages: Vec<String>,
+    /// The entrypoint, as an argument vector.
+    #[serde(default)]
+    pub entrypoint: Vec<String>,
+    /// The default arguments.
+    #[serde(default)]
+    pub cmd: Vec<String>,
+    /// Environment variables.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Exposed ports: `PORT` or `PORT/tcp`, `PORT/udp`.
+    #[serde(default)]
+    pub ports: Vec<String>,
+    /// Volumes (absolute paths).
+    #[serde(default)]
+    pub volumes: Vec<String>,
+    /// The working directory (absolute).
+    pub workdir: Option<String>,
+    /// The user (`name`, `uid`, `uid:gid`).
+    pub user: Option<String>,
+    /// Labels (OCI annotations such as `org.opencontainers.image.source`);
+    /// version, revision and source are added from the project.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+impl ImageDecl {
+    /// The distribution whose packages go in.
+    pub fn distribution(&self) -> Option<&str> {
+        self.distribution
+            .as_deref()
+            .or_else(|| (!self.base.starts_with("oci:")).then_some(self.base.as_str()))
+    }
+
+    /// What is wrong with it, if anything.
+    fn problem(&self) -> Option<String> {
+        let name_ok = !self.name.is_empty()
+            && self.name.len() <= 128
+            && self
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+            && self.name.as_bytes()[0].is_ascii_alphanumeric();
+        if !name_ok {
+            return Some(
+                "`name` must be lower-case letters, digits, `.`, `_` or `-`, starting with a letter or digit (an OCI repository name)".into(),
+            );
+        }
+        if self.base.trim().is_empty() {
+            return Some("`base` is empty: give a distribution (`debian-12`) or `oci:DIR`".into());
+        }
+        if self.distribution().is_none() {
+            return Some("a base `oci:DIR` needs `distribution` (whose packages go in)".into());
+        }
+        for p in &self.ports {
+            let (port, proto) = p.split_once('/').unwrap_or((p, "tcp"));
+            if port.parse::<u16>().map_or(true, |n| n == 0) || !matches!(proto, "tcp" | "udp") {
+                return Some(format!(
+                    "port `{p}` must be `PORT`, `PORT/tcp` or `PORT/udp`"
+                ));
+            }
+        }
+        for (what, path) in self
+            .volumes
+            .iter()
+            .map(|v| ("volume", v))
+            .chain(self.workdir.iter().map(|w| ("workdir", w)))
+        {
+            if !path.starts_with('/') {
+                return Some(format!("{what} `{path}` must be an absolute path"));
+            }
+        }
+        if self.entrypoint.is_empty() && self.cmd.is_empty() {
+            return Some("give `entrypoint` or `cmd`: what the image runs".into());
+        }
+        None
+    }
 }
 
 /// `[project]`.
@@ -305,6 +404,23 @@ impl Manifest {
         let prefix = self.prefix();
         if !prefix.starts_with('/') || prefix.len() < 2 || prefix.split('/').any(|c| c == "..") {
             return Err(problem(&self.path, ManifestProblem::Prefix(prefix)));
+        }
+        let mut images = std::collections::BTreeSet::new();
+        for i in &self.images {
+            let reason = match i.problem() {
+                Some(r) => Some(r),
+                None if !images.insert(i.name.as_str()) => Some("declared twice".into()),
+                None => None,
+            };
+            if let Some(reason) = reason {
+                return Err(problem(
+                    &self.path,
+                    ManifestProblem::Image {
+                        image: i.name.clone(),
+                        reason,
+                    },
+                ));
+            }
         }
         Ok(())
     }

@@ -15,6 +15,7 @@ use fs_err as fs;
 
 pub mod architecture;
 pub mod clients;
+pub mod registry;
 pub mod s3;
 
 /// A fixed `SOURCE_DATE_EPOCH` for tests (2023-11-14T22:13:20Z).

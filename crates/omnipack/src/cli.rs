@@ -97,6 +97,51 @@ pub enum Command {
     /// Crowbar-style bundles: pack, verify, install on an admin root, list.
     #[command(subcommand)]
     Bundle(BundleCommand),
+    /// OCI images of the project's packages, without a container daemon.
+    #[command(subcommand)]
+    Image(ImageCommand),
+}
+
+/// `omnipack image ...`.
+#[derive(Debug, Subcommand)]
+pub enum ImageCommand {
+    /// Build the `[[image]]`s of omnipack.toml: the distribution's build
+    /// root as the base layer, the packages installed on it with apt inside
+    /// the sandbox as a second layer, an SPDX SBOM; written as an OCI image
+    /// layout OUT/<image>/ and pushed with --push.
+    ///
+    /// The same packages, root and SOURCE_DATE_EPOCH give the same digests.
+    /// The layout paths go to stdout (with --json, the report).
+    Build(ImageBuildArgs),
+}
+
+/// `omnipack image build`.
+#[derive(Debug, Args)]
+pub struct ImageBuildArgs {
+    /// The project directory (holding omnipack.toml) or the manifest file.
+    #[arg(default_value = ".")]
+    pub project: PathBuf,
+    /// Build only this image (default: all of them).
+    #[arg(long, value_name = "NAME")]
+    pub image: Option<String>,
+    /// The version (default: the project's, as `omnipack build` computes it).
+    #[arg(long = "version", value_name = "V")]
+    pub image_version: Option<String>,
+    /// Where the project's packages are: DIR/<distribution>/ (`omnipack build --out DIR`).
+    #[arg(long, value_name = "DIR", default_value = "dist")]
+    pub packages: PathBuf,
+    /// Layouts go to OUT/<image>/.
+    #[arg(long, short, value_name = "DIR", default_value = "images")]
+    pub out: PathBuf,
+    /// Push each image to PUSH/<image> (HOST[:PORT][/NAMESPACE]; plain http on loopback).
+    #[arg(long, value_name = "REGISTRY")]
+    pub push: Option<String>,
+    /// Tags, repeatable (default: the version and the short git revision).
+    #[arg(long = "tag", short = 't', value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `omnipack serve`.

@@ -42,6 +42,7 @@ fn hint(e: &(dyn std::error::Error + 'static)) -> Option<String> {
         omnipack_gem::GemError,
         omnipack_build::release::ReleaseError,
         omnipack_rootfs::RootfsError,
+        omnipack_image::ImageError,
     );
     None
 }
@@ -81,6 +82,9 @@ fn main() -> ExitCode {
         cli::Command::Serve(args) => commands::serve::run(args, cli.quiet),
         cli::Command::Publish(args) => commands::publish::run(*args, cli.quiet),
         cli::Command::Bundle(cmd) => commands::bundle::run(cmd, cli.quiet),
+        cli::Command::Image(cli::ImageCommand::Build(args)) => {
+            commands::image::build(args, cli.quiet)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

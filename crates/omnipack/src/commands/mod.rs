@@ -4,6 +4,7 @@ pub mod build;
 pub mod builder;
 pub mod bundle;
 pub mod distributions;
+pub mod image;
 pub mod inspect;
 pub mod key;
 pub mod package;

@@ -10,6 +10,7 @@ mod bundle;
 mod channels;
 mod e2e;
 mod gem;
+mod image;
 mod inspect;
 mod package;
 mod publish;

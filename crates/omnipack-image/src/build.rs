@@ -1,0 +1,625 @@
+//! `omnipack image build`: for each `[[image]]`, the base layer (the
+//! distribution's build root, made once per root and epoch and cached),
+//! the packages installed on top with the distribution's own package
+//! manager inside the sandbox (so maintainer scripts run and dpkg's
+//! database lists them), that change as one layer, the image config and
+//! manifest, the SPDX SBOM as an artifact referring to the image, all in an
+//! OCI image layout `OUT/<image>/` that appears whole (written hidden
+//! beside it, then renamed), and pushed if asked.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use fs_err as fs;
+use omnipack_core::Progress;
+use omnipack_rootfs::{Access, RootStore, Sandbox};
+use omnipack_spec::{Format, ImageDecl, Manifest};
+use serde_json::{Value, json};
+
+use crate::error::{ImageError, Result};
+use crate::layer::{Layer, TreeKind, write_layer};
+use crate::layout::{Descriptor, OciDir, canonical, media};
+use crate::push::{PushReport, PushRequest, Reference, push};
+use crate::sbom::{SbomInput, dpkg_installed, spdx};
+
+/// What `omnipack image build` is asked for.
+#[derive(Debug, Clone)]
+pub struct ImageRequest {
+    /// Build only this image (default: every `[[image]]`).
+    pub image: Option<String>,
+    /// The version (the first tag, and the `version` label).
+    pub version: String,
+    /// The project's source revision (a label, a default tag, the SBOM).
+    pub revision: Option<String>,
+    /// Where the project's packages are: `DIR/<distribution>/` (what
+    /// `omnipack build --out DIR` wrote).
+    pub packages: PathBuf,
+    /// Layouts go to `OUT/<image>/`.
+    pub out: PathBuf,
+    /// Every time in the image (`SOURCE_DATE_EPOCH`).
+    pub epoch: u64,
+    /// The build roots.
+    pub roots: RootStore,
+    /// Cached base layers live here.
+    pub cache: PathBuf,
+    /// Push each image to `PUSH/<image>` (`HOST[:PORT][/NAMESPACE]`).
+    pub push: Option<String>,
+    /// Tags (default: the version and the revision).
+    pub tags: Vec<String>,
+}
+
+/// What was built.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImageReport {
+    /// The image's name.
+    pub name: String,
+    /// Its layout directory.
+    pub layout: PathBuf,
+    /// The image manifest's digest.
+    pub digest: String,
+    /// The config's digest.
+    pub config: String,
+    /// The layers, base first.
+    pub layers: Vec<Layer>,
+    /// The SBOM artifact manifest's digest.
+    pub sbom: String,
+    /// Packages in the image's dpkg database.
+    pub packages: usize,
+    /// Tags (in the layout; pushed if `push` is set).
+    pub tags: Vec<String>,
+    /// The push, if one was asked for.
+    pub push: Option<PushReport>,
+    /// Where it was pushed.
+    pub reference: Option<String>,
+}
+
+/// Builds the images `req` asks for, in manifest order.
+pub fn build_images(
+    manifest: &Manifest,
+    req: &ImageRequest,
+    progress: &dyn Progress,
+) -> Result<Vec<ImageReport>> {
+    if manifest.images.is_empty() {
+        return Err(ImageError::NoImages(manifest.path.clone()));
+    }
+    let chosen: Vec<&ImageDecl> = match &req.image {
+        Some(name) => {
+            let found = manifest.images.iter().find(|i| &i.name == name);
+            vec![found.ok_or_else(|| {
+                ImageError::UnknownImage {
+                    name: name.clone(),
+                    manifest: manifest.path.clone(),
+                    known: manifest
+                        .images
+                        .iter()
+                        .map(|i| i.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }
+            })?]
+        }
+        None => manifest.images.iter().collect(),
+    };
+    let tags = default_tags(req);
+    // Every reference checked before the first build.
+    let target = req
+        .push
+        .as_deref()
+        .map(|p| {
+            chosen
+                .iter()
+                .map(|i| Reference::parse(&format!("{}/{}", p.trim_end_matches('/'), i.name)))
+                .collect::<Result<Vec<_>>>()
+        })
+        .transpose()?;
+    let mut out = Vec::new();
+    for (n, decl) in chosen.iter().enumerate() {
+        let mut report = build_one(manifest, decl, req, &tags, progress)?;
+        if let Some(refs) = &target {
+            let r = &refs[n];
+            progress.note(&format!("pushing `{}` to `{r}`", decl.name));
+            report.push = Some(push_layout(&report, r, &tags)?);
+            report.reference = Some(r.to_string());
+        }
+        out.push(report);
+    }
+    Ok(out)
+}
+
+/// The tags: the ones asked for, else the version and the short revision.
+fn default_tags(req: &ImageRequest) -> Vec<String> {
+    if !req.tags.is_empty() {
+        return req.tags.clone();
+    }
+    let mut tags = vec![sanitize_tag(&req.version)];
+    if let Some(r) = &req.revision {
+        let t = sanitize_tag(r);
+        if !tags.contains(&t) {
+            tags.push(t);
+        }
+    }
+    tags
+}
+
+/// A version as a tag: `+` and other characters a tag cannot hold become `_`.
+fn sanitize_tag(s: &str) -> String {
+    let t: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(128)
+        .collect();
+    t.trim_start_matches(['.', '-']).to_owned()
+}
+
+/// The project's package files for `decl` in `dir`: `NAME_*.deb` for
+/// each package of the project it names; the other names are the
+/// distribution's.
+fn split_packages(
+    manifest: &Manifest,
+    decl: &ImageDecl,
+    dir: &Path,
+) -> Result<(Vec<PathBuf>, Vec<String>)> {
+    let ours: Vec<&str> = manifest.packages.iter().map(|p| p.name.as_str()).collect();
+    let mut files = Vec::new();
+    let mut theirs = Vec::new();
+    let listing: Vec<PathBuf> = match fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "deb"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    for name in &decl.packages {
+        if !ours.contains(&name.as_str()) {
+            theirs.push(name.clone());
+            continue;
+        }
+        let prefix = format!("{name}_");
+        let mut found: Vec<&PathBuf> = listing
+            .iter()
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&prefix))
+            })
+            .collect();
+        found.sort();
+        match found.last() {
+            Some(p) => files.push((*p).clone()),
+            None => {
+                return Err(ImageError::MissingPackage {
+                    image: decl.name.clone(),
+                    package: name.clone(),
+                    dir: dir.to_path_buf(),
+                });
+            }
+        }
+    }
+    Ok((files, theirs))
+}
+
+/// The base layer of a build root: made once per root and epoch, kept in
+/// `cache/blobs/`, recorded by the root's `root.json` and the epoch.
+fn base_layer(req: &ImageRequest, distribution: &str, root: &Path) -> Result<(Layer, PathBuf)> {
+    let record = fs::read(root.with_file_name("root.json")).unwrap_or_default();
+    let mut key_src = record;
+    key_src.extend_from_slice(format!("\n{}\nlayer-v1", req.epoch).as_bytes());
+    let key = omnipack_core::hash::sha256_hex(&key_src);
+    let dir = req.cache.join("image-layers");
+    let blobs = dir.join("blobs");
+    let meta = dir.join(format!("{distribution}-{}.json", &key[..16]));
+    if let Ok(bytes) = fs::read(&meta)
+        && let Ok(layer) = serde_json::from_slice::<Layer>(&bytes)
+    {
+        let blob = blobs.join(layer.digest.trim_start_matches("sha256:"));
+        if blob.is_file() {
+            return Ok((layer, blob));
+        }
+    }
+    let layer = write_layer(root, TreeKind::Root, req.epoch, &blobs)?;
+    omnipack_core::atomic::write_file(
+        &meta,
+        &serde_json::to_vec(&layer).unwrap_or_default(),
+        0o644,
+    )?;
+    let blob = blobs.join(layer.digest.trim_start_matches("sha256:"));
+    Ok((layer, blob))
+}
+
+/// What a package install leaves that is no part of an image: indexes and
+/// caches the package manager rebuilds, logs, locks, backups, temporary
+/// files (removed from the change, so the base's own stay as they were).
+const BUILD_DEBRIS: &[&str] = &[
+    "var/lib/apt/lists",
+    "var/cache/apt",
+    "var/log/apt",
+    "var/log/dpkg.log",
+    "var/log/alternatives.log",
+    "var/cache/debconf/config.dat-old",
+    "var/cache/debconf/templates.dat-old",
+    "var/cache/debconf/passwords.dat-old",
+    "var/lib/dpkg/status-old",
+    "var/lib/dpkg/diversions-old",
+    "var/lib/dpkg/statoverride-old",
+    "var/lib/dpkg/lock",
+    "var/lib/dpkg/lock-frontend",
+    "var/lib/dpkg/triggers/Lock",
+    "var/cache/ldconfig/aux-cache",
+    "var/cache/man",
+    "root/.cache",
+    "tmp",
+    "var/tmp",
+    "etc/machine-id",
+    "etc/.pwd.lock",
+    "run",
+];
+
+fn remove_debris(upper: &Path) -> Result<()> {
+    for rel in BUILD_DEBRIS {
+        let p = upper.join(rel);
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.is_dir() => fs::remove_dir_all(&p)?,
+            Ok(_) => fs::remove_file(&p)?,
+            Err(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// The architecture of this machine, as OCI names it.
+fn oci_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "arm" => "arm",
+        "powerpc64" => "ppc64le",
+        "s390x" => "s390x",
+        other => other,
+    }
+}
+
+fn build_one(
+    manifest: &Manifest,
+    decl: &ImageDecl,
+    req: &ImageRequest,
+    tags: &[String],
+    progress: &dyn Progress,
+) -> Result<ImageReport> {
+    let base_err = |reason: String| ImageError::Base {
+        image: decl.name.clone(),
+        reason,
+    };
+    if decl.base.starts_with("oci:") {
+        return Err(base_err(
+            "an `oci:DIR` base is not supported yet: give a distribution with a build root (`debian-12`)".into(),
+        ));
+    }
+    let dist_name = decl.distribution().unwrap_or(&decl.base).to_owned();
+    let distribution = omnipack_spec::distribution::find(&dist_name, &manifest.distributions)
+        .map_err(|e| base_err(format!("{e}")))?;
+    if distribution.format != Format::Deb {
+        return Err(base_err(format!(
+            "{dist_name} is an rpm distribution; images are built from deb build roots only so far (no RPM mirror answers here to make a dnf root)"
+        )));
+    }
+    let info = req
+        .roots
+        .get(&dist_name)?
+        .ok_or_else(|| ImageError::NoRoot {
+            image: decl.name.clone(),
+            distribution: dist_name.clone(),
+        })?;
+    let root = info.path.clone();
+    let pkg_dir = req.packages.join(&dist_name);
+    let (files, theirs) = split_packages(manifest, decl, &pkg_dir)?;
+
+    fs::create_dir_all(&req.out)?;
+    let final_dir = req.out.join(&decl.name);
+    let staging = tempfile::Builder::new()
+        .prefix(&format!(".{}.new-", decl.name))
+        .tempdir_in(&req.out)?;
+    let work = tempfile::Builder::new()
+        .prefix(&format!(".{}.work-", decl.name))
+        .tempdir_in(&req.out)?;
+
+    progress.note(&format!(
+        "`{}`: base layer of the {dist_name} build root",
+        decl.name
+    ));
+    let (base, base_blob) = base_layer(req, &dist_name, &root)?;
+
+    // The packages, installed by apt inside the root; the change kept.
+    let mut sandbox = Sandbox::in_root(&root)?;
+    sandbox.keep_changes(work.path())?;
+    if !files.is_empty() {
+        sandbox.bind(&pkg_dir, Access::Read)?;
+    }
+    let mut args: Vec<OsString> = vec![
+        "-c".into(),
+        // apt's `_apt` sandbox user cannot write bwrap's root-owned /tmp.
+        "set -e\napt-get -o APT::Sandbox::User=root update -q\n\
+         apt-get -o APT::Sandbox::User=root install -y -q --no-install-recommends \"$@\""
+            .into(),
+        "sh".into(),
+    ];
+    for f in &files {
+        args.push(std::path::absolute(f)?.into());
+    }
+    args.extend(theirs.iter().map(OsString::from));
+    let what = decl.packages.join(", ");
+    progress.note(&format!("`{}`: installing {what}", decl.name));
+    let env = [
+        (
+            "DEBIAN_FRONTEND".to_owned(),
+            OsString::from("noninteractive"),
+        ),
+        ("SOURCE_DATE_EPOCH".to_owned(), req.epoch.to_string().into()),
+    ];
+    let output = sandbox
+        .command("sh".as_ref(), &args, &env, Some(Path::new("/")))?
+        .output()?;
+    if !output.status.success() {
+        let text = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        let tail: Vec<&str> = text.lines().rev().take(30).collect();
+        return Err(ImageError::Install {
+            image: decl.name.clone(),
+            packages: what,
+            status: output.status.to_string(),
+            log: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
+        });
+    }
+    let upper = work.path().join("upper");
+    remove_debris(&upper)?;
+
+    progress.note(&format!("`{}`: writing the layout", decl.name));
+    let dir = OciDir::create(staging.path())?;
+    dir.import(&base_blob, &base.digest)?;
+    let top = write_layer(&upper, TreeKind::Upper(&root), req.epoch, &dir.blobs())?;
+
+    // The SBOM, from the image's dpkg database.
+    let status_file = [
+        upper.join("var/lib/dpkg/status"),
+        root.join("var/lib/dpkg/status"),
+    ]
+    .into_iter()
+    .find(|p| p.is_file());
+    let status = match status_file {
+        Some(p) => fs::read_to_string(p)?,
+        None => String::new(),
+    };
+    let installed = dpkg_installed(&status);
+    let created = omnipack_core::time::iso8601(req.epoch);
+    let ours: Vec<String> = manifest.packages.iter().map(|p| p.name.clone()).collect();
+    let sbom = spdx(
+        &SbomInput {
+            image: &decl.name,
+            version: &req.version,
+            os: &distribution.id,
+            distribution: &dist_name,
+            epoch: req.epoch,
+            content_id: &top.diff_id,
+            ours: &ours,
+            revision: req.revision.as_deref(),
+        },
+        &installed,
+    );
+
+    // Config and manifest.
+    let mut env: Vec<String> = Vec::new();
+    if !decl.env.contains_key("PATH") {
+        env.push(format!("PATH={}", omnipack_rootfs::ROOT_PATH));
+    }
+    env.extend(decl.env.iter().map(|(k, v)| format!("{k}={v}")));
+    let mut labels = serde_json::Map::new();
+    labels.insert("org.opencontainers.image.title".into(), json!(decl.name));
+    labels.insert(
+        "org.opencontainers.image.version".into(),
+        json!(req.version),
+    );
+    labels.insert("org.opencontainers.image.created".into(), json!(created));
+    if let Some(r) = &req.revision {
+        labels.insert("org.opencontainers.image.revision".into(), json!(r));
+    }
+    if let Some(u) = &manifest.project.url {
+        labels.insert("org.opencontainers.image.source".into(), json!(u));
+    }
+    if !manifest.project.license.is_empty() {
+        labels.insert(
+            "org.opencontainers.image.licenses".into(),
+            json!(manifest.project.license),
+        );
+    }
+    for (k, v) in &decl.labels {
+        labels.insert(k.clone(), json!(v));
+    }
+    let mut config = serde_json::Map::new();
+    config.insert("Env".into(), json!(env));
+    if !decl.entrypoint.is_empty() {
+        config.insert("Entrypoint".into(), json!(decl.entrypoint));
+    }
+    if !decl.cmd.is_empty() {
+        config.insert("Cmd".into(), json!(decl.cmd));
+    }
+    if !decl.ports.is_empty() {
+        let ports: serde_json::Map<String, Value> = decl
+            .ports
+            .iter()
+            .map(|p| {
+                let p = if p.contains('/') {
+                    p.clone()
+                } else {
+                    format!("{p}/tcp")
+                };
+                (p, json!({}))
+            })
+            .collect();
+        config.insert("ExposedPorts".into(), Value::Object(ports));
+    }
+    if !decl.volumes.is_empty() {
+        let v: serde_json::Map<String, Value> = decl
+            .volumes
+            .iter()
+            .map(|v| (v.clone(), json!({})))
+            .collect();
+        config.insert("Volumes".into(), Value::Object(v));
+    }
+    if let Some(w) = &decl.workdir {
+        config.insert("WorkingDir".into(), json!(w));
+    }
+    if let Some(u) = &decl.user {
+        config.insert("User".into(), json!(u));
+    }
+    config.insert("Labels".into(), Value::Object(labels.clone()));
+    let image_config = json!({
+        "architecture": oci_arch(),
+        "os": "linux",
+        "created": created,
+        "config": Value::Object(config),
+        "rootfs": {"type": "layers", "diff_ids": [base.diff_id, top.diff_id]},
+        "history": [
+            {"created": created, "created_by": format!("omnipack: the {dist_name} build root ({})", info.tool)},
+            {"created": created, "created_by": format!("omnipack: apt-get install {what}")},
+        ],
+    });
+    let config_desc = dir.put_json(media::CONFIG, &image_config)?;
+    let layer_desc = |l: &Layer| Descriptor {
+        media_type: media::LAYER_GZIP.to_owned(),
+        digest: l.digest.clone(),
+        size: l.size,
+    };
+    let image_manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": media::MANIFEST,
+        "config": config_desc.to_json(),
+        "layers": [layer_desc(&base).to_json(), layer_desc(&top).to_json()],
+        "annotations": {
+            "org.opencontainers.image.created": created,
+            "org.opencontainers.image.version": req.version,
+        },
+    });
+    let manifest_bytes = canonical(&image_manifest);
+    let manifest_desc = dir.put(media::MANIFEST, &manifest_bytes)?;
+
+    let sbom_desc = dir.put_json(media::SPDX, &sbom)?;
+    let empty = dir.put(media::EMPTY, b"{}")?;
+    let mut empty_json = empty.to_json();
+    empty_json["data"] = json!("e30=");
+    let sbom_manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": media::MANIFEST,
+        "artifactType": media::SPDX,
+        "config": empty_json,
+        "layers": [sbom_desc.to_json()],
+        "subject": manifest_desc.to_json(),
+        "annotations": {"org.opencontainers.image.created": created},
+    });
+    let sbom_bytes = canonical(&sbom_manifest);
+    let sbom_manifest_desc = dir.put(media::MANIFEST, &sbom_bytes)?;
+
+    let mut index: Vec<(Descriptor, Value)> = tags
+        .iter()
+        .map(|t| {
+            (
+                manifest_desc.clone(),
+                json!({"org.opencontainers.image.ref.name": t}),
+            )
+        })
+        .collect();
+    index.push((sbom_manifest_desc.clone(), json!({})));
+    dir.write_index(&index)?;
+
+    // The layout appears whole; a previous one goes only after.
+    let staged = staging.keep();
+    let old = req
+        .out
+        .join(format!(".{}.old-{}", decl.name, std::process::id()));
+    if final_dir.exists() {
+        fs::rename(&final_dir, &old)?;
+    }
+    fs::rename(&staged, &final_dir)?;
+    if old.exists() {
+        fs::remove_dir_all(&old)?;
+    }
+    drop(work);
+
+    Ok(ImageReport {
+        name: decl.name.clone(),
+        layout: final_dir,
+        digest: manifest_desc.digest,
+        config: config_desc.digest,
+        layers: vec![base, top],
+        sbom: sbom_manifest_desc.digest,
+        packages: installed.len(),
+        tags: tags.to_vec(),
+        push: None,
+        reference: None,
+    })
+}
+
+/// Pushes a built layout's image, its SBOM and tags.
+fn push_layout(report: &ImageReport, r: &Reference, tags: &[String]) -> Result<PushReport> {
+    let dir = &report.layout;
+    let blob = |digest: &str| {
+        dir.join("blobs/sha256")
+            .join(digest.trim_start_matches("sha256:"))
+    };
+    let read = |digest: &str| -> Result<Vec<u8>> { Ok(fs::read(blob(digest))?) };
+    let manifest_bytes = read(&report.digest)?;
+    let sbom_bytes = read(&report.sbom)?;
+    let m: Value = serde_json::from_slice(&manifest_bytes).map_err(|e| ImageError::Layout {
+        path: blob(&report.digest),
+        reason: e.to_string(),
+    })?;
+    let s: Value = serde_json::from_slice(&sbom_bytes).map_err(|e| ImageError::Layout {
+        path: blob(&report.sbom),
+        reason: e.to_string(),
+    })?;
+    let desc = |v: &Value| Descriptor {
+        media_type: v["mediaType"].as_str().unwrap_or_default().to_owned(),
+        digest: v["digest"].as_str().unwrap_or_default().to_owned(),
+        size: v["size"].as_u64().unwrap_or(0),
+    };
+    let mut blobs: Vec<Descriptor> = Vec::new();
+    blobs.push(desc(&m["config"]));
+    for l in m["layers"].as_array().into_iter().flatten() {
+        blobs.push(desc(l));
+    }
+    blobs.push(desc(&s["config"]));
+    for l in s["layers"].as_array().into_iter().flatten() {
+        blobs.push(desc(l));
+    }
+    let paths: Vec<PathBuf> = blobs.iter().map(|d| blob(&d.digest)).collect();
+    let req = PushRequest {
+        reference: r,
+        blobs: blobs
+            .into_iter()
+            .zip(paths.iter())
+            .map(|(d, p)| (d, p.as_path()))
+            .collect(),
+        manifest: (
+            Descriptor {
+                media_type: media::MANIFEST.to_owned(),
+                digest: report.digest.clone(),
+                size: manifest_bytes.len() as u64,
+            },
+            manifest_bytes,
+        ),
+        sbom: Some((
+            Descriptor {
+                media_type: media::MANIFEST.to_owned(),
+                digest: report.sbom.clone(),
+                size: sbom_bytes.len() as u64,
+            },
+            sbom_bytes,
+        )),
+        tags,
+    };
+    push(&req)
+}

@@ -1,0 +1,27 @@
+//! OCI images from the project's packages, without a container daemon
+//! (`omnipack image build`), as Flocker's CI made them with `docker build`:
+//! a distribution's base, the packages installed from the repository, an
+//! entrypoint, tags, a push.
+//!
+//! * [`layer`]: a directory tree (a whole root, or the overlay upper
+//!   directory of an install) as a reproducible gzip tar layer.
+//! * [`layout`]: the OCI image layout directory and its JSON documents,
+//!   written with sorted keys so digests are reproducible.
+//! * [`sbom`]: the SPDX 2.3 document of the image's dpkg database.
+//! * [`push`]: the OCI distribution API: blobs the registry lacks, the
+//!   manifest, the tags, the SBOM as a referrer.
+//! * [`build`]: the operation, from `[[image]]` in `omnipack.toml`.
+//!
+//! Module order: `error`, `layer`, `layout`, `sbom`, `push`, `build`.
+
+#![deny(missing_docs)]
+
+pub mod build;
+mod error;
+pub mod layer;
+pub mod layout;
+pub mod push;
+pub mod sbom;
+
+pub use build::{ImageReport, ImageRequest, build_images};
+pub use error::ImageError;

@@ -1,0 +1,337 @@
+//! `omnipack image build` end to end: the example's images built from the
+//! debian-12 build root `scripts/test` made and its own packages, pushed to
+//! a real registry (Debian's `docker-registry` on 127.0.0.1), read back with
+//! `skopeo`, unpacked with `umoci` and run with bubblewrap.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use fs_err as fs;
+use omnipack_test_support::registry::Registry;
+use omnipack_test_support::require_tools;
+use serde_json::Value;
+
+use crate::support::{omnipack, repo_root, text};
+
+/// The omnipack cache holding the debian-12 build root, if `scripts/test`
+/// made it.
+fn cache_with_root() -> Option<PathBuf> {
+    let roots = std::env::var_os("OMNIPACK_TEST_BUILD_ROOTS").map(PathBuf::from);
+    match roots {
+        Some(r) if r.join("debian-12/root.json").is_file() => r.parent().map(Path::to_path_buf),
+        _ => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "scripts/test makes the debian-12 build root (OMNIPACK_TEST_BUILD_ROOTS)"
+            );
+            eprintln!("skipping: no debian-12 build root (run scripts/test)");
+            None
+        }
+    }
+}
+
+/// Fixed for the test, so two builds must agree.
+const EPOCH: &str = "1767225600";
+
+fn image(cache: &Path, args: &[&str]) -> std::process::Output {
+    omnipack()
+        .args(["image", "build"])
+        .arg(repo_root().join("examples/greet"))
+        .args(args)
+        .env("OMNIPACK_CACHE_DIR", cache)
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .output()
+        .unwrap()
+}
+
+fn skopeo(args: &[&str]) -> String {
+    let o = Command::new("skopeo").args(args).output().unwrap();
+    assert!(o.status.success(), "skopeo {args:?}: {:?}", text(&o));
+    text(&o).0
+}
+
+/// Runs `argv` inside `rootfs` with bubblewrap; (success, stdout+stderr).
+fn run_in(rootfs: &Path, argv: &[&str]) -> (bool, String) {
+    let o = Command::new("bwrap")
+        .arg("--bind")
+        .arg(rootfs)
+        .arg("/")
+        .args([
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--tmpfs",
+            "/tmp",
+            "--clearenv",
+        ])
+        .args(["--setenv", "PATH", "/usr/sbin:/usr/bin:/sbin:/bin", "--"])
+        .args(argv)
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    (o.status.success(), out + &err)
+}
+
+// Guards issue 19: the example's two images build from the debian-12 build
+// root and the packages `omnipack build` made, push to a real registry
+// (skopeo sees tags, labels, ports, entrypoint), come back through skopeo
+// and umoci, run their entrypoint, list our packages in dpkg; two builds
+// give one digest, a second push uploads no blob, the SBOM lists the
+// packages and is found through the referrers tag.
+#[test]
+fn the_example_images_build_push_and_run() {
+    if !require_tools(&["bwrap", "unshare", "umoci", "skopeo", "docker-registry"]) {
+        return;
+    }
+    let Some(cache) = cache_with_root() else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let dist = t.path().join("dist");
+    let o = omnipack()
+        .args(["build", "--quiet", "-d", "debian-12", "-o"])
+        .arg(&dist)
+        .arg(repo_root().join("examples/greet"))
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{:?}", text(&o));
+    let registry = Registry::start();
+    let push = format!("{}/acme", registry.host());
+    let out1 = t.path().join("images1");
+    let (d, o1) = (dist.to_str().unwrap(), out1.to_str().unwrap());
+    let o = image(
+        &cache,
+        &["--packages", d, "-o", o1, "--push", &push, "--json"],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let report: Value = serde_json::from_str(&text(&o).0).unwrap();
+    assert_eq!(report.as_array().unwrap().len(), 2, "{report}");
+
+    // The registry's view.
+    let agent = format!("docker://{push}/greet-agent:1.0.0-1");
+    let inspect: Value =
+        serde_json::from_str(&skopeo(&["inspect", "--tls-verify=false", &agent])).unwrap();
+    assert!(
+        inspect["RepoTags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == "1.0.0-1"),
+        "{inspect}"
+    );
+    assert_eq!(
+        inspect["Labels"]["org.opencontainers.image.version"], "1.0.0-1",
+        "{inspect}"
+    );
+    let config: Value = serde_json::from_str(&skopeo(&[
+        "inspect",
+        "--tls-verify=false",
+        "--config",
+        &agent,
+    ]))
+    .unwrap();
+    assert_eq!(config["config"]["Entrypoint"][0], "/usr/sbin/greet-agent");
+    assert!(
+        config["config"]["ExposedPorts"]["4523/tcp"].is_object(),
+        "{config}"
+    );
+    assert!(
+        config["config"]["Volumes"]["/var/lib/greet"].is_object(),
+        "{config}"
+    );
+
+    // Back through skopeo into a layout, unpacked by umoci, run.
+    let control = format!("docker://{push}/greet-control:1.0.0-1");
+    let back = t.path().join("back");
+    skopeo(&[
+        "copy",
+        "--src-tls-verify=false",
+        &control,
+        &format!("oci:{}:x", back.display()),
+    ]);
+    let unpacked = t.path().join("unpacked");
+    let o = Command::new("umoci")
+        .args(["unpack", "--image"])
+        .arg(format!("{}:x", back.display()))
+        .arg(&unpacked)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{:?}", text(&o));
+    let rootfs = unpacked.join("rootfs");
+    let (ok, out) = run_in(&rootfs, &["/usr/bin/greet", "--version"]);
+    assert!(ok && out.contains("1.0.0"), "{out}");
+    let (ok, out) = run_in(
+        &rootfs,
+        &[
+            "dpkg-query",
+            "-W",
+            "-f",
+            "${Package} ${Status}\\n",
+            "greet-*",
+        ],
+    );
+    assert!(ok, "{out}");
+    for p in [
+        "greet-python install ok installed",
+        "greet-cli install ok installed",
+    ] {
+        assert!(out.contains(p), "{out}");
+    }
+    assert!(
+        !rootfs
+            .join("var/lib/apt/lists")
+            .read_dir()
+            .unwrap()
+            .any(|e| {
+                e.unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with("_Packages")
+            }),
+        "apt's lists must not be in the image"
+    );
+
+    // A second build elsewhere: the same digests; its push uploads nothing.
+    let uploads = |log: &str| {
+        log.lines()
+            .filter(|l| l.contains("\"PUT /v2/") && l.contains("/blobs/uploads/"))
+            .count()
+    };
+    let before = uploads(&registry.log_text());
+    assert!(
+        before > 0,
+        "the registry's log shows no upload: {}",
+        registry.log_text()
+    );
+    let out2 = t.path().join("images2");
+    let o2 = out2.to_str().unwrap();
+    let o = image(
+        &cache,
+        &["--packages", d, "-o", o2, "--push", &push, "--json"],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let again: Value = serde_json::from_str(&text(&o).0).unwrap();
+    for (a, b) in report
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(again.as_array().unwrap())
+    {
+        assert_eq!(a["digest"], b["digest"], "two builds, two digests");
+        assert_eq!(b["push"]["uploaded"], 0, "{b}");
+    }
+    assert_eq!(
+        uploads(&registry.log_text()),
+        before,
+        "a blob was uploaded again"
+    );
+
+    // The SBOM: in the layout, and through the registry's referrers tag.
+    let layout = out1.join("greet-control");
+    let index: Value =
+        serde_json::from_slice(&fs::read(layout.join("index.json")).unwrap()).unwrap();
+    let blob = |digest: &str| {
+        layout
+            .join("blobs/sha256")
+            .join(digest.trim_start_matches("sha256:"))
+    };
+    let sbom_manifest = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m.get("annotations").is_none())
+        .unwrap();
+    let m: Value =
+        serde_json::from_slice(&fs::read(blob(sbom_manifest["digest"].as_str().unwrap())).unwrap())
+            .unwrap();
+    assert_eq!(m["artifactType"], "application/spdx+json");
+    let sbom: Value = serde_json::from_slice(
+        &fs::read(blob(m["layers"][0]["digest"].as_str().unwrap())).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(sbom["spdxVersion"], "SPDX-2.3");
+    let names: Vec<&str> = sbom["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"greet-python") && names.contains(&"libc6"),
+        "{names:?}"
+    );
+    let image_digest = report[1]["digest"].as_str().unwrap();
+    let fallback = format!(
+        "docker://{push}/greet-control:sha256-{}",
+        image_digest.trim_start_matches("sha256:")
+    );
+    let raw: Value = serde_json::from_str(&skopeo(&[
+        "inspect",
+        "--tls-verify=false",
+        "--raw",
+        &fallback,
+    ]))
+    .unwrap();
+    assert_eq!(
+        raw["manifests"][0]["artifactType"], "application/spdx+json",
+        "{raw}"
+    );
+    assert_eq!(raw["manifests"][0]["digest"], sbom_manifest["digest"]);
+
+    // Nothing hidden left beside the layouts.
+    for dir in [&out1, &out2] {
+        let hidden: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(hidden.is_empty(), "{hidden:?}");
+    }
+}
+
+// Guards issue 19's bad input: an unknown image, packages not built, a
+// registry nobody runs: each exits 1 naming it, nothing half-written.
+#[test]
+fn image_build_refuses_bad_input_by_name() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("images");
+    let o = image(t.path(), &["--image", "nope", "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    let err = text(&o).1;
+    assert!(
+        err.contains("`nope`") && err.contains("greet-agent"),
+        "{err}"
+    );
+    let o = image(
+        t.path(),
+        &["--push", "not a reference", "-o", out.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    assert!(
+        text(&o).1.contains("not an image reference"),
+        "{:?}",
+        text(&o)
+    );
+    let Some(cache) = cache_with_root() else {
+        return;
+    };
+    let empty = t.path().join("no-packages");
+    let o = image(
+        &cache,
+        &[
+            "--packages",
+            empty.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    let err = text(&o).1;
+    assert!(
+        err.contains("greet-python") && err.contains("omnipack build"),
+        "{err}"
+    );
+    assert!(!out.exists() || fs::read_dir(&out).unwrap().next().is_none());
+}
