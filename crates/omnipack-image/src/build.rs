@@ -34,6 +34,10 @@ pub struct ImageRequest {
     /// Where the project's packages are: `DIR/<distribution>/` (what
     /// `omnipack build --out DIR` wrote).
     pub packages: PathBuf,
+    /// Install from this repository tree instead (a published or served
+    /// omnipack repository, `URL/<os>/<version>/<arch>/`), through its
+    /// `<vendor>-release` package, as Flocker's `FLOCKER_REPOSITORY` did.
+    pub repository: Option<String>,
     /// Layouts go to `OUT/<image>/`.
     pub out: PathBuf,
     /// Every time in the image (`SOURCE_DATE_EPOCH`).
@@ -317,7 +321,11 @@ fn build_one(
         })?;
     let root = info.path.clone();
     let pkg_dir = req.packages.join(&dist_name);
-    let (files, theirs) = split_packages(manifest, decl, &pkg_dir)?;
+    let (files, theirs) = match &req.repository {
+        // Everything by name, from the repository the release package adds.
+        Some(_) => (Vec::new(), decl.packages.clone()),
+        None => split_packages(manifest, decl, &pkg_dir)?,
+    };
 
     fs::create_dir_all(&req.out)?;
     let final_dir = req.out.join(&decl.name);
@@ -340,12 +348,30 @@ fn build_one(
     if !files.is_empty() {
         sandbox.bind(&pkg_dir, Access::Read)?;
     }
+    // With a repository: its release package first (the apt source and
+    // the key), then apt-get update sees the repository.
+    let mut first = String::new();
+    if let Some(url) = &req.repository {
+        let release = fetch_release_package(url, &distribution, work.path(), &decl.name)?;
+        sandbox.bind(release.parent().unwrap_or(work.path()), Access::Read)?;
+        first = format!(
+            "apt-get -o APT::Sandbox::User=root install -y -q --no-install-recommends '{}'\n",
+            release.display()
+        );
+        progress.note(&format!(
+            "`{}`: the repository's release package `{}`",
+            decl.name,
+            release.file_name().unwrap_or_default().to_string_lossy()
+        ));
+    }
     let mut args: Vec<OsString> = vec![
         "-c".into(),
         // apt's `_apt` sandbox user cannot write bwrap's root-owned /tmp.
-        "set -e\napt-get -o APT::Sandbox::User=root update -q\n\
-         apt-get -o APT::Sandbox::User=root install -y -q --no-install-recommends \"$@\""
-            .into(),
+        format!(
+            "set -e\n{first}apt-get -o APT::Sandbox::User=root update -q\n\
+             apt-get -o APT::Sandbox::User=root install -y -q --no-install-recommends \"$@\""
+        )
+        .into(),
         "sh".into(),
     ];
     for f in &files {
@@ -561,6 +587,105 @@ fn build_one(
         push: None,
         reference: None,
     })
+}
+
+/// Reads `url` (`http(s)://` or `file://`).
+fn fetch(url: &str) -> std::result::Result<Vec<u8>, String> {
+    if let Some(path) = url.strip_prefix("file://") {
+        return fs::read(path).map_err(|e| e.to_string());
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let resp = reqwest::get(url).await.map_err(|e| e.to_string())?;
+        if !resp.status().is_success() {
+            return Err(format!("HTTP {}", resp.status()));
+        }
+        Ok(resp.bytes().await.map_err(|e| e.to_string())?.to_vec())
+    })
+}
+
+/// Downloads the `<vendor>-release` package of the repository tree at
+/// `url` for `dist` (from the stable leaf's `Packages`, checked against its
+/// SHA-256) into `work/release/`; returns its path.
+fn fetch_release_package(
+    url: &str,
+    dist: &omnipack_spec::distribution::Distribution,
+    work: &Path,
+    image: &str,
+) -> Result<PathBuf> {
+    let fail = |reason: String| ImageError::Base {
+        image: image.to_owned(),
+        reason,
+    };
+    let base = url.trim_end_matches('/');
+    if !["http://", "https://", "file://"]
+        .iter()
+        .any(|s| base.starts_with(s))
+    {
+        return Err(fail(format!(
+            "--repository `{url}` must be an http://, https:// or file:// URL of a repository tree"
+        )));
+    }
+    let (os, version) = dist
+        .name
+        .rsplit_once('-')
+        .ok_or_else(|| fail(format!("`{}` is not `<os>-<version>`", dist.name)))?;
+    let arch = crate::build::deb_arch();
+    let leaf = format!("{base}/{os}/{version}/{arch}");
+    let packages = fetch(&format!("{leaf}/Packages")).map_err(|e| {
+        fail(format!(
+            "cannot read `{leaf}/Packages` ({e}): is `{url}` an omnipack repository tree with a stable {} leaf?",
+            dist.name
+        ))
+    })?;
+    let text = String::from_utf8_lossy(&packages);
+    let field = |para: &str, name: &str| {
+        para.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            (k == name).then(|| v.trim().to_owned())
+        })
+    };
+    let releases: Vec<&str> = text
+        .split("\n\n")
+        .filter(|p| field(p, "Package").is_some_and(|n| n.ends_with("-release")))
+        .collect();
+    let [para] = releases.as_slice() else {
+        return Err(fail(format!(
+            "`{leaf}` holds {} `<vendor>-release` packages; it needs exactly one (`omnipack release-package`, then `repo add` and `promote`)",
+            releases.len()
+        )));
+    };
+    let filename = field(para, "Filename").unwrap_or_default();
+    let name = filename.trim_start_matches("./");
+    if name.is_empty() || name.contains('/') || name.starts_with('.') {
+        return Err(fail(format!(
+            "`{leaf}/Packages` names the release package `{filename}`"
+        )));
+    }
+    let bytes = fetch(&format!("{leaf}/{name}"))
+        .map_err(|e| fail(format!("cannot download `{leaf}/{name}` ({e})")))?;
+    let want = field(para, "SHA256")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if omnipack_core::hash::sha256_hex(&bytes) != want {
+        return Err(fail(format!(
+            "`{leaf}/{name}` does not match the SHA-256 its Packages lists"
+        )));
+    }
+    let dir = work.join("release");
+    fs::create_dir_all(&dir)?;
+    let path = dir.join(name);
+    fs::write(&path, bytes)?;
+    Ok(path)
+}
+
+/// This machine's architecture as Debian names it (the channel layout's
+/// `<arch>` directory of a deb distribution).
+pub(crate) fn deb_arch() -> &'static str {
+    oci_arch()
 }
 
 /// Pushes a built layout's image, its SBOM and tags.

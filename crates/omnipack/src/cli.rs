@@ -130,6 +130,10 @@ pub struct ImageBuildArgs {
     /// Where the project's packages are: DIR/<distribution>/ (`omnipack build --out DIR`).
     #[arg(long, value_name = "DIR", default_value = "dist")]
     pub packages: PathBuf,
+    /// Install from this repository tree instead (published or served:
+    /// URL/<os>/<version>/<arch>/), through its `<vendor>-release` package.
+    #[arg(long, value_name = "URL", conflicts_with = "packages")]
+    pub repository: Option<String>,
     /// Layouts go to OUT/<image>/.
     #[arg(long, short, value_name = "DIR", default_value = "images")]
     pub out: PathBuf,

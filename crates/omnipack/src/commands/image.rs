@@ -22,6 +22,7 @@ pub fn build(args: ImageBuildArgs, quiet: bool) -> Result<()> {
         version,
         revision: omnipack_build::short_revision(&manifest.root),
         packages: args.packages,
+        repository: args.repository,
         out: args.out,
         epoch: omnipack_build::source_date_epoch(&manifest.root)?,
         roots: RootStore::new(),

@@ -335,3 +335,161 @@ fn image_build_refuses_bad_input_by_name() {
     );
     assert!(!out.exists() || fs::read_dir(&out).unwrap().next().is_none());
 }
+
+/// `omnipack repo ARGS...` with its own index cache; panics on failure.
+fn repo_ok(cache: &Path, args: &[&std::ffi::OsStr]) {
+    let o = omnipack()
+        .arg("repo")
+        .args(args)
+        .env("OMNIPACK_CACHE_DIR", cache)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "repo {args:?}: {:?}", text(&o));
+}
+
+// Guards issue 19's `--repository`: an image built from a served omnipack
+// repository installs the packages from it, through its release package
+// (signed apt source and key), not from the local build: the repository
+// holds greet 2.0.0, the local packages are 1.0.0.
+#[test]
+fn an_image_from_a_served_repository_installs_its_version() {
+    if !require_tools(&["bwrap", "unshare", "umoci"]) {
+        return;
+    }
+    let Some(cache) = cache_with_root() else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    // greet 2.0.0: the example with another version.
+    let project = t.path().join("greet2");
+    omnipack_test_support::clients::copy_tree(&repo_root().join("examples/greet"), &project);
+    let manifest = project.join("omnipack.toml");
+    let text_ = fs::read_to_string(&manifest).unwrap();
+    fs::write(
+        &manifest,
+        text_.replace("version = \"1.0.0\"", "version = \"2.0.0\""),
+    )
+    .unwrap();
+    let dist = t.path().join("dist2");
+    let o = omnipack()
+        .args(["build", "--quiet", "-d", "debian-12", "-o"])
+        .arg(&dist)
+        .arg(&project)
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{:?}", text(&o));
+
+    // A signed repository, served on loopback, with greet 2.0.0 and its
+    // release package in stable.
+    let keys = t.path().join("keys");
+    let o = omnipack()
+        .args(["key", "generate", "--name", "Acme <acme@example.org>", "-o"])
+        .arg(&keys)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{:?}", text(&o));
+    let repo = t.path().join("repo");
+    let idx = t.path().join("index-cache");
+    let os = |s: &str| std::ffi::OsString::from(s);
+    repo_ok(
+        &idx,
+        &[
+            os("init").as_os_str(),
+            repo.as_os_str(),
+            os("--sign-key").as_os_str(),
+            keys.join("repo-key.secret.asc").as_os_str(),
+        ],
+    );
+    let mut add: Vec<std::ffi::OsString> =
+        vec![os("add"), repo.clone().into(), os("-d"), os("debian-12")];
+    for e in fs::read_dir(dist.join("debian-12")).unwrap() {
+        add.push(e.unwrap().path().into());
+    }
+    repo_ok(&idx, &add.iter().map(|a| a.as_os_str()).collect::<Vec<_>>());
+    let served = crate::serve::Served::start(&repo, &[]);
+    let url = served.url.trim_end_matches('/').to_owned();
+    let rel = t.path().join("release");
+    let o = omnipack()
+        .args([
+            "release-package",
+            "--quiet",
+            "-d",
+            "debian-12",
+            "--vendor",
+            "acme",
+        ])
+        .args(["--maintainer", "Acme <acme@example.org>", "--repo"])
+        .arg(&repo)
+        .args(["--base-url", &url, "-o"])
+        .arg(&rel)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{:?}", text(&o));
+    let release_deb = std::path::PathBuf::from(text(&o).0.trim());
+    repo_ok(
+        &idx,
+        &[
+            os("add").as_os_str(),
+            repo.as_os_str(),
+            os("-d").as_os_str(),
+            os("debian-12").as_os_str(),
+            release_deb.as_os_str(),
+        ],
+    );
+    for name in ["acme-release", "greet-python", "greet-cli", "greet-node"] {
+        repo_ok(
+            &idx,
+            &[
+                os("promote").as_os_str(),
+                repo.as_os_str(),
+                os(name).as_os_str(),
+            ],
+        );
+    }
+
+    let out = t.path().join("images");
+    let o = image(
+        &cache,
+        &[
+            "--image",
+            "greet-control",
+            "--repository",
+            &url,
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let unpacked = t.path().join("unpacked");
+    let tag = fs::read_to_string(out.join("greet-control/index.json")).unwrap();
+    let v: Value = serde_json::from_str(&tag).unwrap();
+    let first = v["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let o = Command::new("umoci")
+        .args(["unpack", "--image"])
+        .arg(format!("{}:{first}", out.join("greet-control").display()))
+        .arg(&unpacked)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{:?}", text(&o));
+    let rootfs = unpacked.join("rootfs");
+    let (ok, out_text) = run_in(
+        &rootfs,
+        &["dpkg-query", "-W", "greet-python", "acme-release"],
+    );
+    assert!(ok, "{out_text}");
+    assert!(
+        out_text.contains("greet-python\t2.0.0-1") && out_text.contains("acme-release"),
+        "{out_text}"
+    );
+    // (The application's own version stays its Python package's, 1.0.0.)
+    let (ok, out_text) = run_in(&rootfs, &["/usr/bin/greet", "--version"]);
+    assert!(ok && out_text.contains("greet"), "{out_text}");
+    assert!(
+        served.stderr().contains("greet-python_2.0.0-1"),
+        "the package did not come from the served repository"
+    );
+}
