@@ -50,6 +50,9 @@ pub struct ImageRequest {
     pub push: Option<String>,
     /// Tags (default: the version and the revision).
     pub tags: Vec<String>,
+    /// Install the packages again even when a layer made from the same
+    /// inputs is cached (to pick up the distribution mirror's updates).
+    pub refresh: bool,
 }
 
 /// What was built.
@@ -342,84 +345,22 @@ fn build_one(
     ));
     let (base, base_blob) = base_layer(req, &dist_name, &root)?;
 
-    // The packages, installed by apt inside the root; the change kept.
-    let mut sandbox = Sandbox::in_root(&root)?;
-    sandbox.keep_changes(work.path())?;
-    if !files.is_empty() {
-        sandbox.bind(&pkg_dir, Access::Read)?;
-    }
-    // With a repository: its release package first (the apt source and
-    // the key), then apt-get update sees the repository.
-    let mut first = String::new();
-    if let Some(url) = &req.repository {
-        let release = fetch_release_package(url, &distribution, work.path(), &decl.name)?;
-        sandbox.bind(release.parent().unwrap_or(work.path()), Access::Read)?;
-        first = format!(
-            "apt-get -o APT::Sandbox::User=root install -y -q --no-install-recommends '{}'\n",
-            release.display()
-        );
-        progress.note(&format!(
-            "`{}`: the repository's release package `{}`",
-            decl.name,
-            release.file_name().unwrap_or_default().to_string_lossy()
-        ));
-    }
-    let mut args: Vec<OsString> = vec![
-        "-c".into(),
-        // apt's `_apt` sandbox user cannot write bwrap's root-owned /tmp.
-        format!(
-            "set -e\n{first}apt-get -o APT::Sandbox::User=root update -q\n\
-             apt-get -o APT::Sandbox::User=root install -y -q --no-install-recommends \"$@\""
-        )
-        .into(),
-        "sh".into(),
-    ];
-    for f in &files {
-        args.push(std::path::absolute(f)?.into());
-    }
-    args.extend(theirs.iter().map(OsString::from));
-    let what = decl.packages.join(", ");
-    progress.note(&format!("`{}`: installing {what}", decl.name));
-    let env = [
-        (
-            "DEBIAN_FRONTEND".to_owned(),
-            OsString::from("noninteractive"),
-        ),
-        ("SOURCE_DATE_EPOCH".to_owned(), req.epoch.to_string().into()),
-    ];
-    let output = sandbox
-        .command("sh".as_ref(), &args, &env, Some(Path::new("/")))?
-        .output()?;
-    if !output.status.success() {
-        let text = String::from_utf8_lossy(&output.stdout).into_owned()
-            + &String::from_utf8_lossy(&output.stderr);
-        let tail: Vec<&str> = text.lines().rev().take(30).collect();
-        return Err(ImageError::Install {
-            image: decl.name.clone(),
-            packages: what,
-            status: output.status.to_string(),
-            log: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
-        });
-    }
-    let upper = work.path().join("upper");
-    remove_debris(&upper)?;
-
-    progress.note(&format!("`{}`: writing the layout", decl.name));
     let dir = OciDir::create(staging.path())?;
     dir.import(&base_blob, &base.digest)?;
-    let top = write_layer(&upper, TreeKind::Upper(&root), req.epoch, &dir.blobs())?;
-
-    // The SBOM, from the image's dpkg database.
-    let status_file = [
-        upper.join("var/lib/dpkg/status"),
-        root.join("var/lib/dpkg/status"),
-    ]
-    .into_iter()
-    .find(|p| p.is_file());
-    let status = match status_file {
-        Some(p) => fs::read_to_string(p)?,
-        None => String::new(),
+    let what = decl.packages.join(", ");
+    let job = Install {
+        decl,
+        req,
+        root: &root,
+        distribution: &distribution,
+        pkg_dir: &pkg_dir,
+        files: &files,
+        theirs: &theirs,
+        work: work.path(),
     };
+    let (top, top_blob, status) = job.layer(progress)?;
+    progress.note(&format!("`{}`: writing the layout", decl.name));
+    dir.import(&top_blob, &top.digest)?;
     let installed = dpkg_installed(&status);
     let created = omnipack_core::time::iso8601(req.epoch);
     let ours: Vec<String> = manifest.packages.iter().map(|p| p.name.clone()).collect();
@@ -589,6 +530,180 @@ fn build_one(
     })
 }
 
+/// One install of an image's packages into its root: the second layer.
+struct Install<'a> {
+    decl: &'a ImageDecl,
+    req: &'a ImageRequest,
+    root: &'a Path,
+    distribution: &'a omnipack_spec::distribution::Distribution,
+    pkg_dir: &'a Path,
+    files: &'a [PathBuf],
+    theirs: &'a [String],
+    work: &'a Path,
+}
+
+impl Install<'_> {
+    /// What decides the layer: the root, the epoch, the package files'
+    /// contents (or the repository's release package and `Packages`), the
+    /// names asked for. The distribution mirror's state is not in it: a
+    /// cached layer keeps the versions it was made with until
+    /// `--refresh` (or a new root, epoch or package).
+    fn key(&self, repository: Option<&(PathBuf, Vec<u8>)>) -> Result<String> {
+        let mut h = Vec::new();
+        h.extend_from_slice(b"install-v1\n");
+        h.extend_from_slice(&fs::read(self.root.with_file_name("root.json")).unwrap_or_default());
+        h.extend_from_slice(format!("\n{}\n", self.req.epoch).as_bytes());
+        for f in self.files {
+            let d = omnipack_core::hash::hash_file(f, false, false, true)?;
+            h.extend_from_slice(d.sha256_hex().as_bytes());
+            h.push(b'\n');
+        }
+        if let Some((release, packages)) = repository {
+            h.extend_from_slice(omnipack_core::hash::sha256_hex(&fs::read(release)?).as_bytes());
+            h.extend_from_slice(omnipack_core::hash::sha256_hex(packages).as_bytes());
+        }
+        for n in &self.decl.packages {
+            h.extend_from_slice(n.as_bytes());
+            h.push(b'\n');
+        }
+        Ok(omnipack_core::hash::sha256_hex(&h))
+    }
+
+    /// The layer (from the cache, or installed now and cached), its blob
+    /// and the image's dpkg `status`.
+    fn layer(&self, progress: &dyn Progress) -> Result<(Layer, PathBuf, String)> {
+        let (decl, req) = (self.decl, self.req);
+        let repository = match &req.repository {
+            Some(url) => Some(fetch_release_package(
+                url,
+                self.distribution,
+                self.work,
+                &decl.name,
+            )?),
+            None => None,
+        };
+        let key = self.key(repository.as_ref())?;
+        let cached = req.cache.join("image-layers/installs").join(&key);
+        if !req.refresh
+            && let Ok(bytes) = fs::read(cached.join("layer.json"))
+            && let Ok(layer) = serde_json::from_slice::<Layer>(&bytes)
+            && let Ok(status) = fs::read_to_string(cached.join("status"))
+        {
+            let blob = req
+                .cache
+                .join("image-layers/blobs")
+                .join(layer.digest.trim_start_matches("sha256:"));
+            if blob.is_file() {
+                progress.note(&format!(
+                    "`{}`: the packages' layer is unchanged (cached; --refresh installs again)",
+                    decl.name
+                ));
+                return Ok((layer, blob, status));
+            }
+        }
+        let (layer, status) =
+            self.install(repository.as_ref().map(|(p, _)| p.as_path()), progress)?;
+        let blob = req
+            .cache
+            .join("image-layers/blobs")
+            .join(layer.digest.trim_start_matches("sha256:"));
+        // The record last: a cache entry is whole or absent.
+        fs::create_dir_all(&cached)?;
+        omnipack_core::atomic::write_file(&cached.join("status"), status.as_bytes(), 0o644)?;
+        omnipack_core::atomic::write_file(
+            &cached.join("layer.json"),
+            &serde_json::to_vec(&layer).unwrap_or_default(),
+            0o644,
+        )?;
+        Ok((layer, blob, status))
+    }
+
+    /// Installs the packages with apt inside the root and writes the
+    /// change as a layer into the cache's blobs; returns it and the
+    /// image's dpkg `status`.
+    fn install(&self, release: Option<&Path>, progress: &dyn Progress) -> Result<(Layer, String)> {
+        let (decl, req) = (self.decl, self.req);
+        let mut sandbox = Sandbox::in_root(self.root)?;
+        let changes = self.work.join("changes");
+        sandbox.keep_changes(&changes)?;
+        if !self.files.is_empty() {
+            sandbox.bind(self.pkg_dir, Access::Read)?;
+        }
+        // With a repository: its release package first (the apt source and
+        // the key), then apt-get update sees the repository.
+        let mut first = String::new();
+        if let Some(release) = release {
+            sandbox.bind(release.parent().unwrap_or(self.work), Access::Read)?;
+            first = format!(
+                "apt-get -o APT::Sandbox::User=root install -y -q --no-install-recommends '{}'\n",
+                release.display()
+            );
+            progress.note(&format!(
+                "`{}`: the repository's release package `{}`",
+                decl.name,
+                release.file_name().unwrap_or_default().to_string_lossy()
+            ));
+        }
+        let mut args: Vec<OsString> = vec![
+            "-c".into(),
+            // apt's `_apt` sandbox user cannot write bwrap's root-owned /tmp.
+            format!(
+                "set -e\n{first}apt-get -o APT::Sandbox::User=root update -q\n\
+                 apt-get -o APT::Sandbox::User=root install -y -q --no-install-recommends \"$@\""
+            )
+            .into(),
+            "sh".into(),
+        ];
+        for f in self.files {
+            args.push(std::path::absolute(f)?.into());
+        }
+        args.extend(self.theirs.iter().map(OsString::from));
+        let what = decl.packages.join(", ");
+        progress.note(&format!("`{}`: installing {what}", decl.name));
+        let env = [
+            (
+                "DEBIAN_FRONTEND".to_owned(),
+                OsString::from("noninteractive"),
+            ),
+            ("SOURCE_DATE_EPOCH".to_owned(), req.epoch.to_string().into()),
+        ];
+        let output = sandbox
+            .command("sh".as_ref(), &args, &env, Some(Path::new("/")))?
+            .output()?;
+        if !output.status.success() {
+            let text = String::from_utf8_lossy(&output.stdout).into_owned()
+                + &String::from_utf8_lossy(&output.stderr);
+            let tail: Vec<&str> = text.lines().rev().take(30).collect();
+            return Err(ImageError::Install {
+                image: decl.name.clone(),
+                packages: what,
+                status: output.status.to_string(),
+                log: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
+            });
+        }
+        let upper = changes.join("upper");
+        remove_debris(&upper)?;
+        let layer = write_layer(
+            &upper,
+            TreeKind::Upper(self.root),
+            req.epoch,
+            &req.cache.join("image-layers/blobs"),
+        )?;
+        // The SBOM's source: the image's dpkg database.
+        let status_file = [
+            upper.join("var/lib/dpkg/status"),
+            self.root.join("var/lib/dpkg/status"),
+        ]
+        .into_iter()
+        .find(|p| p.is_file());
+        let status = match status_file {
+            Some(p) => fs::read_to_string(p)?,
+            None => String::new(),
+        };
+        Ok((layer, status))
+    }
+}
+
 /// Reads `url` (`http(s)://` or `file://`).
 fn fetch(url: &str) -> std::result::Result<Vec<u8>, String> {
     if let Some(path) = url.strip_prefix("file://") {
@@ -615,7 +730,7 @@ fn fetch_release_package(
     dist: &omnipack_spec::distribution::Distribution,
     work: &Path,
     image: &str,
-) -> Result<PathBuf> {
+) -> Result<(PathBuf, Vec<u8>)> {
     let fail = |reason: String| ImageError::Base {
         image: image.to_owned(),
         reason,
@@ -679,7 +794,7 @@ fn fetch_release_package(
     fs::create_dir_all(&dir)?;
     let path = dir.join(name);
     fs::write(&path, bytes)?;
-    Ok(path)
+    Ok((path, packages))
 }
 
 /// This machine's architecture as Debian names it (the channel layout's

@@ -143,6 +143,10 @@ pub struct ImageBuildArgs {
     /// Tags, repeatable (default: the version and the short git revision).
     #[arg(long = "tag", short = 't', value_name = "TAG")]
     pub tags: Vec<String>,
+    /// Install the packages again even when the layer of the same packages,
+    /// root and epoch is cached (to take the distribution mirror's updates).
+    #[arg(long)]
+    pub refresh: bool,
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,

@@ -29,6 +29,7 @@ pub fn build(args: ImageBuildArgs, quiet: bool) -> Result<()> {
         cache: omnipack_core::dirs::cache_dir(),
         push: args.push,
         tags: args.tags,
+        refresh: args.refresh,
     };
     let reports = build_images(&manifest, &req, &Bar::new(quiet))?;
     if args.json {
