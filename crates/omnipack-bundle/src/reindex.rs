@@ -60,8 +60,19 @@ pub(crate) fn regenerate(
             cache_dir: Some(root.join(INDEX_CACHE)),
             leaves: Some(leaves),
         };
-        if let Err(e) = omnipack_repo::index(root, &opts, progress) {
-            warnings.push(format!(
+        match omnipack_repo::index(root, &opts, progress) {
+            Ok(report) => {
+                // Packages left out (damaged, colliding): installed but not
+                // indexed, so no client sees them; said, never fatal.
+                for p in report.leaves.iter().flat_map(|l| &l.problems) {
+                    warnings.push(format!(
+                        "bundle `{}` is installed, but {p}, so it is left out of the package index and no client sees it",
+                        j.bundle
+                    ));
+                }
+                warnings.extend(report.warnings);
+            }
+            Err(e) => warnings.push(format!(
                 "bundle `{}` is installed, but regenerating the package indexes of {} failed: {}; run `omnipack repo index {}` once the cause is fixed",
                 j.bundle,
                 j.leaves
@@ -71,7 +82,7 @@ pub(crate) fn regenerate(
                     .join(", "),
                 error_chain(&e),
                 root.display()
-            ));
+            )),
         }
     }
     steps.step()?;
