@@ -10,8 +10,9 @@
 //! * Validators (RFC 9110 §8.8, §13): a strong `ETag` made of size, mtime in
 //!   nanoseconds and inode; `Last-Modified`; `If-None-Match` → 304, else
 //!   `If-Modified-Since` → 304 (§13.2.2: If-None-Match takes precedence).
-//! * `Content-Type` from the file name ([`mime`]); files are streamed in 64 KiB
-//!   chunks, never read whole into memory.
+//! * `Content-Type` from the file name ([`mime`]); files up to 64 KiB are
+//!   read whole with their lookup, larger ones streamed in 256 KiB chunks,
+//!   never read whole into memory.
 //! * Paths: percent-decoded per segment; `.` segments skipped (apt asks for
 //!   `BASE/./x.deb`); `..`, an encoded `/` or `\`, or NUL in a segment → 400.
 //!   A name starting with `.` (our indexer's partial writes, caches, `.git`)

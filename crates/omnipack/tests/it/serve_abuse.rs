@@ -13,9 +13,9 @@ use fs_err as fs;
 use crate::serve::Served;
 
 /// Worker threads the server is started with; with the default 16
-/// blocking threads and its main thread the bound is 19.
+/// blocking threads, its main thread and its log thread the bound is 20.
 const WORKERS: usize = 2;
-const THREAD_BOUND: usize = 1 + WORKERS + 16;
+const THREAD_BOUND: usize = 1 + WORKERS + 16 + 1;
 
 /// Raises this process's open-file limit for `needed` sockets; false (the
 /// test is skipped with a message) when the hard limit is too low, a
