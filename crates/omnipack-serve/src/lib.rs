@@ -10,8 +10,9 @@
 //! * Validators (RFC 9110 §8.8, §13): a strong `ETag` made of size, mtime in
 //!   nanoseconds and inode; `Last-Modified`; `If-None-Match` → 304, else
 //!   `If-Modified-Since` → 304 (§13.2.2: If-None-Match takes precedence).
-//! * `Content-Type` from the file name ([`mime`]); files are streamed in 64 KiB
-//!   chunks, never read whole into memory.
+//! * `Content-Type` from the file name ([`mime`]); files up to 64 KiB are
+//!   read whole with their lookup, larger ones streamed in 256 KiB chunks,
+//!   never read whole into memory.
 //! * Paths: percent-decoded per segment; `.` segments skipped (apt asks for
 //!   `BASE/./x.deb`); `..`, an encoded `/` or `\`, or NUL in a segment → 400.
 //!   A name starting with `.` (our indexer's partial writes, caches, `.git`)
@@ -31,9 +32,14 @@
 //!   crate never prints), and graceful shutdown: [`Server::run`] takes a
 //!   future; when it completes the server stops accepting and returns once
 //!   the requests in flight have finished.
+//! * Bounds on what clients can hold ([`Limits`], [`conn`]): a header
+//!   timeout (slowloris), an idle keep-alive timeout, a send timeout, a
+//!   connection limit (logged as a [`Notice`] when reached), and a runtime
+//!   with a fixed number of worker and blocking threads ([`Server::runtime`]).
 
 #![deny(missing_docs)]
 
+pub mod conn;
 pub mod gem;
 pub mod listing;
 pub mod log;
@@ -48,11 +54,11 @@ use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::serve::ListenerExt;
 
-pub use log::{AccessEntry, AccessLog};
+pub use log::{AccessEntry, AccessLog, Notice};
 
 /// What went wrong starting or running the server.
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +84,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The async runtime could not be built (threads could not be started).
+    #[error("cannot start the server's threads")]
+    Runtime(#[source] std::io::Error),
     /// The listening socket failed while serving.
     #[error("serving on `{addr}` failed")]
     Serve {
@@ -98,8 +107,93 @@ pub struct Config {
     pub listen: SocketAddr,
     /// HTML listings for directories without `index.html` (off: 404).
     pub listing: bool,
-    /// Receives one [`AccessEntry`] per request; `None` logs nothing.
+    /// Receives one [`AccessEntry`] per request and the [`Notice`]s;
+    /// `None` logs nothing.
     pub access_log: Option<Arc<dyn AccessLog>>,
+    /// Timeouts, the connection limit and thread counts.
+    pub limits: Limits,
+}
+
+/// What clients may hold and for how long, and how many threads serve them
+/// (the rules are in [`conn`]). The defaults suit a repository server that
+/// apt, dnf and gem clients reach over any network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// How long a request head may take to arrive in full, from its first
+    /// byte (from accept for a connection's first request). Default 10 s:
+    /// apt, dnf, gem and curl send a head of a few hundred bytes in one
+    /// segment, so this is two orders of magnitude of margin on any real
+    /// link, while a slowloris connection is freed 6 times sooner than
+    /// under nginx's `client_header_timeout` default of 60 s.
+    pub header_timeout: Duration,
+    /// How long a keep-alive connection may wait for its next request (and
+    /// how long a response may wait for the client to take a byte). Default
+    /// 60 s, below nginx's `keepalive_timeout` of 75 s: apt and dnf fetch
+    /// their files back to back, so a connection idle for a minute is done.
+    pub idle_timeout: Duration,
+    /// How many connections may be open at once; beyond it new connections
+    /// wait in the listen queue. `None`: [`default_max_connections`] when
+    /// the server is bound.
+    pub max_connections: Option<usize>,
+    /// Threads running the connections (tokio workers). `None`: one per CPU.
+    pub worker_threads: Option<usize>,
+    /// Threads for file-system calls (tokio's blocking pool: `stat`,
+    /// `open`, file reads). Default [`DEFAULT_BLOCKING_THREADS`].
+    pub blocking_threads: usize,
+}
+
+/// The default [`Limits::blocking_threads`]: page-cached reads need about
+/// one thread per CPU; the rest lets files read from a cold disk keep the
+/// device's queue busy. tokio's own default is 512.
+pub const DEFAULT_BLOCKING_THREADS: usize = 16;
+
+/// The most connections the default limit allows.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+
+/// The largest accepted [`Limits::max_connections`].
+pub const MAX_CONNECTIONS_CAP: u32 = 1 << 20;
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: None,
+            worker_threads: None,
+            blocking_threads: DEFAULT_BLOCKING_THREADS,
+        }
+    }
+}
+
+/// Descriptors kept free for everything that is not a connection (the
+/// listening socket, stdio, the runtime's own).
+const RESERVED_FILES: u64 = 64;
+
+/// The default connection limit: [`DEFAULT_MAX_CONNECTIONS`], or fewer when
+/// the process may not open enough files. A connection being answered holds
+/// two descriptors (its socket and the file it sends), so the limit is half
+/// of the soft `RLIMIT_NOFILE` after a reserve: 480 under the usual soft
+/// limit of 1024 (see [`raise_open_file_limit`]).
+pub fn default_max_connections() -> usize {
+    use rustix::process::{Resource, getrlimit};
+    let soft = getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX);
+    let fit = soft.saturating_sub(RESERVED_FILES) / 2;
+    usize::try_from(fit)
+        .unwrap_or(usize::MAX)
+        .clamp(1, DEFAULT_MAX_CONNECTIONS)
+}
+
+/// Raises this process's soft `RLIMIT_NOFILE` to its hard limit (as Go's
+/// runtime does at start) and returns the new soft limit. For a program
+/// whose main work is serving; a library caller decides for itself.
+pub fn raise_open_file_limit() -> std::io::Result<u64> {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current != limit.maximum {
+        limit.current = limit.maximum;
+        setrlimit(Resource::Nofile, limit)?;
+    }
+    Ok(limit.current.unwrap_or(u64::MAX))
 }
 
 impl fmt::Debug for Config {
@@ -109,18 +203,21 @@ impl fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("listing", &self.listing)
             .field("access_log", &self.access_log.is_some())
+            .field("limits", &self.limits)
             .finish()
     }
 }
 
 impl Config {
-    /// Serves `root` on 127.0.0.1:8080, no listing, no access log.
+    /// Serves `root` on 127.0.0.1:8080, no listing, no access log, the
+    /// default [`Limits`].
     pub fn new(root: impl Into<PathBuf>) -> Config {
         Config {
             root: root.into(),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             listing: false,
             access_log: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -133,6 +230,7 @@ pub struct Server {
     local_addr: SocketAddr,
     root: PathBuf,
     config: Config,
+    max_connections: usize,
 }
 
 impl Server {
@@ -153,14 +251,19 @@ impl Server {
             addr: config.listen,
             source,
         };
-        let listener = TcpListener::bind(config.listen).map_err(bind_err)?;
-        listener.set_nonblocking(true).map_err(bind_err)?;
+        let listener = listen(config.listen).map_err(bind_err)?;
         let local_addr = listener.local_addr().map_err(bind_err)?;
+        let max_connections = config
+            .limits
+            .max_connections
+            .unwrap_or_else(default_max_connections)
+            .clamp(1, MAX_CONNECTIONS_CAP as usize);
         Ok(Server {
             listener,
             local_addr,
             root,
             config,
+            max_connections,
         })
     }
 
@@ -174,6 +277,34 @@ impl Server {
         &self.root
     }
 
+    /// The connection limit in force ([`Limits::max_connections`] resolved).
+    pub fn max_connections(&self) -> usize {
+        self.max_connections
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.config.limits
+    }
+
+    /// A tokio runtime sized by the [`Limits`]: `worker_threads` workers and
+    /// at most `blocking_threads` blocking threads, so the thread count stays
+    /// bounded however many clients connect (tokio's default blocking pool
+    /// grows to 512). Run [`Server::run`] on it.
+    pub fn runtime(&self) -> Result<tokio::runtime::Runtime, Error> {
+        let limits = &self.config.limits;
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        if let Some(n) = limits.worker_threads {
+            builder.worker_threads(n.max(1));
+        }
+        builder
+            .max_blocking_threads(limits.blocking_threads.max(1))
+            .thread_name("omnipack-serve")
+            .enable_all()
+            .build()
+            .map_err(Error::Runtime)
+    }
+
     /// The base URL, `http://ADDR/`.
     pub fn url(&self) -> String {
         format!("http://{}/", self.local_addr)
@@ -181,31 +312,52 @@ impl Server {
 
     /// Serves until `shutdown` completes, then stops accepting connections
     /// and returns when every request in flight has been answered (idle
-    /// keep-alive connections are closed). Must run inside a tokio runtime.
+    /// keep-alive connections are closed). Must run inside a tokio runtime
+    /// (best [`Server::runtime`]'s, whose threads are bounded).
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), Error> {
         let addr = self.local_addr;
-        let serve_err = |source| Error::Serve { addr, source };
-        // TCP_NODELAY on every connection: a response goes out as hyper
-        // writes it (head, then body), not held back by Nagle's algorithm
-        // waiting for the client's delayed ACK (about 40 ms per small
-        // response on one keep-alive connection otherwise).
         let listener = tokio::net::TcpListener::from_std(self.listener)
-            .map_err(serve_err)?
-            .tap_io(|tcp| {
-                let _ = tcp.set_nodelay(true);
-            });
-        let app = router(self.root, &self.config);
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(serve_err)
+            .map_err(|source| Error::Serve { addr, source })?;
+        let serving = conn::Serving {
+            app: router(self.root, &self.config),
+            limits: self.config.limits,
+            max_connections: self.max_connections,
+            log: self.config.access_log.clone(),
+        };
+        conn::serve(listener, serving, shutdown).await;
+        Ok(())
     }
+}
+
+/// The listen queue's length: connections the kernel completes before they
+/// are accepted, such as a burst of clients or those waiting for a slot
+/// under the connection limit. std's `TcpListener::bind` asks for 128, so a
+/// burst of 1 000 connects overflowed it and waited for SYN retransmits
+/// (1 s, then 3 s); nginx asks for 511, Go for `somaxconn`. The kernel caps
+/// it at `net.core.somaxconn` (4096 by default since Linux 5.4).
+const BACKLOG: i32 = 4096;
+
+/// A non-blocking listening socket with [`BACKLOG`] and `SO_REUSEADDR` (as
+/// std sets it, so a restart can bind while old connections linger).
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    use rustix::net::{AddressFamily, SocketFlags, SocketType, sockopt};
+    let family = match addr {
+        SocketAddr::V4(_) => AddressFamily::INET,
+        SocketAddr::V6(_) => AddressFamily::INET6,
+    };
+    let fd = rustix::net::socket_with(
+        family,
+        SocketType::STREAM,
+        SocketFlags::CLOEXEC | SocketFlags::NONBLOCK,
+        None,
+    )?;
+    sockopt::set_socket_reuseaddr(&fd, true)?;
+    rustix::net::bind(&fd, &addr)?;
+    rustix::net::listen(&fd, BACKLOG)?;
+    Ok(TcpListener::from(fd))
 }
 
 /// The whole application: one fallback handler (no routes: every path is a
@@ -218,10 +370,10 @@ fn router(root: PathBuf, config: &Config) -> Router {
     });
     let app = Router::new().fallback(handler::handle).with_state(state);
     match &config.access_log {
-        Some(sink) => app.layer(axum::middleware::from_fn_with_state(
+        Some(sink) if sink.wants_entries() => app.layer(axum::middleware::from_fn_with_state(
             Arc::clone(sink),
             log::middleware,
         )),
-        None => app,
+        _ => app,
     }
 }

@@ -2,6 +2,7 @@
 //! [`AccessLog`] the caller provides (the CLI prints it to stderr; this crate
 //! never prints). The entry is made when the response body is finished or
 //! dropped, so `bytes` is what was sent and `duration` covers the transfer.
+//! The same sink receives the server's rare [`Notice`]s (a limit reached).
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -17,10 +18,56 @@ use axum::middleware::Next;
 use axum::response::Response;
 use http_body::{Frame, SizeHint};
 
-/// Receives one entry per request. Called from the server's threads.
+/// Receives one entry per request, and the server's notices. Called from
+/// the server's threads.
 pub trait AccessLog: Send + Sync + 'static {
     /// Records one finished request.
     fn log(&self, entry: &AccessEntry);
+
+    /// Records something the operator should know about the server itself,
+    /// such as its connection limit being reached. Rare: at most one of a
+    /// kind per [`crate::conn::NOTICE_EVERY`]. Ignored unless implemented.
+    fn notice(&self, notice: &Notice) {
+        let _ = notice;
+    }
+
+    /// Whether [`AccessLog::log`] wants entries at all; `false` (a sink for
+    /// notices only) leaves the per-request bookkeeping out.
+    fn wants_entries(&self) -> bool {
+        true
+    }
+}
+
+/// Something about the server rather than one request.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Notice {
+    /// Every connection slot is taken: new connections wait in the listen
+    /// queue until one closes.
+    ConnectionLimit {
+        /// The limit ([`crate::Limits::max_connections`]).
+        limit: usize,
+    },
+    /// Accepting a connection failed for want of a resource (open files,
+    /// memory); retried shortly.
+    AcceptFailed {
+        /// Why.
+        error: std::io::Error,
+    },
+}
+
+impl fmt::Display for Notice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Notice::ConnectionLimit { limit } => write!(
+                f,
+                "connection limit reached ({limit} open): new connections wait until one closes"
+            ),
+            Notice::AcceptFailed { error } => {
+                write!(f, "cannot accept connections ({error}): retrying")
+            }
+        }
+    }
 }
 
 impl<F: Fn(&AccessEntry) + Send + Sync + 'static> AccessLog for F {

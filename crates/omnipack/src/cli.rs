@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -93,6 +94,14 @@ pub enum Command {
     /// out are refused), nor hidden files (names starting with `.`, such as
     /// the indexer's partial writes). Ctrl-C or SIGTERM stops it after the
     /// requests in flight have finished.
+    ///
+    /// No client can tie it up: a request head must arrive within
+    /// --header-timeout (slowloris clients are closed), an idle keep-alive
+    /// connection is closed after --idle-timeout (as is one whose client
+    /// takes no byte of a response for that long), at most
+    /// --max-connections are open (more wait in the listen queue, and a
+    /// `notice:` line says so), and the threads are a fixed number
+    /// (--threads, --blocking-threads).
     Serve(ServeArgs),
     /// Crowbar-style bundles: pack, verify, install on an admin root, list.
     #[command(subcommand)]
@@ -157,7 +166,8 @@ pub struct ImageBuildArgs {
 #[command(after_help = "Examples:
   omnipack serve repo/                                 # http://127.0.0.1:8080/
   omnipack serve repo/ --listen 0.0.0.0:8080 --list    # on every interface, with listings
-  omnipack serve repo/ --listen 127.0.0.1:0 >url.txt &   # a free port; the URL is url.txt's first line")]
+  omnipack serve repo/ --listen 127.0.0.1:0 >url.txt &   # a free port; the URL is url.txt's first line
+  omnipack serve repo/ --header-timeout 5 --idle-timeout 15 --max-connections 10000")]
 pub struct ServeArgs {
     /// The directory to serve.
     pub root: PathBuf,
@@ -167,6 +177,48 @@ pub struct ServeArgs {
     /// HTML listings for directories without index.html (otherwise they are 404).
     #[arg(long)]
     pub list: bool,
+    /// Seconds a request head may take to arrive in full, from its first
+    /// byte (from the connection's start for its first request); then the
+    /// connection is closed. Like nginx's client_header_timeout (60 s
+    /// there). [default: 10]
+    #[arg(long, value_name = "SECONDS", value_parser = seconds)]
+    pub header_timeout: Option<Duration>,
+    /// Seconds a keep-alive connection may wait for its next request before
+    /// it is closed; also how long a response may wait for the client to
+    /// take a byte. Like nginx's keepalive_timeout (75 s there). [default: 60]
+    #[arg(long, value_name = "SECONDS", value_parser = seconds)]
+    pub idle_timeout: Option<Duration>,
+    /// Connections open at once; more wait in the listen queue until one
+    /// closes. [default: 4096, or half the open-file limit if that is lower;
+    /// the soft limit is raised to the hard one first]
+    #[arg(long, value_name = "N", value_parser = count)]
+    pub max_connections: Option<usize>,
+    /// Threads serving connections. [default: one per CPU]
+    #[arg(long, value_name = "N", value_parser = count)]
+    pub threads: Option<usize>,
+    /// Threads for file-system calls (stat, open, reads), a fixed pool so the
+    /// thread count stays bounded under any load. [default: 16]
+    #[arg(long, value_name = "N", value_parser = count)]
+    pub blocking_threads: Option<usize>,
+}
+
+/// A whole number from 1 to 2^20.
+fn count(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=1 << 20).contains(&n) => Ok(n),
+        _ => Err("expected a whole number from 1 to 1048576".to_owned()),
+    }
+}
+
+/// A positive number of seconds, fractions allowed (`10`, `0.5`).
+fn seconds(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .parse()
+        .map_err(|_| "expected a number of seconds".to_owned())?;
+    if secs.is_nan() || secs <= 0.0 {
+        return Err("must be more than 0 seconds".to_owned());
+    }
+    Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())
 }
 
 /// `omnipack release-package`.

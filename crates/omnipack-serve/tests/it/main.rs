@@ -5,6 +5,7 @@
 
 mod files;
 mod gem;
+mod limits;
 mod listing;
 mod paths;
 mod shutdown;

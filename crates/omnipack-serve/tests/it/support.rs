@@ -9,12 +9,14 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use fs_err as fs;
-use omnipack_serve::{AccessEntry, Config, Error, Server};
+use omnipack_serve::{AccessEntry, AccessLog, Config, Error, Limits, Notice, Server};
 
 /// A running server; stopped (gracefully) on drop.
 pub struct TestServer {
     pub addr: SocketAddr,
     pub log: Arc<Mutex<Vec<AccessEntry>>>,
+    /// The notices, as displayed.
+    pub notices: Arc<Mutex<Vec<String>>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<Result<(), Error>>>,
 }
@@ -46,32 +48,52 @@ impl Drop for TestServer {
     }
 }
 
+/// Collects entries and notices.
+struct Collect {
+    entries: Arc<Mutex<Vec<AccessEntry>>>,
+    notices: Arc<Mutex<Vec<String>>>,
+}
+
+impl AccessLog for Collect {
+    fn log(&self, entry: &AccessEntry) {
+        self.entries.lock().unwrap().push(entry.clone());
+    }
+
+    fn notice(&self, notice: &Notice) {
+        self.notices.lock().unwrap().push(notice.to_string());
+    }
+}
+
 /// Serves `root` on 127.0.0.1 (a free port), logging into `TestServer::log`.
 pub fn start(root: &Path, listing: bool) -> TestServer {
+    start_with(root, listing, Limits::default())
+}
+
+/// [`start`] with these limits (and 2 worker threads unless they say).
+pub fn start_with(root: &Path, listing: bool, mut limits: Limits) -> TestServer {
     let log = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&log);
+    let notices = Arc::new(Mutex::new(Vec::new()));
     let mut config = Config::new(root);
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.listing = listing;
-    config.access_log = Some(Arc::new(move |e: &AccessEntry| {
-        sink.lock().unwrap().push(e.clone());
+    config.access_log = Some(Arc::new(Collect {
+        entries: Arc::clone(&log),
+        notices: Arc::clone(&notices),
     }));
+    limits.worker_threads = limits.worker_threads.or(Some(2));
+    config.limits = limits;
     let server = Server::bind(config).unwrap();
     let addr = server.local_addr();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::spawn(move || {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(server.run(async {
-                let _ = rx.await;
-            }))
+        server.runtime().unwrap().block_on(server.run(async {
+            let _ = rx.await;
+        }))
     });
     TestServer {
         addr,
         log,
+        notices,
         stop: Some(tx),
         thread: Some(thread),
     }

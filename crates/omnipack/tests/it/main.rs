@@ -17,5 +17,6 @@ mod publish;
 mod repo;
 mod repo_config;
 mod serve;
+mod serve_abuse;
 mod sign;
 mod support;

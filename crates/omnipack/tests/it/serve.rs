@@ -77,8 +77,14 @@ impl Served {
         s
     }
 
-    fn addr(&self) -> String {
+    /// `127.0.0.1:PORT`.
+    pub(crate) fn addr(&self) -> String {
         self.url["http://".len()..self.url.len() - 1].to_owned()
+    }
+
+    /// The server's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Everything the server wrote to stderr so far.
