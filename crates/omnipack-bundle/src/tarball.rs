@@ -65,6 +65,15 @@ fn resolve_link(entry: &str, target: &str, top: &str) -> Option<String> {
 /// refusing hostile entries, then checks it against its own `SHA256SUMS`
 /// (else `sha1sums`).
 pub fn unpack(path: &Path, progress: &dyn Progress) -> Result<Unpacked, BundleError> {
+    let swept = sweep_unpacks();
+    if !swept.is_empty() {
+        progress.note(&format!(
+            "removed {} unpack director{} that killed runs left in `{}`",
+            swept.len(),
+            if swept.len() == 1 { "y" } else { "ies" },
+            std::env::temp_dir().display()
+        ));
+    }
     let unpacked = unpack_unchecked(path)?;
     let dir = &unpacked.dir;
     let Some((sums_path, sums)) = Sums::read_best(dir)? else {
@@ -84,11 +93,44 @@ pub fn unpack(path: &Path, progress: &dyn Progress) -> Result<Unpacked, BundleEr
     Ok(unpacked)
 }
 
+/// Where bundles are unpacked: `$TMPDIR/omnipack-bundle-PID-XXXXXX/`.
+const UNPACK_PREFIX: &str = "omnipack-bundle-";
+
+/// Removes the unpack directories of processes that no longer run (a
+/// killed `bundle install` leaves its whole unpacked bundle behind);
+/// returns them. Failures only leave them for the next run.
+pub fn sweep_unpacks() -> Vec<std::path::PathBuf> {
+    let dir = std::env::temp_dir();
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(UNPACK_PREFIX)) else {
+            continue;
+        };
+        let Some(pid) = rest
+            .split_once('-')
+            .and_then(|(p, _)| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !omnipack_core::atomic::pid_alive(pid)
+            && entry.file_type().is_ok_and(|t| t.is_dir())
+            && fs::remove_dir_all(entry.path()).is_ok()
+        {
+            removed.push(entry.path());
+        }
+    }
+    removed
+}
+
 /// Unpacks like [`unpack`] without the checksum check (for `bundle verify`,
 /// which reports mismatches instead of refusing).
 pub fn unpack_unchecked(path: &Path) -> Result<Unpacked, BundleError> {
     let tmp = tempfile::Builder::new()
-        .prefix("omnipack-bundle-")
+        .prefix(&format!("{UNPACK_PREFIX}{}-", std::process::id()))
         .tempdir()
         .map_err(|e| std::io::Error::other(format!("cannot create a temporary directory: {e}")))?;
     let top = extract(path, tmp.path())?;

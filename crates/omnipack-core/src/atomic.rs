@@ -1,8 +1,9 @@
 //! Nothing half-written: every file omnipack writes goes to a hidden
-//! temporary name beside its destination (`.NAME.XXXXXX.tmp`, which
+//! temporary name beside its destination (`.NAME.PID.XXXXXX.tmp`, which
 //! `omnipack serve` and publishing never show), is synced, renamed into
 //! place, and the directory it landed in is synced. An uncommitted file is
-//! removed when dropped (also on an error or a panic).
+//! removed when dropped (also on an error or a panic); one a killed process
+//! left (its PID no longer runs) is removed by the next run's [`sweep`].
 //!
 //! * [`AtomicFile`] and [`write_file`]: one file (a package, a tarball, a
 //!   key, a cache file).
@@ -33,6 +34,49 @@ impl std::fmt::Debug for AtomicFile {
     }
 }
 
+/// Whether process `pid` runs on this machine.
+pub fn pid_alive(pid: u32) -> bool {
+    pid != 0 && Path::new("/proc").join(pid.to_string()).exists()
+}
+
+/// The process that owns a temporary name made here
+/// (`.NAME.PID.XXXXXX.tmp`), if `name` is one.
+fn owner(name: &str) -> Option<u32> {
+    let inner = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (rest, _random) = inner.rsplit_once('.')?;
+    let (_dest, pid) = rest.rsplit_once('.')?;
+    pid.parse().ok()
+}
+
+/// Removes from `dir` the temporary files of writes whose process no
+/// longer runs (killed before it could clean up), and returns them. A live
+/// process's temporary files, and every other file, are left alone; a
+/// missing directory has none.
+pub fn sweep(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut removed = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(owner) else {
+            continue;
+        };
+        if !pid_alive(pid) && entry.file_type()?.is_file() {
+            match fs::remove_file(entry.path()) {
+                Ok(()) => removed.push(entry.path()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    removed.sort();
+    Ok(removed)
+}
+
 fn temp_beside(dest: &Path) -> std::io::Result<tempfile::NamedTempFile> {
     let parent = match dest.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -44,7 +88,7 @@ fn temp_beside(dest: &Path) -> std::io::Result<tempfile::NamedTempFile> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
+        .prefix(&format!(".{name}.{}.", std::process::id()))
         .suffix(".tmp")
         .tempfile_in(parent)
         .map_err(|e| {
@@ -447,5 +491,33 @@ mod tests {
             s.write("Packages", b"p").unwrap();
         }
         assert_eq!(fs::read_dir(t.path()).unwrap().count(), 0);
+    }
+}
+
+#[cfg(test)]
+mod sweep_tests {
+    use super::*;
+
+    #[test]
+    fn sweep_removes_only_the_temporaries_of_dead_processes() {
+        let t = tempfile::tempdir().unwrap();
+        let dead = t.path().join(".Packages.999999999.AbCdEf.tmp");
+        let live = t
+            .path()
+            .join(format!(".Packages.{}.XyZ123.tmp", std::process::id()));
+        let other = t.path().join(".hidden.tmp");
+        for f in [&dead, &live, &other] {
+            fs::write(f, "x").unwrap();
+        }
+        let mut a = AtomicFile::create(t.path().join("Release")).unwrap();
+        a.write_all(b"r").unwrap();
+        assert!(owner(&a.tmp.path().file_name().unwrap().to_string_lossy()).is_some());
+        assert_eq!(sweep(t.path()).unwrap(), vec![dead.clone()]);
+        assert!(!dead.exists() && live.exists() && other.exists());
+        a.commit(0o644).unwrap();
+        assert_eq!(
+            sweep(&t.path().join("missing")).unwrap(),
+            Vec::<PathBuf>::new()
+        );
     }
 }

@@ -309,6 +309,42 @@ pub fn index_gem_source(dir: &Path, opts: &GemOptions) -> Result<GemReport, Repo
     Ok(omnipack_gem::index_dir(dir, opts)?)
 }
 
+/// Removes the temporary files killed runs left in `dir`, its `repodata/`
+/// and its `by-hash/*/` (a line for the report if there were any).
+fn sweep_debris(dir: &Path) -> Result<Option<String>, RepoError> {
+    let mut removed = omnipack_core::atomic::sweep(dir)?;
+    removed.extend(omnipack_core::atomic::sweep(&dir.join("repodata"))?);
+    if let Ok(algs) = fs::read_dir(dir.join("by-hash")) {
+        for alg in algs.flatten() {
+            removed.extend(omnipack_core::atomic::sweep(&alg.path())?);
+        }
+    }
+    Ok((!removed.is_empty()).then(|| {
+        format!(
+            "removed {} temporary file(s) that a killed run left in `{}`",
+            removed.len(),
+            dir.display()
+        )
+    }))
+}
+
+/// Every directory under `dir` (itself included), hidden ones left out.
+fn walkdir_dirs(dir: &Path) -> Result<Vec<PathBuf>, RepoError> {
+    let mut out = vec![dir.to_path_buf()];
+    let mut i = 0;
+    while i < out.len() {
+        let d = out[i].clone();
+        for entry in fs::read_dir(&d)?.flatten() {
+            let hidden = entry.file_name().to_string_lossy().starts_with('.');
+            if !hidden && entry.file_type().is_ok_and(|t| t.is_dir()) {
+                out.push(entry.path());
+            }
+        }
+        i += 1;
+    }
+    Ok(out)
+}
+
 /// Indexes `root`.
 pub fn index(
     root: &Path,
@@ -407,6 +443,7 @@ fn index_once(
         report.gems.push(index_gem_source(dir, &gem_opts)?);
     }
     for (leaf, scan) in scans {
+        report.warnings.extend(sweep_debris(&leaf)?);
         // Moved, not cloned: a leaf of 10 000 packages is held once.
         let (debs, rpms) = by_format(scan.records);
         let mut staging = Staging::new(&leaf);
@@ -545,6 +582,13 @@ fn index_dists(
     if opts.strict {
         strict_check(root, all.problems.iter())?;
     }
+    let mut debris = Vec::new();
+    let dists_dir = root.join("dists");
+    if dists_dir.is_dir() {
+        for entry in walkdir_dirs(&dists_dir)? {
+            debris.extend(sweep_debris(&entry)?);
+        }
+    }
     let mut staging = Staging::new(root);
     if !all.records.is_empty() {
         write_dists(
@@ -565,7 +609,8 @@ fn index_dists(
     let pruned = prune(&mut cache, root, rels, opts.keep);
     let debs = all.records.len();
     cache.give_back(all.records);
-    let warnings = cache.save_or_warn().into_iter().collect();
+    let mut warnings: Vec<String> = debris;
+    warnings.extend(cache.save_or_warn());
     Ok(IndexReport {
         leaves: vec![LeafReport {
             dir: root.to_path_buf(),

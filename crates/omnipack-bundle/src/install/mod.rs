@@ -37,6 +37,7 @@ mod source;
 
 use std::path::PathBuf;
 
+use fs_err as fs;
 use omnipack_core::Progress;
 
 pub use report::{Action, BundlePlan, Change, InstallReport};
@@ -101,8 +102,32 @@ impl Settings {
 
 /// Installs `sources` (tarballs, bundle directories, names of installed
 /// bundles) into `opts.root`: all of them checked and ordered before
-/// anything is written, then each bundle all or nothing.
+/// anything is written, then each bundle all or nothing. A refused install
+/// into a root that had no `.omnipack/` leaves none (only its lock file
+/// was made).
 pub fn install(
+    sources: &[String],
+    opts: &InstallOptions,
+    progress: &dyn Progress,
+) -> Result<InstallReport, BundleError> {
+    let dot = opts.root.join(crate::layout::DOT_DIR);
+    let fresh = !dot.exists();
+    let result = install_locked(sources, opts, progress);
+    if result.is_err() && fresh {
+        let only_lock = fs::read_dir(&dot).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .all(|e| e.path() == opts.root.join(crate::layout::LOCK_FILE))
+        });
+        if only_lock {
+            let _ = fs::remove_dir_all(&dot);
+        }
+    }
+    result
+}
+
+/// [`install`], the root locked.
+fn install_locked(
     sources: &[String],
     opts: &InstallOptions,
     progress: &dyn Progress,

@@ -342,3 +342,43 @@ fn a_damaged_or_busy_cache_costs_speed_not_correctness() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("6 .rpm (1 read, 5 cached"), "{err}");
 }
+
+// Guards issue 21 item 5: the hidden temporary files a killed `repo index`
+// leaves (beside `Packages`, in `repodata/`, in `by-hash/*/`) are removed by
+// the next run, which says so; a live process's are left alone.
+#[test]
+fn the_next_index_removes_what_a_killed_one_left() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("flat");
+    fs::create_dir_all(&dir).unwrap();
+    make_package(&dir, "pkg", "1.0", "all");
+    let index = || {
+        let o = omnipack()
+            .args(["repo", "index"])
+            .arg(&dir)
+            .env("OMNIPACK_CACHE_DIR", t.path().join("cache"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{:?}", text(&o));
+        text(&o).1
+    };
+    index();
+    // A pid that cannot run (above pid_max) stands for the killed run.
+    let dead = [
+        dir.join(".Packages.999999999.AbCdEf.tmp"),
+        dir.join("repodata/.repomd.xml.999999999.AbCdEf.tmp"),
+        dir.join("by-hash/SHA256/.0123abcd.999999999.AbCdEf.tmp"),
+    ];
+    let live = dir.join(format!(".Release.{}.AbCdEf.tmp", std::process::id()));
+    for f in dead.iter().chain([&live]) {
+        fs::create_dir_all(f.parent().unwrap()).unwrap();
+        fs::write(f, "half").unwrap();
+    }
+    let err = index();
+    assert!(
+        err.contains("removed 3 temporary file(s) that a killed run left"),
+        "{err}"
+    );
+    assert!(dead.iter().all(|f| !f.exists()), "{err}");
+    assert!(live.exists(), "a live process's temporary file was removed");
+}

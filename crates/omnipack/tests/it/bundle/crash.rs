@@ -217,3 +217,61 @@ fn a_damaged_rpm_in_a_bundle_never_wedges_the_root() {
     }
     assert!(k > 3, "the install had only {k} steps");
 }
+
+// Guards issue 21 item 5: the unpack directory a killed `bundle install`
+// leaves in $TMPDIR is removed by the next install, which says so, and a
+// refused install into a root without `.omnipack/` creates nothing.
+#[test]
+fn a_killed_installs_unpack_directory_goes_and_a_refused_one_makes_nothing() {
+    if !require_tools(&["tar"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let f = barclamp(
+        t.path(),
+        "tidy",
+        "  version: 1\n",
+        &[("bin/tidy", "1\n")],
+        &[],
+        &[],
+    );
+    let tb = pack(&f, &t.path().join("d"), &[]);
+    let tmp = t.path().join("tmp");
+    let left = tmp.join("omnipack-bundle-999999999-AbCdEf/tidy/bin");
+    fs::create_dir_all(&left).unwrap();
+    fs::write(left.join("tidy"), "half\n").unwrap();
+    let root = admin_root(t.path());
+    let o = omnipack()
+        .args(["bundle", "install", "--root"])
+        .arg(&root)
+        .arg(&tb)
+        .env("TMPDIR", &tmp)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", report(&o));
+    assert!(
+        text(&o)
+            .1
+            .contains("removed 1 unpack directory that killed runs left"),
+        "{}",
+        report(&o)
+    );
+    assert!(!tmp.join("omnipack-bundle-999999999-AbCdEf").exists());
+    assert_eq!(
+        fs::read_dir(&tmp).unwrap().count(),
+        0,
+        "its own unpack directory stayed"
+    );
+
+    let untouched = t.path().join("untouched");
+    fs::create_dir_all(&untouched).unwrap();
+    let junk = t.path().join("junk.tar.gz");
+    fs::write(&junk, "not a tarball").unwrap();
+    let o = bundle(&untouched, &["install", junk.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", report(&o));
+    assert_eq!(
+        fs::read_dir(&untouched).unwrap().count(),
+        0,
+        "a refused install created files"
+    );
+}
