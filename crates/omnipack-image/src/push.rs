@@ -1,7 +1,8 @@
 //! Pushing an image from a layout to a registry over the OCI distribution
 //! API (distribution-spec v1.1): each blob is first asked for (`HEAD`) and
 //! only uploaded when the registry lacks it — whole (`POST` then `PUT
-//! ?digest=`) or, when large, in chunks (`PATCH` with `Content-Range`);
+//! ?digest=`) or, when large, in chunks (`PATCH` with `Content-Range`),
+//! four blobs at a time;
 //! then the manifest by digest, then each tag, so a failed push leaves the
 //! tags as they were. The SBOM goes up as an artifact manifest whose
 //! `subject` is the image, found through the referrers API or its
@@ -14,6 +15,7 @@
 use std::path::Path;
 
 use fs_err as fs;
+use futures::StreamExt;
 use serde_json::{Value, json};
 
 use crate::error::{ImageError, Result};
@@ -144,6 +146,9 @@ pub struct PushRequest<'a> {
     pub tags: &'a [String],
 }
 
+/// Blobs uploaded at the same time.
+const PARALLEL: usize = 4;
+
 /// Chunks of at least this size go up in parts.
 const CHUNK: u64 = 32 << 20;
 
@@ -176,19 +181,32 @@ async fn push_async(req: &PushRequest<'_>) -> Result<PushReport> {
         ));
     }
     let mut report = PushReport::default();
-    for (d, path) in &req.blobs {
-        let head = client
-            .head(format!("{base}/blobs/{}", d.digest))
-            .send()
-            .await
-            .map_err(|e| fail(r, "check a blob", chain(&e)))?;
-        if head.status().is_success() {
-            report.skipped += 1;
-            continue;
+    // Blobs side by side (as skopeo does), the manifest only after all.
+    let (client_ref, base_ref) = (&client, base.as_str());
+    let results: Vec<Result<Option<u64>>> = futures::stream::iter(req.blobs.iter())
+        .map(|(d, path)| async move {
+            let head = client_ref
+                .head(format!("{base_ref}/blobs/{}", d.digest))
+                .send()
+                .await
+                .map_err(|e| fail(r, "check a blob", chain(&e)))?;
+            if head.status().is_success() {
+                return Ok(None);
+            }
+            upload_blob(client_ref, r, base_ref, d, path).await?;
+            Ok(Some(d.size))
+        })
+        .buffer_unordered(PARALLEL)
+        .collect()
+        .await;
+    for result in results {
+        match result? {
+            Some(bytes) => {
+                report.uploaded += 1;
+                report.bytes += bytes;
+            }
+            None => report.skipped += 1,
         }
-        upload_blob(&client, r, &base, d, path).await?;
-        report.uploaded += 1;
-        report.bytes += d.size;
     }
     put_manifest(
         &client,
