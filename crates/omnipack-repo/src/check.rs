@@ -168,33 +168,30 @@ pub fn check(repo: &Path, opts: &CheckOptions) -> Result<CheckReport, RepoError>
         key: verifier.as_ref().map(|v| v.fingerprint.clone()),
         ..CheckReport::default()
     };
-    let mut expects = Vec::new();
-    let mut indexed: HashSet<PathBuf> = HashSet::new();
-    let mut unverified = 0usize;
+    let mut c = Checker {
+        repo,
+        verifier: verifier.as_ref(),
+        expects: Vec::new(),
+        indexed: HashSet::new(),
+        problems: Vec::new(),
+        unverified: 0,
+    };
     for release in &found.releases {
         report.indexes.push(release.clone());
-        check_release(
-            repo,
-            release,
-            verifier.as_ref(),
-            &mut expects,
-            &mut indexed,
-            &mut report.problems,
-            &mut unverified,
-        )?;
+        check_release(&mut c, release)?;
     }
     for repomd in &found.repomds {
         report.indexes.push(repomd.clone());
-        check_repomd(
-            repo,
-            repomd,
-            verifier.as_ref(),
-            &mut expects,
-            &mut indexed,
-            &mut report.problems,
-            &mut unverified,
-        )?;
+        check_repomd(&mut c, repomd)?;
     }
+    let Checker {
+        expects,
+        indexed,
+        problems,
+        unverified,
+        ..
+    } = c;
+    report.problems = problems;
     report.indexes.sort();
     report.packages = expects.iter().filter(|e| e.package).count();
 
@@ -354,18 +351,62 @@ fn read_index(path: &Path) -> std::io::Result<String> {
     Ok(text)
 }
 
+/// What a check gathers while it reads the indexes.
+struct Checker<'a> {
+    repo: &'a Path,
+    verifier: Option<&'a Verifier>,
+    /// Files to check against what an index lists.
+    expects: Vec<Expect>,
+    /// Package files some index lists.
+    indexed: HashSet<PathBuf>,
+    problems: Vec<Problem>,
+    /// Signatures present but not verified (no key).
+    unverified: usize,
+}
+
+impl Checker<'_> {
+    /// The detached signature `sig` over `signed` (the index `index`):
+    /// verified with the key, counted unverified without one; missing with
+    /// a key, a problem of `index` (`refusal`: what its clients do then).
+    fn detached(
+        &mut self,
+        index: &Path,
+        sig: &Path,
+        signed: &[u8],
+        refusal: &str,
+    ) -> Result<(), RepoError> {
+        let hint = reindex_hint(self.repo);
+        match fs::read(sig) {
+            Ok(bytes) => match self.verifier {
+                Some(v) => {
+                    if let Err(e) = v.verify_detached(&bytes, signed) {
+                        self.problems.push(problem(sig, format!("{e}: {hint}")));
+                    }
+                }
+                None => self.unverified += 1,
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(v) = self.verifier {
+                    let name = sig.file_name().unwrap_or_default().to_string_lossy();
+                    self.problems.push(problem(
+                        index,
+                        format!(
+                            "has no `{name}`, though the repository is signed by key {}: {refusal}{hint}",
+                            v.fingerprint
+                        ),
+                    ));
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(())
+    }
+}
+
 /// Signatures over `release` (`InRelease`, `Release.gpg`); the files its
 /// `SHA256:` lists; the packages its `Packages` files list.
-#[allow(clippy::too_many_arguments)]
-fn check_release(
-    repo: &Path,
-    release: &Path,
-    verifier: Option<&Verifier>,
-    expects: &mut Vec<Expect>,
-    indexed: &mut HashSet<PathBuf>,
-    problems: &mut Vec<Problem>,
-    unverified: &mut usize,
-) -> Result<(), RepoError> {
+fn check_release(c: &mut Checker<'_>, release: &Path) -> Result<(), RepoError> {
+    let (repo, verifier) = (c.repo, c.verifier);
     let dir = release.parent().unwrap_or(Path::new("."));
     let text = fs::read_to_string(release)?;
 
@@ -377,25 +418,25 @@ fn check_release(
             let body = match verifier {
                 Some(v) => v.verify_cleartext(&signed),
                 None => {
-                    *unverified += 1;
+                    c.unverified += 1;
                     cleartext_body(&signed)
                 }
             };
             match body {
                 Ok(body) if body.trim_end_matches('\n') == text.trim_end_matches('\n') => {}
-                Ok(_) => problems.push(problem(
+                Ok(_) => c.problems.push(problem(
                     &inrelease,
                     format!(
                         "is stale: it signs another text than `Release` beside it, and apt reads it instead: {}",
                         reindex_hint(repo)
                     ),
                 )),
-                Err(e) => problems.push(problem(&inrelease, format!("{e}: {}", reindex_hint(repo)))),
+                Err(e) => c.problems.push(problem(&inrelease, format!("{e}: {}", reindex_hint(repo)))),
             }
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if let Some(v) = verifier {
-                problems.push(problem(
+                c.problems.push(problem(
                     release,
                     format!(
                         "has no `InRelease`, though the repository is signed by key {}: apt refuses it as unsigned; {}",
@@ -407,33 +448,11 @@ fn check_release(
         }
         Err(e) => return Err(e.into()),
     }
-    match fs::read(&detached) {
-        Ok(sig) => match verifier {
-            Some(v) => {
-                if let Err(e) = v.verify_detached(&sig, text.as_bytes()) {
-                    problems.push(problem(&detached, format!("{e}: {}", reindex_hint(repo))));
-                }
-            }
-            None => *unverified += 1,
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if let Some(v) = verifier {
-                problems.push(problem(
-                    release,
-                    format!(
-                        "has no `Release.gpg`, though the repository is signed by key {}: {}",
-                        v.fingerprint,
-                        reindex_hint(repo)
-                    ),
-                ));
-            }
-        }
-        Err(e) => return Err(e.into()),
-    }
+    c.detached(release, &detached, text.as_bytes(), "")?;
 
     // The files it lists.
     let Some(lines) = multiline_field(&text, "SHA256") else {
-        problems.push(problem(
+        c.problems.push(problem(
             release,
             format!(
                 "lists no SHA256 digests, which apt requires: {}",
@@ -447,14 +466,14 @@ fn check_release(
     for line in lines {
         let mut parts = line.split_whitespace();
         let (Some(hash), Some(size), Some(rel)) = (parts.next(), parts.next(), parts.next()) else {
-            problems.push(problem(
+            c.problems.push(problem(
                 release,
                 format!("has a malformed SHA256 line `{line}`"),
             ));
             continue;
         };
         let Some(path) = under(dir, rel) else {
-            problems.push(problem(
+            c.problems.push(problem(
                 release,
                 format!("lists `{rel}`, which leaves its directory"),
             ));
@@ -472,7 +491,7 @@ fn check_release(
         let compressed_listed = [".gz", ".xz", ".zst", ".bz2", ".lz4"]
             .iter()
             .any(|ext| names.contains(format!("{rel}{ext}").as_str()));
-        expects.push(Expect {
+        c.expects.push(Expect {
             path: path.clone(),
             size: *size,
             digest: Some(Digest::Sha256(hash.clone())),
@@ -482,7 +501,7 @@ fn check_release(
         });
         if by_hash && path.exists() {
             let parent = path.parent().unwrap_or(dir);
-            expects.push(Expect {
+            c.expects.push(Expect {
                 path: parent.join("by-hash/SHA256").join(hash),
                 size: *size,
                 digest: Some(Digest::Sha256(hash.clone())),
@@ -514,21 +533,22 @@ fn check_release(
             let packages = match read_index(path) {
                 Ok(t) => t,
                 Err(e) => {
-                    problems.push(problem(path, format!("cannot be read: {e}")));
+                    c.problems
+                        .push(problem(path, format!("cannot be read: {e}")));
                     continue;
                 }
             };
             for para in packages.split("\n\n").filter(|p| !p.trim().is_empty()) {
                 let name = field(para, "Package").unwrap_or("");
                 let Some(filename) = field(para, "Filename") else {
-                    problems.push(problem(
+                    c.problems.push(problem(
                         path,
                         format!("has a stanza for `{name}` without `Filename`"),
                     ));
                     continue;
                 };
                 let Some(file) = under(&base, filename) else {
-                    problems.push(problem(
+                    c.problems.push(problem(
                         path,
                         format!("lists `{filename}`, which leaves the repository"),
                     ));
@@ -536,13 +556,13 @@ fn check_release(
                 };
                 let digest = field(para, "SHA256").map(|h| Digest::Sha256(h.to_ascii_lowercase()));
                 if digest.is_none() {
-                    problems.push(problem(
+                    c.problems.push(problem(
                         path,
                         format!("lists `{filename}` without a SHA256 digest, which apt requires"),
                     ));
                 }
-                indexed.insert(file.clone());
-                expects.push(Expect {
+                c.indexed.insert(file.clone());
+                c.expects.push(Expect {
                     path: file,
                     size: field(para, "Size").and_then(|s| s.parse().ok()),
                     digest,
@@ -653,61 +673,36 @@ fn yum_entries(xml: &str, entry: &str) -> Result<Vec<YumEntry>, String> {
 
 /// The signature over `repomd`; the metadata files it lists; the packages
 /// its `primary` lists.
-#[allow(clippy::too_many_arguments)]
-fn check_repomd(
-    repo: &Path,
-    repomd: &Path,
-    verifier: Option<&Verifier>,
-    expects: &mut Vec<Expect>,
-    indexed: &mut HashSet<PathBuf>,
-    problems: &mut Vec<Problem>,
-    unverified: &mut usize,
-) -> Result<(), RepoError> {
+fn check_repomd(c: &mut Checker<'_>, repomd: &Path) -> Result<(), RepoError> {
     let repodata = repomd.parent().unwrap_or(Path::new("."));
     let leaf = repodata.parent().unwrap_or(Path::new("."));
     let bytes = fs::read(repomd)?;
     let asc = repodata.join("repomd.xml.asc");
-    match fs::read(&asc) {
-        Ok(sig) => match verifier {
-            Some(v) => {
-                if let Err(e) = v.verify_detached(&sig, &bytes) {
-                    problems.push(problem(&asc, format!("{e}: {}", reindex_hint(repo))));
-                }
-            }
-            None => *unverified += 1,
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if let Some(v) = verifier {
-                problems.push(problem(
-                    repomd,
-                    format!(
-                        "has no `repomd.xml.asc`, though the repository is signed by key {}: dnf with repo_gpgcheck=1 refuses it; {}",
-                        v.fingerprint,
-                        reindex_hint(repo)
-                    ),
-                ));
-            }
-        }
-        Err(e) => return Err(e.into()),
-    }
+    c.detached(
+        repomd,
+        &asc,
+        &bytes,
+        "dnf with repo_gpgcheck=1 refuses it; ",
+    )?;
     let xml = String::from_utf8_lossy(&bytes);
     let data = match yum_entries(&xml, "data") {
         Ok(d) => d,
         Err(e) => {
-            problems.push(problem(repomd, format!("cannot be read: {e}")));
+            c.problems
+                .push(problem(repomd, format!("cannot be read: {e}")));
             return Ok(());
         }
     };
     for d in &data {
         let Some(href) = d.href.as_deref() else {
-            problems.push(problem(
+            c.problems.push(problem(
                 repomd,
                 format!("lists `{}` metadata without a location", d.kind),
             ));
             continue;
         };
         let Some(path) = under(leaf, href) else {
-            problems.push(problem(
+            c.problems.push(problem(
                 repomd,
                 format!("lists `{href}`, which leaves its directory"),
             ));
@@ -717,7 +712,7 @@ fn check_repomd(
             .checksum
             .as_ref()
             .and_then(|(kind, value)| Digest::named(kind, value));
-        expects.push(Expect {
+        c.expects.push(Expect {
             path: path.clone(),
             size: d.size,
             digest,
@@ -731,31 +726,34 @@ fn check_repomd(
         let primary = match read_index(&path) {
             Ok(t) => t,
             Err(e) => {
-                problems.push(problem(&path, format!("cannot be read: {e}")));
+                c.problems
+                    .push(problem(&path, format!("cannot be read: {e}")));
                 continue;
             }
         };
         let packages = match yum_entries(&primary, "package") {
             Ok(p) => p,
             Err(e) => {
-                problems.push(problem(&path, format!("cannot be read: {e}")));
+                c.problems
+                    .push(problem(&path, format!("cannot be read: {e}")));
                 continue;
             }
         };
         for p in packages {
             let Some(href) = p.href else {
-                problems.push(problem(&path, "lists a package without a location".into()));
+                c.problems
+                    .push(problem(&path, "lists a package without a location".into()));
                 continue;
             };
             let Some(file) = under(leaf, &href) else {
-                problems.push(problem(
+                c.problems.push(problem(
                     &path,
                     format!("lists `{href}`, which leaves the repository"),
                 ));
                 continue;
             };
-            indexed.insert(file.clone());
-            expects.push(Expect {
+            c.indexed.insert(file.clone());
+            c.expects.push(Expect {
                 path: file,
                 size: p.size,
                 digest: p

@@ -230,6 +230,26 @@ fn gpgv_repomd(keyring: &Path, dir: &Path) {
     );
 }
 
+/// `rpmkeys -Kv RPM` in the private database `db` after importing `key`.
+fn rpmkeys_kv(db: &Path, key: &Path, rpm: &str) -> String {
+    fs::create_dir_all(db).unwrap();
+    run_ok(
+        Command::new("rpmkeys")
+            .arg("--dbpath")
+            .arg(db)
+            .arg("--import")
+            .arg(key),
+    );
+    text(&run_ok(
+        Command::new("rpmkeys")
+            .arg("--dbpath")
+            .arg(db)
+            .arg("-Kv")
+            .arg(rpm),
+    ))
+    .0
+}
+
 /// `omnipack repo index DIR ARGS... ` with `env`: (exit code, stderr).
 fn index_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
     let mut c = omnipack();
@@ -314,23 +334,11 @@ fn a_passphrase_protected_key_signs_through_a_file_or_the_environment() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", text(&o).1);
-    let db = t.path().join("rpmdb");
-    fs::create_dir_all(&db).unwrap();
-    run_ok(
-        Command::new("rpmkeys")
-            .arg("--dbpath")
-            .arg(&db)
-            .arg("--import")
-            .arg(t.path().join("gnupg/p@example.org.public.asc")),
+    let out = rpmkeys_kv(
+        &t.path().join("rpmdb"),
+        &t.path().join("gnupg/p@example.org.public.asc"),
+        &rpm,
     );
-    let out = text(&run_ok(
-        Command::new("rpmkeys")
-            .arg("--dbpath")
-            .arg(&db)
-            .arg("-Kv")
-            .arg(&rpm),
-    ))
-    .0;
     assert!(
         out.contains("Signature, key ID") && out.contains("OK"),
         "{out}"
@@ -430,22 +438,10 @@ fn the_key_policy_refuses_what_clients_reject_and_ed25519_verifies() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", text(&o).1);
-    let db = t.path().join("rpmdb");
-    fs::create_dir_all(&db).unwrap();
-    run_ok(
-        Command::new("rpmkeys")
-            .arg("--dbpath")
-            .arg(&db)
-            .arg("--import")
-            .arg(ed.join("repo-key.public.asc")),
+    let out = rpmkeys_kv(
+        &t.path().join("rpmdb"),
+        &ed.join("repo-key.public.asc"),
+        &rpm,
     );
-    let out = text(&run_ok(
-        Command::new("rpmkeys")
-            .arg("--dbpath")
-            .arg(&db)
-            .arg("-Kv")
-            .arg(&rpm),
-    ))
-    .0;
     assert!(out.contains("EdDSA") && out.contains("OK"), "{out}");
 }
