@@ -146,6 +146,30 @@ pub enum BundleError {
         /// Changed, missing and added files, each with what happened.
         files: Vec<String>,
     },
+    /// A bundle directory omnipack has no record of (put there by Crowbar's
+    /// tools or by hand) is in the way of an install.
+    #[error("`{}` is there, but omnipack did not install it: it {reason} (nothing was written)", .dir.display())]
+    Unrecorded {
+        /// The bundle.
+        name: String,
+        /// The directory.
+        dir: PathBuf,
+        /// What is wrong with it, in words.
+        reason: String,
+        /// Whether `--force` may overwrite it.
+        forceable: bool,
+    },
+    /// `--layout` says another layout than the root's config, or a layout
+    /// for a root that has bundles and a config without one.
+    #[error("`--layout {wanted}` does not match the admin root `{}`: {why} (nothing was written)", .root.display())]
+    LayoutMismatch {
+        /// The admin root.
+        root: PathBuf,
+        /// The layout asked for.
+        wanted: String,
+        /// What the root has instead.
+        why: String,
+    },
     /// `bundle status` found installed bundles with local changes.
     #[error("bundle(s) {} have local changes under `{root}`", .names.join(", "))]
     Modified {
@@ -154,24 +178,19 @@ pub enum BundleError {
         /// The admin root.
         root: PathBuf,
     },
-    /// A requirement that is neither installed nor given.
-    #[error(
-        "bundle `{bundle}` requires `{requirement}`, which is neither installed under `{root}` nor given (nothing was written)"
-    )]
+    /// A requirement not met by the time its bundle is installed
+    /// (`--strict-requires`).
+    #[error("{reason} (root `{root}`; --strict-requires: nothing was written)")]
     MissingRequirement {
         /// The requiring bundle.
         bundle: String,
         /// The requirement (a name or `@group`).
         requirement: String,
+        /// Why it is not met, in words.
+        reason: String,
         /// The admin root.
         root: PathBuf,
     },
-    /// `requires` that go round in a circle.
-    #[error(
-        "the bundles {} require each other in a cycle (nothing was written)",
-        .0.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-    )]
-    Cycle(Vec<String>),
     /// Two sources for the same bundle name.
     #[error("bundle `{name}` is given twice (`{first}` and `{second}`)")]
     Duplicate {
@@ -404,8 +423,22 @@ impl BundleError {
             BundleError::LocalChanges { .. } => s(
                 "to keep the changes, leave the bundle installed as it is (copy them into the bundle's source and pack a new version first); to overwrite them, run the install again with --force",
             ),
-            BundleError::MissingRequirement { .. } => s("add it to the command line"),
-            BundleError::Cycle(_) => s("remove one of these `barclamp.requires` entries"),
+            BundleError::Unrecorded {
+                forceable: true, ..
+            } => s(
+                "back up the changed files, then run the install again with --force to overwrite them (Crowbar's barclamp_install.rb refuses the same way)",
+            ),
+            BundleError::Unrecorded { dir, .. } => Some(format!(
+                "move `{}` aside; omnipack never overwrites a directory that is not a bundle",
+                dir.display()
+            )),
+            BundleError::LayoutMismatch { root, .. } => Some(format!(
+                "leave out --layout (the root's config, `{}`, says where things go), or set `layout` there",
+                root.join(crate::layout::CONFIG_FILE).display()
+            )),
+            BundleError::MissingRequirement { .. } => s(
+                "give the required bundle on the command line (Crowbar installs by `crowbar.order` alone: leave out --strict-requires to do the same)",
+            ),
             BundleError::Duplicate { .. } => s("give one"),
             BundleError::Conflict { obstacle, .. } => obstacle.hint(),
             BundleError::ThroughLink { .. } => {
@@ -473,11 +506,6 @@ mod tests {
         assert_eq!(
             e.hint().as_deref(),
             Some("pack it with `omnipack bundle pack`")
-        );
-        let e = BundleError::Cycle(vec!["a".into(), "b".into()]);
-        assert_eq!(
-            e.to_string(),
-            "the bundles `a`, `b` require each other in a cycle (nothing was written)"
         );
     }
 }

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::BundleError;
 use crate::layout::{BUNDLES_DIR, RECORDS_DIR};
+
 use crate::sums::{self, Algo, Check, Sums};
 
 /// Something an install put into the served tree.
@@ -64,12 +65,23 @@ pub struct Record {
     pub files: BTreeMap<String, String>,
     /// Paths placed in the served tree (relative to the root).
     pub placed: BTreeMap<String, Placed>,
+    /// The installed copy, relative to the root; absent in records written
+    /// before layouts: `bundles/<name>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir: Option<String>,
 }
 
 impl Record {
     /// The record file of `name` under `root`.
     pub fn path(root: &Path, name: &str) -> PathBuf {
         root.join(RECORDS_DIR).join(format!("{name}.json"))
+    }
+
+    /// The installed copy, relative to the root.
+    pub fn dir_rel(&self) -> String {
+        self.dir
+            .clone()
+            .unwrap_or_else(|| format!("{BUNDLES_DIR}/{}", self.name))
     }
 
     /// Groups this bundle is a member of, without `@`.
@@ -118,8 +130,8 @@ pub fn check_installed(
     installed: &BTreeMap<String, Record>,
     progress: &dyn Progress,
 ) -> Result<Check, BundleError> {
-    let dir = root.join(BUNDLES_DIR).join(&record.name);
-    let prefix = format!("{BUNDLES_DIR}/{}/", record.name);
+    let dir = root.join(record.dir_rel());
+    let prefix = format!("{}/", record.dir_rel());
     let mut c = if dir.is_dir() {
         sums::check(
             &dir,

@@ -1050,6 +1050,9 @@ pub struct BundlePackArgs {
     /// The build cache holding barclamps/<name>/{files,gems,<os>/pkgs}.
     #[arg(long, value_name = "DIR")]
     pub cache: Option<PathBuf>,
+    /// What was packed as JSON on stdout (an error too).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `omnipack bundle verify`.
@@ -1058,7 +1061,7 @@ pub struct BundleVerifyArgs {
     /// A bundle tarball or directory.
     #[arg(value_name = "TARBALL|DIR")]
     pub path: PathBuf,
-    /// The result as JSON on stdout.
+    /// The result as JSON on stdout (an error too).
     #[arg(long)]
     pub json: bool,
 }
@@ -1072,13 +1075,28 @@ pub struct BundleInstallArgs {
     /// The admin root (the tree `omnipack serve` serves).
     #[arg(long, value_name = "ROOT", default_value = ".")]
     pub root: PathBuf,
-    /// Overwrite local changes to installed bundles.
+    /// Overwrite local changes to installed bundles (never a directory
+    /// that is not a bundle).
     #[arg(long)]
     pub force: bool,
-    /// Print the plan (order, changes) and write nothing.
+    /// Print the plan (order, each file added, replaced or removed) and
+    /// write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// The report (or plan) as JSON on stdout.
+    /// Each file added, replaced or removed, not only a summary per bundle.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    /// The root's layout: `crowbar` puts everything where Crowbar's admin
+    /// node has it (/opt/dell/barclamps, /opt/dell/bin, /tftpboot/…);
+    /// written into a new root's config, checked against an existing one.
+    #[arg(long, value_name = "omnipack|crowbar", value_parser = ["omnipack", "crowbar"])]
+    pub layout: Option<String>,
+    /// Refuse a bundle whose `barclamp.requires` are not installed before
+    /// it (Crowbar installs by `crowbar.order` alone; without this flag
+    /// omnipack does the same and warns).
+    #[arg(long)]
+    pub strict_requires: bool,
+    /// The report (or plan) as JSON on stdout (an error too).
     #[arg(long)]
     pub json: bool,
 }
@@ -1089,7 +1107,7 @@ pub struct BundleListArgs {
     /// The admin root.
     #[arg(long, value_name = "ROOT", default_value = ".")]
     pub root: PathBuf,
-    /// As JSON on stdout.
+    /// As JSON on stdout (an error too).
     #[arg(long)]
     pub json: bool,
 }

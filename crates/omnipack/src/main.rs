@@ -17,7 +17,7 @@ use clap::{CommandFactory, FromArgMatches};
 
 /// What the user can do about an error of the chain: the `hint()` of the
 /// library error it is, if any (uv's style: `error:`, `Caused by:`, `hint:`).
-fn hint(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+pub(crate) fn hint(e: &(dyn std::error::Error + 'static)) -> Option<String> {
     /// The `hint()` of the first of these error types that `e` is.
     macro_rules! hint_of {
         ($($t:ty),+ $(,)?) => {

@@ -15,7 +15,6 @@ use crate::config::AdminConfig;
 use crate::gems::GemIndexOutcome;
 use crate::hooks::run_shell;
 use crate::journal::{self, Journal, State, Steps};
-use crate::layout::BUNDLES_DIR;
 use crate::reindex::regenerate;
 use crate::relpath::rel_string;
 use crate::state::Record;
@@ -129,7 +128,7 @@ pub(super) fn after_install(
     config: &AdminConfig,
     record: &Record,
 ) -> Result<Vec<(String, String)>, BundleError> {
-    let dir = root.join(BUNDLES_DIR).join(&record.name);
+    let dir = root.join(record.dir_rel());
     let mut ran = Vec::new();
     for cmd in &config.after_install {
         let out = run_shell(

@@ -60,10 +60,18 @@ pub(super) fn plan_copy(
         stage,
         old: format!("{}/bundle", cx.trash_dir),
     });
-    let files: BTreeMap<String, String> = digests
-        .iter()
-        .map(|(r, digest)| (r.clone(), digest.sha256.clone()))
-        .collect();
+    // The record is the bundle's own checksums, never what the tree holds
+    // now: `install --force NAME` over an edited installed copy keeps the
+    // edit, and the next install must still see it (issue 18). Without a
+    // `SHA256SUMS`, the tree was checked against its `sha1sums` (or has
+    // none), so its digests are the bundle's.
+    let files: BTreeMap<String, String> = match sums::Sums::read_best(dir)? {
+        Some((_, own)) if own.algo == Algo::Sha256 => own.entries,
+        _ => digests
+            .iter()
+            .map(|(r, digest)| (r.clone(), digest.sha256.clone()))
+            .collect(),
+    };
     let bundle_rel = &cx.bundle_rel;
     match cx.old {
         Some(old) => {

@@ -44,7 +44,7 @@ pub use report::{Action, BundlePlan, Change, InstallReport};
 
 use crate::BundleError;
 use crate::admin::{Recovered, open_root};
-use crate::config::AdminConfig;
+use crate::config::{AdminConfig, Layout};
 use crate::hooks::run_shell;
 use crate::journal::{Journal, Steps};
 use crate::state;
@@ -57,6 +57,12 @@ pub struct InstallOptions {
     pub root: PathBuf,
     /// Overwrite local changes.
     pub force: bool,
+    /// Refuse a bundle whose `requires` are not met by the time it is
+    /// installed (Crowbar only orders by `crowbar.order`; the default warns).
+    pub strict_requires: bool,
+    /// The layout the root must have (`--layout`); on a root without an
+    /// admin config, it is written there.
+    pub layout: Option<Layout>,
     /// Plan only, write nothing.
     pub dry_run: bool,
     /// Fault injection: stop after this many steps (as if killed); `None`:
@@ -110,6 +116,11 @@ pub fn install(
     opts: &InstallOptions,
     progress: &dyn Progress,
 ) -> Result<InstallReport, BundleError> {
+    // Hooks and the report get absolute paths, whatever `--root` was.
+    let opts = &InstallOptions {
+        root: std::path::absolute(&opts.root)?,
+        ..opts.clone()
+    };
     let dot = opts.root.join(crate::layout::DOT_DIR);
     let fresh = !dot.exists();
     let result = install_locked(sources, opts, progress);
@@ -139,15 +150,21 @@ fn install_locked(
     } else {
         open_root(root, true, settings.index_date, progress)?
     };
-    let config = AdminConfig::load(root)?;
     let mut installed = state::installed(root)?;
+    let (config, write_layout) = config_for(root, opts.layout, &installed)?;
 
     let opened = source::open_sources(sources, root, &installed, progress)?;
-    let sequence = source::install_order(&opened, &installed, root)?;
+    let (sequence, unmet) = source::install_order(&opened, &installed, root, opts.strict_requires)?;
+    source::refuse_unrecorded(&opened, root, &config, &installed, settings.force, progress)?;
     if !settings.force {
         source::refuse_local_changes(&opened, &sequence, root, &installed, progress)?;
     }
 
+    if let Some(layout) = write_layout
+        && !settings.dry_run
+    {
+        AdminConfig::write_layout(root, layout)?;
+    }
     let steps = Steps::new(settings.fail_after);
     let pending = match (settings.dry_run, Journal::load(root)?) {
         (true, Some(j)) => Some(Recovered {
@@ -163,7 +180,15 @@ fn install_locked(
         bundles: Vec::new(),
         gem_index: None,
         commands: Vec::new(),
-        warnings: Vec::new(),
+        warnings: unmet
+            .iter()
+            .map(|u| {
+                format!(
+                    "{} (Crowbar installs it anyway; --strict-requires refuses)",
+                    u.describe()
+                )
+            })
+            .collect(),
     };
     for &i in &sequence {
         let prepared =
@@ -196,4 +221,46 @@ fn install_locked(
         report.commands.push((cmd.clone(), out));
     }
     Ok(report)
+}
+
+/// The admin config of `root`, checked against `--layout`: a root without
+/// a config file takes the layout asked for (and the config file to write
+/// once the install's checks pass); one whose config names another layout,
+/// or names none while bundles are installed, is refused.
+fn config_for(
+    root: &std::path::Path,
+    layout: Option<Layout>,
+    installed: &std::collections::BTreeMap<String, state::Record>,
+) -> Result<(AdminConfig, Option<Layout>), BundleError> {
+    let Some(wanted) = layout else {
+        return Ok((AdminConfig::load(root)?, None));
+    };
+    let mismatch = |why: String| BundleError::LayoutMismatch {
+        root: root.to_path_buf(),
+        wanted: wanted.name().to_owned(),
+        why,
+    };
+    let file = root.join(crate::layout::CONFIG_FILE);
+    match AdminConfig::layout_written(root)? {
+        Some(l) if l == wanted => Ok((AdminConfig::load(root)?, None)),
+        Some(l) => Err(mismatch(format!(
+            "its config says `layout = \"{}\"`",
+            l.name()
+        ))),
+        None if file.is_file() => {
+            let c = AdminConfig::load(root)?;
+            if c.layout == wanted && wanted == Layout::Omnipack {
+                return Ok((c, None));
+            }
+            Err(mismatch(format!(
+                "its config `{}` names no layout",
+                file.display()
+            )))
+        }
+        None if !installed.is_empty() && wanted != Layout::Omnipack => Err(mismatch(format!(
+            "{} bundle(s) are installed in the `omnipack` layout",
+            installed.len()
+        ))),
+        None => Ok((wanted.preset(), Some(wanted))),
+    }
 }

@@ -1,7 +1,10 @@
-//! Placements in the served tree: where each file of the bundle goes
-//! (`cache/files` → `<served.files>/`, `cache/gems` → `<served.gems>/gems/`,
-//! `cache/<os>/pkgs` → links in `<os>/<served.extra>/<name>/`, a directory
-//! named in the admin config's `dirs` → where it says), and the index
+//! Placements in the served tree: where each file of the bundle goes, as
+//! Crowbar's `bc_install_layout_1_cache` put them (`cache/files` →
+//! `<served.files>/`, `cache/gems` → `<served.gems>/gems/`, `cache/<os>/pkgs`
+//! → links in `<served.os>/<os>/<served.extra>/<name>/`, any other cache
+//! directory such as `pips` or `git_repos` → links in
+//! `<served.os>/<dir>/<name>/`), a directory named in the admin config's
+//! `dirs` → where it says, the manifest → `manifest_copy`; and the index
 //! leaves the links make.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -13,7 +16,6 @@ use super::copy::Copy;
 use super::prepare::Ctx;
 use crate::BundleError;
 use crate::error::Obstacle;
-use crate::layout::BUNDLES_DIR;
 use crate::manifest::valid_name;
 use crate::relpath::relative_link;
 use crate::state::Placed;
@@ -26,14 +28,21 @@ pub(super) struct Placements {
     pub placed: BTreeMap<String, Placed>,
     /// The OS tokens whose packages are linked.
     pub oses: BTreeSet<String>,
+    /// The other cache directories linked (`pips`, `git_repos`).
+    pub served_dirs: BTreeSet<String>,
 }
 
 /// Where a file of the bundle goes, relative to the root.
 enum Target {
     /// Copied there.
     Copy(String),
-    /// Linked from there (a package of the OS `os`).
-    Link { at: String, os: String },
+    /// Linked from there: a package of the OS `os`, or a file of another
+    /// served cache directory (`os` is `None`, the directory is `dir`).
+    Link {
+        at: String,
+        os: Option<String>,
+        dir: String,
+    },
 }
 
 /// Where the bundle file `rel` goes; `None` when it is not placed.
@@ -50,14 +59,45 @@ fn target_of(cx: &Ctx<'_>, rel: &str) -> Result<Option<Target>, BundleError> {
             served.gems,
             rest.join("/")
         ))),
-        ["cache", os, "pkgs", rest @ ..] if !rest.is_empty() => {
-            if !valid_name(os) || *os == BUNDLES_DIR || *os == served.files || *os == served.gems {
-                return Err(cx.conflict(os, Obstacle::OsToken((*os).to_owned())));
+        ["cache", dir, rest @ ..] if !rest.is_empty() => {
+            let at_dir = config.os_rel(dir);
+            let clash = |p: &str| {
+                let p = p.trim_end_matches('/');
+                p == at_dir || p.starts_with(&format!("{at_dir}/"))
+            };
+            if !valid_name(dir)
+                || clash(&config.bundles)
+                || clash(&served.files)
+                || clash(&served.gems)
+                || config.dirs.values().any(|d| clash(d))
+            {
+                return Err(cx.conflict(&at_dir, Obstacle::OsToken((*dir).to_owned())));
             }
-            Some(Target::Link {
-                at: format!("{os}/{}/{}/{}", served.extra, cx.name, rest.join("/")),
-                os: (*os).to_owned(),
-            })
+            if cx.o.dir.join("cache").join(dir).join("pkgs").is_dir() {
+                // An OS's packages: only `pkgs/` is served.
+                match rest {
+                    ["pkgs", pkg @ ..] if !pkg.is_empty() => Some(Target::Link {
+                        at: format!("{at_dir}/{}/{}/{}", served.extra, cx.name, pkg.join("/")),
+                        os: Some((*dir).to_owned()),
+                        dir: (*dir).to_owned(),
+                    }),
+                    _ => None,
+                }
+            } else {
+                Some(Target::Link {
+                    at: format!("{at_dir}/{}/{}", cx.name, rest.join("/")),
+                    os: None,
+                    dir: (*dir).to_owned(),
+                })
+            }
+        }
+        [manifest]
+            if Some(*manifest) == cx.o.manifest.path.file_name().and_then(|n| n.to_str()) =>
+        {
+            config
+                .manifest_copy
+                .as_ref()
+                .map(|m| Target::Copy(m.replace("{name}", &cx.name)))
         }
         [top, rest @ ..] if !rest.is_empty() && config.dirs.contains_key(*top) => {
             Some(Target::Copy(format!(
@@ -78,12 +118,16 @@ pub(super) fn plan_placements(cx: &Ctx<'_>, copy: &Copy) -> Result<Placements, B
     let mut placed: BTreeMap<String, Placed> = BTreeMap::new();
     let mut sources_of: BTreeMap<String, String> = BTreeMap::new();
     let mut oses: BTreeSet<String> = BTreeSet::new();
+    let mut served_dirs: BTreeSet<String> = BTreeSet::new();
     for rel in &copy.all {
         let (target, link) = match target_of(cx, rel)? {
             None => continue,
             Some(Target::Copy(at)) => (at, false),
-            Some(Target::Link { at, os }) => {
-                oses.insert(os);
+            Some(Target::Link { at, os, dir }) => {
+                match os {
+                    Some(os) => oses.insert(os),
+                    None => served_dirs.insert(dir),
+                };
                 (at, true)
             }
         };
@@ -115,7 +159,11 @@ pub(super) fn plan_placements(cx: &Ctx<'_>, copy: &Copy) -> Result<Placements, B
         };
         placed.insert(target, p);
     }
-    Ok(Placements { placed, oses })
+    Ok(Placements {
+        placed,
+        oses,
+        served_dirs,
+    })
 }
 
 fn is_package(name: &str) -> bool {

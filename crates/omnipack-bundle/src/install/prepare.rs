@@ -15,7 +15,7 @@ use crate::BundleError;
 use crate::config::AdminConfig;
 use crate::error::Obstacle;
 use crate::journal::{Journal, Kind, Op, State};
-use crate::layout::{BUNDLES_DIR, RECORDS_DIR, STAGE_DIR, TRASH_DIR};
+use crate::layout::{RECORDS_DIR, STAGE_DIR, TRASH_DIR};
 use crate::state::Record;
 
 /// What to put into the staging directory.
@@ -70,7 +70,7 @@ pub(super) struct Ctx<'a> {
     pub stage_dir: String,
     /// The trash directory, relative to the root.
     pub trash_dir: String,
-    /// The installed copy, `bundles/<name>`.
+    /// The installed copy, `<bundles>/<name>` ([`AdminConfig::bundle_rel`]).
     pub bundle_rel: String,
 }
 
@@ -149,14 +149,14 @@ pub(super) fn prepare(
         old: installed.get(&name),
         stage_dir: format!("{STAGE_DIR}/{txn}"),
         trash_dir: format!("{TRASH_DIR}/{txn}"),
-        bundle_rel: format!("{BUNDLES_DIR}/{name}"),
+        bundle_rel: config.bundle_rel(&name),
         txn,
         name,
     };
     let mut d = Draft::default();
     let copy = copy::plan_copy(&cx, &mut d, progress)?;
     let placements = place::plan_placements(&cx, &copy)?;
-    d.keep = remove::served_roots(&cx, &placements.oses);
+    d.keep = remove::served_roots(&cx, &placements);
     remove::plan_old_removals(&cx, &placements, &mut d)?;
     remove::plan_dangling_links(&cx, &placements.placed, &copy.files, &mut d)?;
     check::plan_puts(&cx, &placements.placed, settings.force, &mut d)?;
@@ -175,6 +175,7 @@ pub(super) fn prepare(
         os: placements.oses.into_iter().collect(),
         files: copy.files,
         placed: placements.placed,
+        dir: Some(cx.bundle_rel.clone()),
     };
     assemble(cx, d, record, leaves)
 }
@@ -207,7 +208,18 @@ fn assemble(
         version: record.version.clone(),
         old_version: cx.old.map(|r| r.version.clone()),
         order: record.order,
-        source: record.source.clone(),
+        source: cx.o.shown.clone(),
+        files: record.files.len(),
+        placed: record
+            .placed
+            .values()
+            .filter(|p| matches!(p, crate::state::Placed::File { .. }))
+            .count(),
+        links: record
+            .placed
+            .values()
+            .filter(|p| matches!(p, crate::state::Placed::Link { .. }))
+            .count(),
         changes: d
             .changes
             .into_iter()

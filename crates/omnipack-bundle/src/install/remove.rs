@@ -13,7 +13,6 @@ use super::place::Placements;
 use super::prepare::{Ctx, Draft};
 use crate::BundleError;
 use crate::journal::Kind;
-use crate::layout::BUNDLES_DIR;
 use crate::relpath::{rel_string, resolve};
 use crate::state::Placed;
 use crate::sums::{self, SHA1SUMS, SHA256SUMS};
@@ -35,16 +34,32 @@ const GENERATED_INDEX: &[&str] = &[
 /// empty (the indexers and `omnipack serve` expect them): the files and
 /// gem directories, the configured `dirs`, and `<os>/<extra>` of every OS
 /// of the new and the installed version.
-pub(super) fn served_roots(cx: &Ctx<'_>, oses: &BTreeSet<String>) -> BTreeSet<String> {
-    let served = &cx.config.served;
+pub(super) fn served_roots(cx: &Ctx<'_>, new: &Placements) -> BTreeSet<String> {
+    let config = cx.config;
+    let served = &config.served;
     let mut keep: BTreeSet<String> = BTreeSet::new();
     keep.insert(served.files.trim_end_matches('/').to_owned());
     keep.insert(format!("{}/gems", served.gems.trim_end_matches('/')));
-    for d in cx.config.dirs.values() {
+    if !served.os.is_empty() {
+        keep.insert(served.os.trim_end_matches('/').to_owned());
+    }
+    for d in config.dirs.values() {
         keep.insert(d.trim_end_matches('/').to_owned());
     }
-    for os in oses.iter().chain(cx.old.iter().flat_map(|r| r.os.iter())) {
-        keep.insert(format!("{os}/{}", served.extra));
+    if let Some(m) = &config.manifest_copy
+        && let Some((parent, _)) = m.rsplit_once('/')
+    {
+        keep.insert(parent.to_owned());
+    }
+    for os in new
+        .oses
+        .iter()
+        .chain(cx.old.iter().flat_map(|r| r.os.iter()))
+    {
+        keep.insert(config.os_rel(&format!("{os}/{}", served.extra)));
+    }
+    for dir in &new.served_dirs {
+        keep.insert(config.os_rel(dir));
     }
     keep
 }
@@ -77,7 +92,9 @@ pub(super) fn plan_old_removals(
         }
     }
     for os in old.os.iter().filter(|os| !new.oses.contains(*os)) {
-        let leaf = format!("{os}/{}/{}", cx.config.served.extra, cx.name);
+        let leaf = cx
+            .config
+            .os_rel(&format!("{os}/{}/{}", cx.config.served.extra, cx.name));
         for f in GENERATED_INDEX {
             let target = format!("{leaf}/{f}");
             if let Ok(m) = fs::symlink_metadata(cx.root.join(&target)) {
@@ -101,20 +118,27 @@ pub(super) fn plan_dangling_links(
     d: &mut Draft,
 ) -> Result<(), BundleError> {
     let root = cx.root;
-    let extra_name = &cx.config.served.extra;
+    let config = cx.config;
+    let extra_name = &config.served.extra;
     let bundle_rel = &cx.bundle_rel;
     let real_dir = |p: &Path| fs::symlink_metadata(p).is_ok_and(|m| m.is_dir());
-    for top in fs::read_dir(root)? {
+    let base = root.join(config.served.os.trim_end_matches('/'));
+    if !real_dir(&base) {
+        return Ok(());
+    }
+    let bundles_top = config.bundles.split('/').next().unwrap_or_default();
+    for top in fs::read_dir(&base)? {
         let top = top?;
         let tname = top.file_name().to_string_lossy().into_owned();
-        if tname.starts_with('.') || tname == BUNDLES_DIR {
+        if tname.starts_with('.') || (config.served.os.is_empty() && tname == bundles_top) {
             continue;
         }
         let extra = top.path().join(extra_name);
         if !real_dir(&top.path()) || !real_dir(&extra) {
             continue;
         }
-        d.keep.insert(format!("{tname}/{extra_name}"));
+        d.keep
+            .insert(config.os_rel(&format!("{tname}/{extra_name}")));
         for entry in walkdir::WalkDir::new(&extra)
             .follow_links(false)
             .follow_root_links(false)

@@ -54,12 +54,53 @@ pub struct BundlePlan {
     pub order: i64,
     /// Where it comes from.
     pub source: String,
+    /// Files in the installed copy.
+    pub files: usize,
+    /// Files copied into the served tree and the configured directories.
+    pub placed: usize,
+    /// Links made in the served tree (packages, other cache directories).
+    pub links: usize,
     /// Changes, by path.
     pub changes: Vec<Change>,
     /// Index leaves regenerated afterwards.
     pub leaves: Vec<String>,
     /// Whether the gem directory changes.
     pub gems: bool,
+}
+
+impl BundlePlan {
+    /// One line: the files, placements and links, what changed, the indexes.
+    pub fn summary(&self) -> String {
+        let count = |a: Action| self.changes.iter().filter(|c| c.action == a).count();
+        let n = |k: usize, what: &str| format!("{k} {what}{}", if k == 1 { "" } else { "s" });
+        let mut parts = vec![
+            n(self.files, "file"),
+            format!("{} placed", self.placed),
+            n(self.links, "link"),
+        ];
+        let (add, rep, rm) = (
+            count(Action::Add),
+            count(Action::Replace),
+            count(Action::Remove),
+        );
+        if self.old_version.is_some() {
+            parts.push(format!(
+                "changes: {add} added, {rep} replaced, {rm} removed"
+            ));
+        }
+        if !self.leaves.is_empty() {
+            let k = self.leaves.len();
+            parts.push(format!(
+                "{k} index{} ({})",
+                if k == 1 { "" } else { "es" },
+                self.leaves.join(", ")
+            ));
+        }
+        if self.gems {
+            parts.push("gem index".into());
+        }
+        parts.join("; ")
+    }
 }
 
 /// What an install did (or, with `--dry-run`, would do).
@@ -89,16 +130,17 @@ impl InstallReport {
             .chain(&self.warnings)
     }
 
-    /// The plan or report for people, one line per bundle, change, index,
-    /// command and output line.
-    pub fn text(&self) -> String {
+    /// The plan or report for people: a summary line per bundle (with
+    /// `verbose`, each change below it), then the gem index and each
+    /// command with its output.
+    pub fn text(&self, verbose: bool) -> String {
         let mut out = String::new();
         // Writing to a String cannot fail.
-        let _ = self.write_text(&mut out);
+        let _ = self.write_text(&mut out, verbose);
         out
     }
 
-    fn write_text(&self, out: &mut String) -> std::fmt::Result {
+    fn write_text(&self, out: &mut String, verbose: bool) -> std::fmt::Result {
         if let Some(rec) = &self.recovered {
             writeln!(out, "{rec}")?;
         }
@@ -123,14 +165,18 @@ impl InstallReport {
                 b.order,
                 b.source
             )?;
-            for c in &b.changes {
-                writeln!(out, "   {} {}", c.action.sign(), c.path)?;
-            }
-            for l in &b.leaves {
-                writeln!(out, "   index {l}/")?;
-            }
-            if b.gems {
-                writeln!(out, "   re-index the gem directory")?;
+            if verbose {
+                for c in &b.changes {
+                    writeln!(out, "   {} {}", c.action.sign(), c.path)?;
+                }
+                for l in &b.leaves {
+                    writeln!(out, "   index {l}/")?;
+                }
+                if b.gems {
+                    writeln!(out, "   re-index the gem directory")?;
+                }
+            } else {
+                writeln!(out, "   {}", b.summary())?;
             }
         }
         match &self.gem_index {

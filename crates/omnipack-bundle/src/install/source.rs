@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use omnipack_core::Progress;
 
 use crate::BundleError;
-use crate::layout::BUNDLES_DIR;
+use crate::config::AdminConfig;
 use crate::manifest::Manifest;
-use crate::order::{Node, order};
+use crate::order::{Node, Unmet, order};
 use crate::state::{self, Record};
 use crate::sums::{self, Sums};
 use crate::tarball::Unpacked;
@@ -26,6 +26,8 @@ pub(super) struct Opened {
     pub dir: PathBuf,
     /// Where it comes from, as recorded.
     pub source: String,
+    /// Where it comes from, in the plan's words.
+    pub shown: String,
     _tmp: Option<Unpacked>,
 }
 
@@ -52,6 +54,7 @@ fn open_source(
             manifest,
             dir: unpacked.dir.clone(),
             source: display(p),
+            shown: display(p),
             _tmp: Some(unpacked),
         });
     }
@@ -74,13 +77,19 @@ fn open_source(
             manifest,
             dir: p.to_path_buf(),
             source: display(p),
+            shown: display(p),
             _tmp: None,
         });
     }
     if let Some(r) = installed.get(arg) {
-        let dir = root.join(BUNDLES_DIR).join(arg);
+        let dir = root.join(r.dir_rel());
         return Ok(Opened {
             manifest: Manifest::load(&dir)?,
+            shown: format!(
+                "its installed copy `{}` (installed from {})",
+                display(&dir),
+                r.source
+            ),
             dir,
             source: r.source.clone(),
             _tmp: None,
@@ -118,13 +127,15 @@ pub(super) fn open_sources(
     Ok(opened)
 }
 
-/// The install order of `opened` ([`crate::order`]), as indexes into it;
-/// the installed bundles satisfy requirements too.
+/// The install order of `opened` ([`crate::order`]), as indexes into it,
+/// and the requirements not met; the installed bundles satisfy
+/// requirements too.
 pub(super) fn install_order(
     opened: &[Opened],
     installed: &BTreeMap<String, Record>,
     root: &Path,
-) -> Result<Vec<usize>, BundleError> {
+    strict: bool,
+) -> Result<(Vec<usize>, Vec<Unmet>), BundleError> {
     let nodes: Vec<Node> = opened
         .iter()
         .map(|o| Node {
@@ -138,7 +149,73 @@ pub(super) fn install_order(
         .iter()
         .map(|(n, r)| (n.clone(), r.groups().map(str::to_owned).collect()))
         .collect();
-    order(&nodes, &groups, root)
+    order(&nodes, &groups, root, strict)
+}
+
+/// Crowbar's check of a bundle directory it finds in the way
+/// (`barclamp_install.rb`): for each bundle omnipack has no record of,
+/// whatever is at `<bundles>/<name>` must be a bundle directory that
+/// matches its own checksum file (`SHA256SUMS`, else `sha1sums`: modified
+/// or missing files; files added are not counted, as `sha1sum -c` does
+/// not); else it is refused, with `--force` too when it is not a bundle.
+pub(super) fn refuse_unrecorded(
+    opened: &[Opened],
+    root: &Path,
+    config: &AdminConfig,
+    installed: &BTreeMap<String, Record>,
+    force: bool,
+    progress: &dyn Progress,
+) -> Result<(), BundleError> {
+    for o in opened {
+        let name = o.manifest.name();
+        if installed.contains_key(name) {
+            continue;
+        }
+        let dir = root.join(config.bundle_rel(name));
+        let Ok(meta) = fs_err::symlink_metadata(&dir) else {
+            continue;
+        };
+        let refuse = |reason: String, forceable: bool| BundleError::Unrecorded {
+            name: name.to_owned(),
+            dir: dir.clone(),
+            reason,
+            forceable,
+        };
+        if !meta.is_dir() || crate::manifest::find(&dir).is_none() {
+            return Err(refuse(
+                "is not a bundle directory (no crowbar.yml or bundle.yml in it)".into(),
+                false,
+            ));
+        }
+        if force {
+            continue;
+        }
+        let Some((sums_path, sums)) = Sums::read_best(&dir)? else {
+            return Err(refuse(
+                "has no checksum file (sha1sums or SHA256SUMS) to tell whether it was changed"
+                    .into(),
+                true,
+            ));
+        };
+        let check = sums::check(&dir, &sums, progress)?;
+        if !check.modified.is_empty() || !check.missing.is_empty() {
+            let mut files: Vec<String> = check
+                .modified
+                .iter()
+                .map(|f| format!("modified `{f}`"))
+                .collect();
+            files.extend(check.missing.iter().map(|f| format!("missing `{f}`")));
+            return Err(refuse(
+                format!(
+                    "differs from its own `{}`: {}",
+                    sums_path.file_name().unwrap_or_default().to_string_lossy(),
+                    files.join(", ")
+                ),
+                true,
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The pristine check: refuses, naming every changed file, the first
