@@ -41,6 +41,8 @@ const SMALL_FILE: u64 = 64 * 1024;
 pub(crate) struct Shared {
     /// The canonical root.
     pub root: PathBuf,
+    /// Canonical directories links under the root may lead into.
+    pub link_roots: Vec<PathBuf>,
     /// Whether directories without index.html are listed.
     pub listing: bool,
     /// Digests of gem compact index files.
@@ -177,7 +179,7 @@ enum Work {
 /// needs more than `work` allows.
 fn lookup(shared: &Shared, segments: &[OsString], slash: bool, work: Work) -> Option<Found> {
     let root = &shared.root;
-    let Some(target) = path::resolve(root, segments) else {
+    let Some(target) = path::resolve(root, &shared.link_roots, segments) else {
         return Some(Found::Status(StatusCode::NOT_FOUND));
     };
     let Ok(meta) = fs_err::metadata(&target) else {

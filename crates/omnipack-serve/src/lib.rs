@@ -107,6 +107,11 @@ pub struct Config {
     pub listen: SocketAddr,
     /// HTML listings for directories without `index.html` (off: 404).
     pub listing: bool,
+    /// Directories outside the root that symbolic links under the root may
+    /// lead into (nginx's `disable_symlinks off` for them): Crowbar's
+    /// `/tftpboot/<os>/crowbar-extra/<bc>` links into `/opt/dell/barclamps`.
+    /// Hidden names stay refused there too.
+    pub link_roots: Vec<PathBuf>,
     /// Receives one [`AccessEntry`] per request and the [`Notice`]s;
     /// `None` logs nothing.
     pub access_log: Option<Arc<dyn AccessLog>>,
@@ -202,6 +207,7 @@ impl fmt::Debug for Config {
             .field("root", &self.root)
             .field("listen", &self.listen)
             .field("listing", &self.listing)
+            .field("link_roots", &self.link_roots)
             .field("access_log", &self.access_log.is_some())
             .field("limits", &self.limits)
             .finish()
@@ -216,6 +222,7 @@ impl Config {
             root: root.into(),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             listing: false,
+            link_roots: Vec::new(),
             access_log: None,
             limits: Limits::default(),
         }
@@ -246,6 +253,19 @@ impl Server {
         })?;
         if !root.is_dir() {
             return Err(Error::NotADirectory(config.root.clone()));
+        }
+        let mut config = config;
+        for dir in &mut config.link_roots {
+            // `Error::Root` names the path itself.
+            #[allow(clippy::disallowed_methods)]
+            let canonical = std::fs::canonicalize(&*dir).map_err(|source| Error::Root {
+                path: dir.clone(),
+                source,
+            })?;
+            if !canonical.is_dir() {
+                return Err(Error::NotADirectory(dir.clone()));
+            }
+            *dir = canonical;
         }
         let bind_err = |source| Error::Bind {
             addr: config.listen,
@@ -365,6 +385,7 @@ fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
 fn router(root: PathBuf, config: &Config) -> Router {
     let state = Arc::new(handler::Shared {
         root,
+        link_roots: config.link_roots.clone(),
         listing: config.listing,
         digests: gem::DigestCache::default(),
     });

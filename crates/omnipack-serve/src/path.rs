@@ -71,13 +71,15 @@ pub fn within(root: &Path, path: &Path) -> bool {
 }
 
 /// The canonical path that `segments` name under the canonical `root`, or
-/// `None` when it does not exist or resolves outside the root or to a hidden
-/// name. Blocking (file-system calls).
-pub fn resolve(root: &Path, segments: &[OsString]) -> Option<PathBuf> {
+/// `None` when it does not exist or resolves outside the root (and outside
+/// every canonical `link_roots` directory) or to a hidden name. Blocking
+/// (file-system calls).
+pub fn resolve(root: &Path, link_roots: &[PathBuf], segments: &[OsString]) -> Option<PathBuf> {
     let mut p = root.to_path_buf();
     p.extend(segments);
     let canonical = fs_err::canonicalize(&p).ok()?;
-    within(root, &canonical).then_some(canonical)
+    (within(root, &canonical) || link_roots.iter().any(|d| within(d, &canonical)))
+        .then_some(canonical)
 }
 
 #[cfg(test)]

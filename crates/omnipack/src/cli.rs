@@ -177,6 +177,12 @@ pub struct ServeArgs {
     /// HTML listings for directories without index.html (otherwise they are 404).
     #[arg(long)]
     pub list: bool,
+    /// A directory outside ROOT that symbolic links under ROOT may lead
+    /// into (repeatable). Crowbar's admin node: `omnipack serve /tftpboot
+    /// --follow-links-into /opt/dell/barclamps`, whose package links point
+    /// into the installed barclamps.
+    #[arg(long, value_name = "DIR")]
+    pub follow_links_into: Vec<PathBuf>,
     /// Seconds a request head may take to arrive in full, from its first
     /// byte (from the connection's start for its first request); then the
     /// connection is closed. Like nginx's client_header_timeout (60 s

@@ -115,6 +115,7 @@ pub fn run(args: ServeArgs, quiet: bool) -> Result<()> {
     let mut config = Config::new(&args.root);
     config.listen = args.listen;
     config.listing = args.list;
+    config.link_roots = args.follow_links_into.clone();
     let (log, log_thread) = Stderr::start(!quiet)?;
     config.access_log = Some(Arc::new(log));
     let limits = &mut config.limits;

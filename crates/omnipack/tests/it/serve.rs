@@ -126,7 +126,7 @@ impl Drop for Served {
 }
 
 /// A raw HTTP/1.1 GET: (status line, body).
-fn http_get(addr: &str, target: &str) -> (String, Vec<u8>) {
+pub(crate) fn http_get(addr: &str, target: &str) -> (String, Vec<u8>) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     write!(

@@ -4,6 +4,7 @@
 //! check; an install killed after every single step; hostile tarballs.
 
 mod crash;
+mod crowbar;
 mod fixture;
 mod gems;
 mod hostile;
