@@ -51,6 +51,16 @@ pub fn package(req: &PackageRequest<'_>) -> Result<Vec<PathBuf>, BuildError> {
         validate(format, req.spec)?;
     }
     fs::create_dir_all(req.out_dir)?;
+    // What a killed run of this (or another) writer left: hidden
+    // temporaries of processes that are gone (issue 21).
+    let swept = omnipack_core::atomic::sweep(req.out_dir).map_err(output_err(req.out_dir))?;
+    if !swept.is_empty() {
+        req.progress.note(&format!(
+            "removed {} temporary file(s) a killed run left in `{}`",
+            swept.len(),
+            req.out_dir.display()
+        ));
+    }
     let mut written = Vec::new();
     for &format in req.formats {
         let name = file_name(format, req.spec);

@@ -394,6 +394,8 @@ fn version_of(info: &IndexInfo) -> String {
 struct LeafState {
     records: Vec<Record>,
     problems: Vec<Problem>,
+    /// The file names the leaf's current index lists, read when needed.
+    indexed: Option<BTreeSet<String>>,
 }
 
 /// Scans each leaf once, through the cache.
@@ -421,11 +423,13 @@ impl Leaves {
                     LeafState {
                         records: s.records,
                         problems: s.problems,
+                        indexed: None,
                     }
                 } else {
                     LeafState {
                         records: Vec::new(),
                         problems: Vec::new(),
+                        indexed: None,
                     }
                 };
                 v.insert(state)
@@ -490,6 +494,15 @@ fn plan_copy(
                 || (record.info.format == Format::Rpm && same_rpm_header(&r.path, from));
             if same && r.path == to {
                 changes.unchanged.push((from.to_path_buf(), r.path.clone()));
+                // In place but not indexed (a run killed between its copy
+                // and its re-index): the leaf is re-indexed all the same.
+                let rel = r.rel.clone();
+                let indexed = state
+                    .indexed
+                    .get_or_insert_with(|| crate::scan::indexed_rels(dir));
+                if !indexed.contains(&rel) {
+                    changes.touched.insert(dir.to_path_buf());
+                }
                 return Ok(());
             }
             return Err(RepoError::PublishedVersionChanged {

@@ -596,9 +596,10 @@ pub fn drop_conflicts(
 /// The files the current index of the flat leaf `leaf` lists: apt's
 /// `Filename: ./NAME` lines in `Packages`, yum's `<location href="NAME"/>`
 /// in the `primary.xml` that `repodata/repomd.xml` names. Read only when
-/// two files collide (to keep the one clients already have); an index
-/// that cannot be read lists nothing.
-fn indexed_rels(leaf: &Path) -> std::collections::BTreeSet<String> {
+/// two files collide (to keep the one clients already have) and when a
+/// package added again is in place (to re-index a leaf a killed run left
+/// unindexed); an index that cannot be read lists nothing.
+pub(crate) fn indexed_rels(leaf: &Path) -> std::collections::BTreeSet<String> {
     let mut out = std::collections::BTreeSet::new();
     filenames(&leaf.join("Packages"), &mut out);
     if let Some(primary) = yum_primary(leaf) {

@@ -620,3 +620,38 @@ fn release_package_sets_gpgcheck_from_the_repository_and_dnf_installs() {
         "{err}"
     );
 }
+
+/// Found by `scripts/kill-trials repo-add`: a run killed after copying a
+/// package but before re-indexing left it in place and unindexed, and the
+/// next `repo add` of the same file found it "already there" and indexed
+/// nothing. Now a package in place that the leaf's index does not list
+/// re-indexes its leaf.
+#[test]
+fn an_add_killed_before_its_index_is_finished_by_the_next_add() {
+    if !require_tools(&["apt-get"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let (r, cache, src) = (
+        t.path().join("repo"),
+        t.path().join("cache"),
+        t.path().join("src"),
+    );
+    fs::create_dir_all(&src).unwrap();
+    let (deb1, _) = make(&src, "tool", "1.0", "one\n");
+    let (deb2, _) = make(&src, "other", "2.0", "two\n");
+    let rs = r.to_str().unwrap();
+    assert_eq!(repo(&cache, &["init", rs], &[]).0, 0);
+    let (code, _, err) = repo(&cache, &["add", rs, "-d", "debian-12"], &[&deb1]);
+    assert_eq!(code, 0, "{err}");
+    let leaf = r.join("debian-testing/12/amd64");
+    assert!(leaf.join("Packages").is_file(), "{:?}", files(&r));
+    // The killed run's copy, without its index.
+    fs::copy(&deb2, leaf.join(deb2.file_name().unwrap())).unwrap();
+    let (code, _, err) = repo(&cache, &["add", rs, "-d", "debian-12"], &[&deb2]);
+    assert_eq!(code, 0, "{err}");
+    let state = t.path().join("apt");
+    assert!(apt_versions(&state, &leaf, "other").contains("2.0-1"));
+    let (code, out, err) = repo(&cache, &["check", rs], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+}
