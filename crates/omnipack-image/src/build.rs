@@ -53,6 +53,8 @@ pub struct ImageRequest {
     /// Install the packages again even when a layer made from the same
     /// inputs is cached (to pick up the distribution mirror's updates).
     pub refresh: bool,
+    /// Also write `OUT/<image>.docker.tar` for `docker load`.
+    pub docker_archive: bool,
 }
 
 /// What was built.
@@ -70,6 +72,8 @@ pub struct ImageReport {
     pub layers: Vec<Layer>,
     /// The SBOM artifact manifest's digest.
     pub sbom: String,
+    /// The `docker load` archive, with `--format docker-archive`.
+    pub docker_archive: Option<PathBuf>,
     /// Packages in the image's dpkg database.
     pub packages: usize,
     /// Tags (in the layout; pushed if `push` is set).
@@ -515,6 +519,22 @@ fn build_one(
         fs::remove_dir_all(&old)?;
     }
     drop(work);
+    let docker_archive = if req.docker_archive {
+        let dest = req.out.join(format!("{}.docker.tar", decl.name));
+        progress.note(&format!("writing `{}`", dest.display()));
+        crate::archive::write_docker_archive(
+            &final_dir,
+            &config_desc.digest,
+            &[base.clone(), top.clone()],
+            &decl.name,
+            tags,
+            req.epoch,
+            &dest,
+        )?;
+        Some(dest)
+    } else {
+        None
+    };
 
     Ok(ImageReport {
         name: decl.name.clone(),
@@ -523,6 +543,7 @@ fn build_one(
         config: config_desc.digest,
         layers: vec![base, top],
         sbom: sbom_manifest_desc.digest,
+        docker_archive,
         packages: installed.len(),
         tags: tags.to_vec(),
         push: None,

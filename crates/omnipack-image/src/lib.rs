@@ -10,12 +10,15 @@
 //! * [`sbom`]: the SPDX 2.3 document of the image's dpkg database.
 //! * [`push`]: the OCI distribution API: blobs the registry lacks, the
 //!   manifest, the tags, the SBOM as a referrer.
+//! * [`archive`]: the layout as a `docker save` archive (`docker load`).
 //! * [`build`]: the operation, from `[[image]]` in `omnipack.toml`.
 //!
-//! Module order: `error`, `layer`, `layout`, `sbom`, `push`, `build`.
+//! Module order: `error`, `layer`, `layout`, `sbom`, `push`, `archive`,
+//! `build`.
 
 #![deny(missing_docs)]
 
+pub mod archive;
 pub mod build;
 mod error;
 pub mod layer;

@@ -146,6 +146,11 @@ pub struct ImageBuildArgs {
     /// Layouts go to OUT/<image>/.
     #[arg(long, short, value_name = "DIR", default_value = "images")]
     pub out: PathBuf,
+    /// `oci`: the OCI image layout `OUT/<image>/` only; `docker-archive`:
+    /// also `OUT/<image>.docker.tar`, the `docker save` format that
+    /// `docker load` and `skopeo copy docker-archive:…` read.
+    #[arg(long, value_name = "FORMAT", default_value = "oci", value_parser = ["oci", "docker-archive"])]
+    pub format: String,
     /// Push each image to PUSH/<image> (HOST[:PORT][/NAMESPACE]; plain http on loopback).
     #[arg(long, value_name = "REGISTRY")]
     pub push: Option<String>,

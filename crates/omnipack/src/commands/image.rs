@@ -30,6 +30,7 @@ pub fn build(args: ImageBuildArgs, quiet: bool) -> Result<()> {
         push: args.push,
         tags: args.tags,
         refresh: args.refresh,
+        docker_archive: args.format == "docker-archive",
     };
     let reports = build_images(&manifest, &req, &Bar::new(quiet))?;
     if args.json {

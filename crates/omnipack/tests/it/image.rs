@@ -209,10 +209,56 @@ fn the_example_images_build_push_and_run() {
     let o2 = out2.to_str().unwrap();
     let o = image(
         &cache,
-        &["--packages", d, "-o", o2, "--push", &push, "--json"],
+        &[
+            "--packages",
+            d,
+            "-o",
+            o2,
+            "--push",
+            &push,
+            "--json",
+            "--format",
+            "docker-archive",
+        ],
     );
     assert!(o.status.success(), "{:?}", text(&o));
     let again: Value = serde_json::from_str(&text(&o).0).unwrap();
+    // The `docker load` archive: skopeo reads it as docker-archive, with the
+    // same config and the layers' diff ids, and copies it into a layout
+    // that umoci unpacks.
+    let archive = out2.join("greet-agent.docker.tar");
+    assert_eq!(
+        again[0]["docker_archive"].as_str(),
+        Some(archive.to_str().unwrap())
+    );
+    let da = format!("docker-archive:{}", archive.display());
+    let raw: Value = serde_json::from_str(&skopeo(&["inspect", "--raw", &da])).unwrap();
+    assert_eq!(raw["config"]["digest"], report[0]["config"], "{raw}");
+    let diff_ids: Vec<&Value> = report[0]["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| &l["diff_id"])
+        .collect();
+    let got: Vec<&Value> = raw["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| &l["digest"])
+        .collect();
+    assert_eq!(got, diff_ids, "{raw}");
+    let from_archive = t.path().join("from-archive");
+    skopeo(&["copy", &da, &format!("oci:{}:x", from_archive.display())]);
+    let unpacked = t.path().join("unpacked-archive");
+    let o = Command::new("umoci")
+        .args(["unpack", "--image"])
+        .arg(format!("{}:x", from_archive.display()))
+        .arg(&unpacked)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{:?}", text(&o));
+    let status = fs::read_to_string(unpacked.join("rootfs/var/lib/dpkg/status")).unwrap();
+    assert!(status.contains("Package: greet-python"), "{status}");
     for (a, b) in report
         .as_array()
         .unwrap()
