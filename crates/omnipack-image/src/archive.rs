@@ -24,6 +24,19 @@ fn hex(digest: &str) -> &str {
     digest.strip_prefix("sha256:").unwrap_or(digest)
 }
 
+/// The uncompressed tar stream of a layer blob: gzip and zstd by their
+/// magic numbers (a pulled base's layers may be either), else as it is.
+fn decompressed(path: &Path) -> Result<Box<dyn Read>> {
+    let mut magic = [0u8; 4];
+    let n = fs::File::open(path)?.read(&mut magic)?;
+    let f = io::BufReader::new(fs::File::open(path)?);
+    Ok(match &magic[..n] {
+        [0x1f, 0x8b, ..] => Box::new(flate2::read::MultiGzDecoder::new(f)),
+        [0x28, 0xb5, 0x2f, 0xfd] => Box::new(zstd::stream::read::Decoder::new(f)?),
+        _ => Box::new(f),
+    })
+}
+
 /// A tar header for a regular file of `size` bytes.
 fn header(size: u64, epoch: u64) -> tar::Header {
     let mut h = tar::Header::new_ustar();
@@ -63,11 +76,7 @@ pub fn write_docker_archive(
         for l in layers {
             // Uncompressed size first (a tar header needs it), then the
             // bytes: two passes over the gzip blob, no temporary copy.
-            let open = || -> Result<flate2::read::MultiGzDecoder<io::BufReader<fs::File>>> {
-                Ok(flate2::read::MultiGzDecoder::new(io::BufReader::new(
-                    fs::File::open(blob(&l.digest))?,
-                )))
-            };
+            let open = || -> Result<Box<dyn Read>> { decompressed(&blob(&l.digest)) };
             let size = io::copy(&mut open()?, &mut io::sink())?;
             let name = format!("{}/layer.tar", hex(&l.diff_id));
             tar.append_data(&mut header(size, epoch), &name, open()?.take(size))?;

@@ -306,11 +306,6 @@ fn build_one(
         image: decl.name.clone(),
         reason,
     };
-    if decl.base.starts_with("oci:") {
-        return Err(base_err(
-            "an `oci:DIR` base is not supported yet: give a distribution with a build root (`debian-12`)".into(),
-        ));
-    }
     let dist_name = decl.distribution().unwrap_or(&decl.base).to_owned();
     let distribution = omnipack_spec::distribution::find(&dist_name, &manifest.distributions)
         .map_err(|e| base_err(format!("{e}")))?;
@@ -319,14 +314,31 @@ fn build_one(
             "{dist_name} is an rpm distribution; images are built from deb build roots only so far (no RPM mirror answers here to make a dnf root)"
         )));
     }
-    let info = req
-        .roots
-        .get(&dist_name)?
-        .ok_or_else(|| ImageError::NoRoot {
-            image: decl.name.clone(),
-            distribution: dist_name.clone(),
-        })?;
-    let root = info.path.clone();
+    // The base: an image (its root unpacked, its layers reused as they
+    // are), or the distribution's build root (one layer of it, cached).
+    if decl.image_base() {
+        progress.note(&format!("`{}`: the base image `{}`", decl.name, decl.base));
+    }
+    let image_base = crate::base::open(&decl.name, &decl.base, &req.cache)?;
+    let (root, base_what) = match &image_base {
+        Some(b) => (
+            b.rootfs.clone(),
+            format!("the image {} ({})", b.name, b.digest),
+        ),
+        None => {
+            let info = req
+                .roots
+                .get(&dist_name)?
+                .ok_or_else(|| ImageError::NoRoot {
+                    image: decl.name.clone(),
+                    distribution: dist_name.clone(),
+                })?;
+            (
+                info.path.clone(),
+                format!("the {dist_name} build root ({})", info.tool),
+            )
+        }
+    };
     let pkg_dir = req.packages.join(&dist_name);
     let (files, theirs) = match &req.repository {
         // Everything by name, from the repository the release package adds.
@@ -343,14 +355,31 @@ fn build_one(
         .prefix(&format!(".{}.work-", decl.name))
         .tempdir_in(&req.out)?;
 
-    progress.note(&format!(
-        "`{}`: base layer of the {dist_name} build root",
-        decl.name
-    ));
-    let (base, base_blob) = base_layer(req, &dist_name, &root)?;
+    // (descriptor, diff id, blob) of every base layer.
+    let base_layers: Vec<(Descriptor, String, PathBuf)> = match &image_base {
+        Some(b) => b.layers.clone(),
+        None => {
+            progress.note(&format!(
+                "`{}`: base layer of the {dist_name} build root",
+                decl.name
+            ));
+            let (base, base_blob) = base_layer(req, &dist_name, &root)?;
+            vec![(
+                Descriptor {
+                    media_type: media::LAYER_GZIP.to_owned(),
+                    digest: base.digest,
+                    size: base.size,
+                },
+                base.diff_id,
+                base_blob,
+            )]
+        }
+    };
 
     let dir = OciDir::create(staging.path())?;
-    dir.import(&base_blob, &base.digest)?;
+    for (d, _, blob) in &base_layers {
+        dir.import(blob, &d.digest)?;
+    }
     let what = decl.packages.join(", ");
     let job = Install {
         decl,
@@ -382,13 +411,37 @@ fn build_one(
         &installed,
     );
 
-    // Config and manifest.
-    let mut env: Vec<String> = Vec::new();
-    if !decl.env.contains_key("PATH") {
-        env.push(format!("PATH={}", omnipack_rootfs::ROOT_PATH));
+    // Config and manifest: an image base's config first, ours over it.
+    let base_config = image_base
+        .as_ref()
+        .and_then(|b| b.config["config"].as_object().cloned())
+        .unwrap_or_default();
+    let base_env: Vec<String> = base_config
+        .get("Env")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut env: Vec<String> = base_env
+        .into_iter()
+        .filter(|e| {
+            !decl
+                .env
+                .contains_key(e.split('=').next().unwrap_or_default())
+        })
+        .collect();
+    if !decl.env.contains_key("PATH") && !env.iter().any(|e| e.starts_with("PATH=")) {
+        env.insert(0, format!("PATH={}", omnipack_rootfs::ROOT_PATH));
     }
     env.extend(decl.env.iter().map(|(k, v)| format!("{k}={v}")));
-    let mut labels = serde_json::Map::new();
+    let mut labels = base_config
+        .get("Labels")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     labels.insert("org.opencontainers.image.title".into(), json!(decl.name));
     labels.insert(
         "org.opencontainers.image.version".into(),
@@ -410,7 +463,7 @@ fn build_one(
     for (k, v) in &decl.labels {
         labels.insert(k.clone(), json!(v));
     }
-    let mut config = serde_json::Map::new();
+    let mut config = base_config.clone();
     config.insert("Env".into(), json!(env));
     if !decl.entrypoint.is_empty() {
         config.insert("Entrypoint".into(), json!(decl.entrypoint));
@@ -431,7 +484,13 @@ fn build_one(
                 (p, json!({}))
             })
             .collect();
-        config.insert("ExposedPorts".into(), Value::Object(ports));
+        let mut all = base_config
+            .get("ExposedPorts")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        all.extend(ports);
+        config.insert("ExposedPorts".into(), Value::Object(all));
     }
     if !decl.volumes.is_empty() {
         let v: serde_json::Map<String, Value> = decl
@@ -439,7 +498,13 @@ fn build_one(
             .iter()
             .map(|v| (v.clone(), json!({})))
             .collect();
-        config.insert("Volumes".into(), Value::Object(v));
+        let mut all = base_config
+            .get("Volumes")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        all.extend(v);
+        config.insert("Volumes".into(), Value::Object(all));
     }
     if let Some(w) = &decl.workdir {
         config.insert("WorkingDir".into(), json!(w));
@@ -448,28 +513,38 @@ fn build_one(
         config.insert("User".into(), json!(u));
     }
     config.insert("Labels".into(), Value::Object(labels.clone()));
+    let mut diff_ids: Vec<Value> = base_layers.iter().map(|(_, id, _)| json!(id)).collect();
+    diff_ids.push(json!(top.diff_id));
+    let mut history: Vec<Value> = match &image_base {
+        Some(b) => b.config["history"].as_array().cloned().unwrap_or_default(),
+        None => vec![json!({"created": created, "created_by": format!("omnipack: {base_what}")})],
+    };
+    history.push(
+        json!({"created": created, "created_by": format!("omnipack: apt-get install {what}")}),
+    );
     let image_config = json!({
         "architecture": oci_arch(),
         "os": "linux",
         "created": created,
         "config": Value::Object(config),
-        "rootfs": {"type": "layers", "diff_ids": [base.diff_id, top.diff_id]},
-        "history": [
-            {"created": created, "created_by": format!("omnipack: the {dist_name} build root ({})", info.tool)},
-            {"created": created, "created_by": format!("omnipack: apt-get install {what}")},
-        ],
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        "history": history,
     });
     let config_desc = dir.put_json(media::CONFIG, &image_config)?;
-    let layer_desc = |l: &Layer| Descriptor {
-        media_type: media::LAYER_GZIP.to_owned(),
-        digest: l.digest.clone(),
-        size: l.size,
-    };
+    let mut layer_descs: Vec<Value> = base_layers.iter().map(|(d, _, _)| d.to_json()).collect();
+    layer_descs.push(
+        Descriptor {
+            media_type: media::LAYER_GZIP.to_owned(),
+            digest: top.digest.clone(),
+            size: top.size,
+        }
+        .to_json(),
+    );
     let image_manifest = json!({
         "schemaVersion": 2,
         "mediaType": media::MANIFEST,
         "config": config_desc.to_json(),
-        "layers": [layer_desc(&base).to_json(), layer_desc(&top).to_json()],
+        "layers": layer_descs,
         "annotations": {
             "org.opencontainers.image.created": created,
             "org.opencontainers.image.version": req.version,
@@ -519,13 +594,22 @@ fn build_one(
         fs::remove_dir_all(&old)?;
     }
     drop(work);
+    let mut layers: Vec<Layer> = base_layers
+        .iter()
+        .map(|(d, id, _)| Layer {
+            digest: d.digest.clone(),
+            diff_id: id.clone(),
+            size: d.size,
+        })
+        .collect();
+    layers.push(top);
     let docker_archive = if req.docker_archive {
         let dest = req.out.join(format!("{}.docker.tar", decl.name));
         progress.note(&format!("writing `{}`", dest.display()));
         crate::archive::write_docker_archive(
             &final_dir,
             &config_desc.digest,
-            &[base.clone(), top.clone()],
+            &layers,
             &decl.name,
             tags,
             req.epoch,
@@ -541,7 +625,7 @@ fn build_one(
         layout: final_dir,
         digest: manifest_desc.digest,
         config: config_desc.digest,
-        layers: vec![base, top],
+        layers,
         sbom: sbom_manifest_desc.digest,
         docker_archive,
         packages: installed.len(),

@@ -10,15 +10,18 @@
 //! * [`sbom`]: the SPDX 2.3 document of the image's dpkg database.
 //! * [`push`]: the OCI distribution API: blobs the registry lacks, the
 //!   manifest, the tags, the SBOM as a referrer.
+//! * [`base`]: an image (OCI layout or registry) as the base of another:
+//!   its blobs, and its root file system unpacked for the install.
 //! * [`archive`]: the layout as a `docker save` archive (`docker load`).
 //! * [`build`]: the operation, from `[[image]]` in `omnipack.toml`.
 //!
-//! Module order: `error`, `layer`, `layout`, `sbom`, `push`, `archive`,
-//! `build`.
+//! Module order: `error`, `layer`, `layout`, `sbom`, `push`, `base`,
+//! `archive`, `build`.
 
 #![deny(missing_docs)]
 
 pub mod archive;
+pub mod base;
 pub mod build;
 mod error;
 pub mod layer;

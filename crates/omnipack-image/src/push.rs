@@ -76,7 +76,7 @@ impl Reference {
     }
 
     /// `http://` for loopback, `https://` otherwise.
-    fn base(&self) -> String {
+    pub(crate) fn base(&self) -> String {
         let host = self
             .registry
             .rsplit_once(':')
@@ -243,7 +243,7 @@ async fn push_async(req: &PushRequest<'_>) -> Result<PushReport> {
     Ok(report)
 }
 
-fn fail(r: &Reference, action: &str, reason: String) -> ImageError {
+pub(crate) fn fail(r: &Reference, action: &str, reason: String) -> ImageError {
     ImageError::Registry {
         reference: r.to_string(),
         action: action.to_owned(),
@@ -252,7 +252,7 @@ fn fail(r: &Reference, action: &str, reason: String) -> ImageError {
 }
 
 /// An error and its causes on one line, each once.
-fn chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut cur = e.source();
     while let Some(c) = cur {
@@ -267,7 +267,7 @@ fn chain(e: &dyn std::error::Error) -> String {
 }
 
 /// The registry's error body, shortened.
-async fn body_text(resp: reqwest::Response) -> String {
+pub(crate) async fn body_text(resp: reqwest::Response) -> String {
     let status = resp.status();
     let text = resp.text().await.unwrap_or_default();
     let text: String = text.chars().take(400).collect();

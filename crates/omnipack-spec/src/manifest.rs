@@ -51,8 +51,9 @@ pub struct ImageDecl {
     /// letters, digits, `.`, `_`, `-`.
     pub name: String,
     /// What it starts from: a distribution whose build root is the base
-    /// (`debian-12`, `omnipack builder create`), or `oci:DIR` (an OCI image
-    /// layout directory, its only image or `oci:DIR:TAG`).
+    /// (`debian-12`, `omnipack builder create`), `oci:DIR` (an OCI image
+    /// layout directory, its only image or `oci:DIR:TAG`), or an image in
+    /// a registry (`HOST[:PORT]/NAME[:TAG]`, optionally `docker://…`).
     pub base: String,
     /// The distribution whose packages go in (default: `base` when it names one).
     pub distribution: Option<String>,
@@ -90,7 +91,13 @@ impl ImageDecl {
     pub fn distribution(&self) -> Option<&str> {
         self.distribution
             .as_deref()
-            .or_else(|| (!self.base.starts_with("oci:")).then_some(self.base.as_str()))
+            .or_else(|| (!self.image_base()).then_some(self.base.as_str()))
+    }
+
+    /// Whether `base` is an image (`oci:DIR`, a registry reference) rather
+    /// than a distribution's build root.
+    pub fn image_base(&self) -> bool {
+        self.base.starts_with("oci:") || self.base.contains('/')
     }
 
     /// What is wrong with it, if anything.
@@ -111,7 +118,10 @@ impl ImageDecl {
             return Some("`base` is empty: give a distribution (`debian-12`) or `oci:DIR`".into());
         }
         if self.distribution().is_none() {
-            return Some("a base `oci:DIR` needs `distribution` (whose packages go in)".into());
+            return Some(
+                "an image base (`oci:DIR`, `HOST/NAME:TAG`) needs `distribution` (whose packages go in)"
+                    .into(),
+            );
         }
         for p in &self.ports {
             let (port, proto) = p.split_once('/').unwrap_or((p, "tcp"));

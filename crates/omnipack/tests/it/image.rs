@@ -8,7 +8,7 @@ use std::process::Command;
 
 use fs_err as fs;
 use omnipack_test_support::registry::Registry;
-use omnipack_test_support::require_tools;
+use omnipack_test_support::{require_tools, run_ok};
 use serde_json::Value;
 
 use crate::support::{omnipack, repo_root, text};
@@ -325,6 +325,87 @@ fn the_example_images_build_push_and_run() {
         "{raw}"
     );
     assert_eq!(raw["manifests"][0]["digest"], sbom_manifest["digest"]);
+
+    // Images on an image: the agent's layout and the agent pulled from the
+    // registry as bases; their layers are reused as they are, ours on top.
+    let proj = t.path().join("proj");
+    run_ok(
+        Command::new("cp")
+            .args(["-a"])
+            .arg(repo_root().join("examples/greet"))
+            .arg(&proj),
+    );
+    let mut toml = fs::read_to_string(proj.join("omnipack.toml")).unwrap();
+    toml.push_str(&format!(
+        "\n[[image]]\nname = \"greet-plus\"\nbase = \"oci:{}:1.0.0-1\"\ndistribution = \"debian-12\"\npackages = [\"greet-cli\"]\nentrypoint = [\"/usr/bin/greet\"]\nports = [\"9000\"]\n\
+         \n[[image]]\nname = \"greet-pulled\"\nbase = \"{push}/greet-agent:1.0.0-1\"\ndistribution = \"debian-12\"\npackages = [\"greet-cli\"]\nentrypoint = [\"/usr/bin/greet\"]\n",
+        out1.join("greet-agent").display()
+    ));
+    fs::write(proj.join("omnipack.toml"), toml).unwrap();
+    let out3 = t.path().join("images3");
+    let agent_layers: Vec<&Value> = report[0]["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| &l["digest"])
+        .collect();
+    for name in ["greet-plus", "greet-pulled"] {
+        let o = omnipack()
+            .args(["image", "build"])
+            .arg(&proj)
+            .args([
+                "--image",
+                name,
+                "--version",
+                "1.0.0-1",
+                "--packages",
+                d,
+                "--json",
+                "-o",
+            ])
+            .arg(&out3)
+            .env("OMNIPACK_CACHE_DIR", &cache)
+            .env("SOURCE_DATE_EPOCH", EPOCH)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{name}: {:?}", text(&o));
+        let r: Value = serde_json::from_str(&text(&o).0).unwrap();
+        let layers: Vec<&Value> = r[0]["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| &l["digest"])
+            .collect();
+        assert_eq!(layers.len(), 3, "{r}");
+        assert_eq!(
+            layers[..2],
+            agent_layers[..],
+            "{name}: the base's layers reused"
+        );
+        let unpacked = t.path().join(format!("unpacked-{name}"));
+        let o = Command::new("umoci")
+            .args(["unpack", "--image"])
+            .arg(format!("{}:1.0.0-1", out3.join(name).display()))
+            .arg(&unpacked)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{:?}", text(&o));
+        let rootfs = unpacked.join("rootfs");
+        let (ok, out) = run_in(&rootfs, &["/usr/bin/greet", "--version"]);
+        assert!(ok && out.contains("1.0.0"), "{name}: {out}");
+        let status = fs::read_to_string(rootfs.join("var/lib/dpkg/status")).unwrap();
+        assert!(
+            status.contains("Package: greet-cli") && status.contains("Package: greet-node"),
+            "{name}: the base's packages and ours"
+        );
+        let config: Value =
+            serde_json::from_slice(&fs::read(unpacked.join("config.json")).unwrap()).unwrap();
+        let cfg = serde_json::to_string(&config).unwrap();
+        assert!(
+            cfg.contains("/var/lib/greet"),
+            "{name}: the base's volume kept: {cfg}"
+        );
+    }
 
     // Nothing hidden left beside the layouts.
     for dir in [&out1, &out2] {
