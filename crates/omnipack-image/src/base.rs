@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{ImageError, Result};
 use crate::layout::{Descriptor, media};
-use crate::push::Reference;
+use crate::registry::Reference;
 
 /// Manifest media types a pull accepts, OCI's and Docker's.
 const ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
@@ -207,10 +207,9 @@ fn pull(image: &str, r: &Reference, blobs: &Path) -> Result<(Vec<u8>, String)> {
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("omnipack/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| crate::push::fail(r, "connect", e.to_string()))?;
+        let authorization =
+            crate::auth::authorize(&crate::auth::client_with(None)?, r, "pull").await?;
+        let client = crate::auth::client_with(authorization.as_deref())?;
         let base = r.base();
         let get_manifest = |reference: String| {
             let client = &client;
@@ -222,10 +221,10 @@ fn pull(image: &str, r: &Reference, blobs: &Path) -> Result<(Vec<u8>, String)> {
                     .send()
                     .await
                     .map_err(|e| {
-                        crate::push::fail(r, "get the manifest", crate::push::chain(&e))
+                        crate::registry::fail(r, "get the manifest", crate::registry::chain(&e))
                     })?;
                 if resp.status() == reqwest::StatusCode::UNAUTHORIZED {
-                    return Err(crate::push::fail(
+                    return Err(crate::registry::fail(
                         r,
                         "get the manifest",
                         "the registry asks for credentials; only anonymous pulls are supported"
@@ -233,14 +232,14 @@ fn pull(image: &str, r: &Reference, blobs: &Path) -> Result<(Vec<u8>, String)> {
                     ));
                 }
                 if !resp.status().is_success() {
-                    return Err(crate::push::fail(
+                    return Err(crate::registry::fail(
                         r,
                         &format!("get manifest `{reference}`"),
-                        crate::push::body_text(resp).await,
+                        crate::registry::body_text(resp).await,
                     ));
                 }
                 let bytes = resp.bytes().await.map_err(|e| {
-                    crate::push::fail(r, "get the manifest", crate::push::chain(&e))
+                    crate::registry::fail(r, "get the manifest", crate::registry::chain(&e))
                 })?;
                 Ok::<Vec<u8>, ImageError>(bytes.to_vec())
             }
@@ -281,12 +280,12 @@ fn pull(image: &str, r: &Reference, blobs: &Path) -> Result<(Vec<u8>, String)> {
                 .get(format!("{base}/blobs/{d}"))
                 .send()
                 .await
-                .map_err(|e| crate::push::fail(r, "get a blob", crate::push::chain(&e)))?;
+                .map_err(|e| crate::registry::fail(r, "get a blob", crate::registry::chain(&e)))?;
             if !resp.status().is_success() {
-                return Err(crate::push::fail(
+                return Err(crate::registry::fail(
                     r,
                     &format!("get blob {d}"),
-                    crate::push::body_text(resp).await,
+                    crate::registry::body_text(resp).await,
                 ));
             }
             let mut tmp = omnipack_core::AtomicFile::create(&dest)?;
@@ -294,14 +293,15 @@ fn pull(image: &str, r: &Reference, blobs: &Path) -> Result<(Vec<u8>, String)> {
             let mut stream = resp.bytes_stream();
             use futures::StreamExt;
             while let Some(chunk) = stream.next().await {
-                let chunk = chunk
-                    .map_err(|e| crate::push::fail(r, "get a blob", crate::push::chain(&e)))?;
+                let chunk = chunk.map_err(|e| {
+                    crate::registry::fail(r, "get a blob", crate::registry::chain(&e))
+                })?;
                 hash.update(&chunk);
                 io::Write::write_all(&mut tmp, &chunk)?;
             }
             let got: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
             if got != h {
-                return Err(crate::push::fail(
+                return Err(crate::registry::fail(
                     r,
                     &format!("get blob {d}"),
                     format!("the bytes' digest is sha256:{got}"),

@@ -8,6 +8,10 @@
 //! * [`layout`]: the OCI image layout directory and its JSON documents,
 //!   written with sorted keys so digests are reproducible.
 //! * [`sbom`]: the SPDX 2.3 document of the image's dpkg database.
+//! * [`registry`]: image references, where a registry is spoken to, its
+//!   errors in words.
+//! * `auth`: registry credentials (the auth file `skopeo login` writes) and
+//!   the Basic or Bearer authorization a registry asks for.
 //! * [`push`]: the OCI distribution API: blobs the registry lacks, the
 //!   manifest, the tags, the SBOM as a referrer.
 //! * [`base`]: an image (OCI layout or registry) as the base of another:
@@ -15,18 +19,20 @@
 //! * [`archive`]: the layout as a `docker save` archive (`docker load`).
 //! * [`build`]: the operation, from `[[image]]` in `omnipack.toml`.
 //!
-//! Module order: `error`, `layer`, `layout`, `sbom`, `push`, `base`,
-//! `archive`, `build`.
+//! Module order: `error`, `layer`, `layout`, `sbom`, `registry`, `auth`,
+//! `push`, `base`, `archive`, `build`.
 
 #![deny(missing_docs)]
 
 pub mod archive;
+mod auth;
 pub mod base;
 pub mod build;
 mod error;
 pub mod layer;
 pub mod layout;
 pub mod push;
+pub mod registry;
 pub mod sbom;
 
 pub use build::{ImageReport, ImageRequest, build_images};

@@ -9,8 +9,7 @@
 //! fallback tag `sha256-<digest>` (an index of the referrers).
 //!
 //! Registries on loopback (`127.0.0.1`, `::1`, `localhost`) are spoken to
-//! over plain HTTP, others over HTTPS. Anonymous access only (no token or
-//! basic authentication yet).
+//! over plain HTTP, others over HTTPS; credentials as [`crate::auth`] says.
 
 use std::path::Path;
 
@@ -18,104 +17,10 @@ use fs_err as fs;
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-use crate::error::{ImageError, Result};
+use crate::error::Result;
 use crate::layout::{Descriptor, canonical, media};
-
-/// A parsed `HOST[:PORT]/NAME[:TAG]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reference {
-    /// `host[:port]`.
-    pub registry: String,
-    /// The repository (`team/greet-agent`).
-    pub name: String,
-    /// The tag, if one was given.
-    pub tag: Option<String>,
-}
-
-impl Reference {
-    /// Parses a reference; the registry host is required.
-    pub fn parse(s: &str) -> Result<Reference> {
-        let bad = |reason: &str| ImageError::BadReference {
-            reference: s.to_owned(),
-            reason: reason.to_owned(),
-        };
-        let s = s.strip_prefix("docker://").unwrap_or(s);
-        let (registry, rest) = s.split_once('/').ok_or_else(|| bad("no registry host"))?;
-        let host_like = registry.contains(['.', ':']) || registry == "localhost";
-        if !host_like {
-            return Err(bad(
-                "the first component must be the registry host, e.g. 127.0.0.1:5000",
-            ));
-        }
-        let (name, tag) = match rest.rsplit_once(':') {
-            Some((n, t)) if !t.contains('/') => (n, Some(t.to_owned())),
-            _ => (rest, None),
-        };
-        let name_ok = !name.is_empty()
-            && name.split('/').all(|c| {
-                !c.is_empty()
-                    && c.bytes().all(|b| {
-                        b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)
-                    })
-            });
-        if !name_ok {
-            return Err(bad(
-                "the repository name must be lower-case letters, digits, `.`, `_`, `-` and `/`",
-            ));
-        }
-        if let Some(t) = &tag
-            && !valid_tag(t)
-        {
-            return Err(bad("a tag is up to 128 letters, digits, `_`, `.` and `-`"));
-        }
-        Ok(Reference {
-            registry: registry.to_owned(),
-            name: name.to_owned(),
-            tag,
-        })
-    }
-
-    /// `http://` for loopback, `https://` otherwise.
-    pub(crate) fn base(&self) -> String {
-        let host = self
-            .registry
-            .rsplit_once(':')
-            .map_or(self.registry.as_str(), |(h, p)| {
-                if p.bytes().all(|b| b.is_ascii_digit()) {
-                    h
-                } else {
-                    &self.registry
-                }
-            })
-            .trim_start_matches('[')
-            .trim_end_matches(']');
-        let loopback = host == "localhost"
-            || host
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback());
-        let scheme = if loopback { "http" } else { "https" };
-        format!("{scheme}://{}/v2/{}", self.registry, self.name)
-    }
-}
-
-impl std::fmt::Display for Reference {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.registry, self.name)?;
-        if let Some(t) = &self.tag {
-            write!(f, ":{t}")?;
-        }
-        Ok(())
-    }
-}
-
-/// Whether `t` can be a tag (distribution-spec: `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`).
-pub fn valid_tag(t: &str) -> bool {
-    !t.is_empty()
-        && t.len() <= 128
-        && !t.starts_with(['.', '-'])
-        && t.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-}
+pub use crate::registry::{Reference, valid_tag};
+use crate::registry::{body_text, chain, fail};
 
 /// What a push did.
 #[derive(Debug, Default, Clone, serde::Serialize)]
@@ -162,24 +67,10 @@ pub fn push(req: &PushRequest<'_>) -> Result<PushReport> {
 
 async fn push_async(req: &PushRequest<'_>) -> Result<PushReport> {
     let r = req.reference;
-    let client = reqwest::Client::builder()
-        .user_agent(concat!("omnipack/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| fail(r, "connect", e.to_string()))?;
+    let authorization =
+        crate::auth::authorize(&crate::auth::client_with(None)?, r, "pull,push").await?;
+    let client = crate::auth::client_with(authorization.as_deref())?;
     let base = r.base();
-    let origin = &base[..base.find("/v2/").unwrap_or(base.len())];
-    let check = client
-        .get(format!("{origin}/v2/"))
-        .send()
-        .await
-        .map_err(|e| fail(r, "reach the registry", chain(&e)))?;
-    if check.status() == reqwest::StatusCode::UNAUTHORIZED {
-        return Err(fail(
-            r,
-            "authenticate",
-            "the registry asks for credentials; only anonymous pushes are supported".into(),
-        ));
-    }
     let mut report = PushReport::default();
     // Blobs side by side (as skopeo does), the manifest only after all.
     let (client_ref, base_ref) = (&client, base.as_str());
@@ -241,37 +132,6 @@ async fn push_async(req: &PushRequest<'_>) -> Result<PushReport> {
         report.tags.push(tag.clone());
     }
     Ok(report)
-}
-
-pub(crate) fn fail(r: &Reference, action: &str, reason: String) -> ImageError {
-    ImageError::Registry {
-        reference: r.to_string(),
-        action: action.to_owned(),
-        reason,
-    }
-}
-
-/// An error and its causes on one line, each once.
-pub(crate) fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let s = c.to_string();
-        if !out.contains(&s) {
-            out.push_str(": ");
-            out.push_str(&s);
-        }
-        cur = c.source();
-    }
-    out
-}
-
-/// The registry's error body, shortened.
-pub(crate) async fn body_text(resp: reqwest::Response) -> String {
-    let status = resp.status();
-    let text = resp.text().await.unwrap_or_default();
-    let text: String = text.chars().take(400).collect();
-    format!("HTTP {status}: {}", text.trim())
 }
 
 /// A `Location` header made absolute against `base`'s origin.
@@ -397,24 +257,4 @@ async fn put_manifest(
 /// The image manifest of a layout's blob, as pushed (for tests and `--json`).
 pub fn manifest_value(bytes: &[u8]) -> Option<Value> {
     serde_json::from_slice(bytes).ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn references_parse_with_a_registry_host() {
-        let r = Reference::parse("127.0.0.1:5000/team/greet-agent:1.0").unwrap();
-        assert_eq!(r.registry, "127.0.0.1:5000");
-        assert_eq!(r.name, "team/greet-agent");
-        assert_eq!(r.tag.as_deref(), Some("1.0"));
-        assert_eq!(r.base(), "http://127.0.0.1:5000/v2/team/greet-agent");
-        let r = Reference::parse("registry.example.org/x").unwrap();
-        assert_eq!(r.tag, None);
-        assert_eq!(r.base(), "https://registry.example.org/v2/x");
-        assert!(Reference::parse("greet-agent:1.0").is_err());
-        assert!(Reference::parse("127.0.0.1:5000/Greet").is_err());
-        assert!(Reference::parse("127.0.0.1:5000/g:bad tag").is_err());
-    }
 }

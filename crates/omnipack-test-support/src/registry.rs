@@ -25,17 +25,41 @@ pub struct Registry {
 impl Registry {
     /// Starts one on a free port and waits until it answers.
     pub fn start() -> Registry {
+        Registry::start_with(None)
+    }
+
+    /// Starts one that asks for `user` and `password` (HTTP Basic, an
+    /// htpasswd file with a bcrypt hash made by Debian's python3 through
+    /// libxcrypt).
+    pub fn start_with_user(user: &str, password: &str) -> Registry {
+        Registry::start_with(Some((user, password)))
+    }
+
+    fn start_with(user: Option<(&str, &str)>) -> Registry {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let config = dir.path().join("config.yml");
-        fs::write(
-            &config,
-            format!(
-                "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
-                dir.path().join("data").display()
-            ),
-        )
-        .unwrap();
+        let mut text = format!(
+            "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            dir.path().join("data").display()
+        );
+        if let Some((user, password)) = user {
+            let out = Command::new("/usr/bin/python3")
+                .args(["-W", "ignore", "-c"])
+                .arg("import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))")
+                .arg(password)
+                .output()
+                .expect("python3 for a bcrypt hash");
+            assert!(out.status.success(), "bcrypt: {out:?}");
+            let hash = String::from_utf8(out.stdout).unwrap();
+            let htpasswd = dir.path().join("htpasswd");
+            fs::write(&htpasswd, format!("{user}:{}\n", hash.trim())).unwrap();
+            text.push_str(&format!(
+                "auth:\n  htpasswd:\n    realm: omnipack-test\n    path: {}\n",
+                htpasswd.display()
+            ));
+        }
+        fs::write(&config, text).unwrap();
         let log = dir.path().join("registry.log");
         let out = fs::File::create(&log).unwrap();
         let err = out.try_clone().unwrap();

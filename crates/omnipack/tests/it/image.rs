@@ -407,6 +407,131 @@ fn the_example_images_build_push_and_run() {
         );
     }
 
+    // A registry that asks for a password (HTTP Basic): without stored
+    // credentials the push says how to store them; with what `skopeo login`
+    // stored, it pushes, and an image is pulled from it as a base.
+    let locked = Registry::start_with_user("omni", "s3cret");
+    let lpush = format!("{}/acme", locked.host());
+    let o = image(
+        &cache,
+        &[
+            "--image",
+            "greet-agent",
+            "--packages",
+            d,
+            "-o",
+            o1,
+            "--push",
+            &lpush,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    assert!(text(&o).1.contains("skopeo login"), "{:?}", text(&o));
+    let authfile = t.path().join("auth.json");
+    let login = |password: &str| {
+        Command::new("skopeo")
+            .args([
+                "login",
+                "--tls-verify=false",
+                "-u",
+                "omni",
+                "-p",
+                password,
+                "--authfile",
+            ])
+            .arg(&authfile)
+            .arg(locked.host())
+            .output()
+            .unwrap()
+    };
+    assert!(login("s3cret").status.success());
+    let o = omnipack()
+        .args(["image", "build"])
+        .arg(repo_root().join("examples/greet"))
+        .args([
+            "--image",
+            "greet-agent",
+            "--packages",
+            d,
+            "-o",
+            o1,
+            "--push",
+            &lpush,
+        ])
+        .env("OMNIPACK_CACHE_DIR", &cache)
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .env("REGISTRY_AUTH_FILE", &authfile)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{:?}", text(&o));
+    let seen: Value = serde_json::from_str(&skopeo(&[
+        "inspect",
+        "--tls-verify=false",
+        "--authfile",
+        authfile.to_str().unwrap(),
+        &format!("docker://{lpush}/greet-agent:1.0.0-1"),
+    ]))
+    .unwrap();
+    assert_eq!(seen["Digest"], report[0]["digest"], "{seen}");
+    let mut toml = fs::read_to_string(proj.join("omnipack.toml")).unwrap();
+    toml.push_str(&format!(
+        "\n[[image]]\nname = \"greet-locked\"\nbase = \"{lpush}/greet-agent:1.0.0-1\"\ndistribution = \"debian-12\"\npackages = [\"greet-cli\"]\nentrypoint = [\"/usr/bin/greet\"]\n"
+    ));
+    fs::write(proj.join("omnipack.toml"), toml).unwrap();
+    let o = omnipack()
+        .args(["image", "build"])
+        .arg(&proj)
+        .args([
+            "--image",
+            "greet-locked",
+            "--version",
+            "1.0.0-1",
+            "--packages",
+            d,
+            "-o",
+        ])
+        .arg(&out3)
+        .env("OMNIPACK_CACHE_DIR", &cache)
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .env("REGISTRY_AUTH_FILE", &authfile)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{:?}", text(&o));
+    // A wrong password: refused, saying whose credentials.
+    let wrong = t.path().join("wrong.json");
+    fs::write(
+        &wrong,
+        format!(
+            "{{\"auths\": {{\"{}\": {{\"auth\": \"b21uaTp3cm9uZw==\"}}}}}}",
+            locked.host()
+        ),
+    )
+    .unwrap();
+    let o = omnipack()
+        .args(["image", "build"])
+        .arg(repo_root().join("examples/greet"))
+        .args([
+            "--image",
+            "greet-agent",
+            "--packages",
+            d,
+            "-o",
+            o1,
+            "--push",
+            &lpush,
+        ])
+        .env("OMNIPACK_CACHE_DIR", &cache)
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .env("REGISTRY_AUTH_FILE", &wrong)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    assert!(
+        text(&o).1.contains("refuses the credentials"),
+        "{:?}",
+        text(&o)
+    );
+
     // Nothing hidden left beside the layouts.
     for dir in [&out1, &out2] {
         let hidden: Vec<String> = fs::read_dir(dir)
