@@ -641,7 +641,7 @@ fn read_doc(text: &str, warnings: &mut Vec<String>) -> Result<(Value, String), S
                 warnings.extend(dups.into_inner());
                 return Ok((doc, yaml));
             }
-            Err(e) => match quote_syck_scalar(&yaml, &e) {
+            Err(e) => match quote_syck_scalar(&yaml, &e).or_else(|| blank_tab_line(&yaml, &e)) {
                 Some((fixed, warning)) => {
                     warnings.push(warning);
                     yaml = fixed;
@@ -694,6 +694,28 @@ fn quote_syck_scalar(text: &str, e: &serde_yaml_ng::Error) -> Option<(String, St
     let fixed = format!("{}{quoted}{}", &line[..start], &rest[scalar.len()..]);
     *line = fixed;
     Some((lines.join("\n"), warning))
+}
+
+/// For the YAML error "found a tab character that violates indentation"
+/// on a line holding only blanks and tabs: the text with that line empty,
+/// and the warning. Syck read such a line as the blank line it looks like.
+fn blank_tab_line(text: &str, e: &serde_yaml_ng::Error) -> Option<(String, String)> {
+    if !e.to_string().contains("tab character") {
+        return None;
+    }
+    let n = e.location()?.line();
+    let mut lines: Vec<&str> = text.split('\n').collect();
+    let line = lines.get_mut(n.checked_sub(1)?)?;
+    if !line.contains('\t') || !line.trim().is_empty() {
+        return None;
+    }
+    *line = "";
+    Some((
+        lines.join("\n"),
+        format!(
+            "line {n}: a line of only tabs read as a blank line, as Ruby 1.8's YAML (Syck) read it; YAML parsers since refuse it: remove the tabs"
+        ),
+    ))
 }
 
 /// Builds the document [`Value`] keeping the last of a key given twice

@@ -148,6 +148,16 @@ fn syck_scalars_duplicate_keys_and_cp1252_are_read_with_a_warning() {
         m.warnings
     );
 
+    let m = load("tab-only-line.yml");
+    assert_eq!(m.gems.as_ref().unwrap().all.pkgs, ["gem-one"]);
+    assert!(
+        m.warnings
+            .iter()
+            .any(|w| w.starts_with("line 14:") && w.contains("tabs")),
+        "{:?}",
+        m.warnings
+    );
+
     let m = load("cp1252.yml");
     assert_eq!(
         m.barclamp.display.as_deref(),
