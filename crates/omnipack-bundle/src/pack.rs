@@ -36,7 +36,7 @@ use rayon::prelude::*;
 
 use crate::BundleError;
 use crate::manifest::{GitInfo, Manifest};
-use crate::relpath::safe_rel;
+use crate::relpath::{rel_string, safe_rel};
 use crate::sums::{self, FileDigest, SHA1SUMS, SHA256SUMS};
 
 /// How to pack.
@@ -119,13 +119,17 @@ fn git_info(dir: &Path) -> Option<GitInfo> {
 }
 
 /// Adds every file under `from` (links followed) as `prefix/<rel>`, and
-/// every directory that holds nothing packed to `empty`.
+/// every directory to `empty` (the caller keeps those holding nothing
+/// packed). A symbolic link that resolves nowhere (Crowbar trees hold
+/// absolute links into `/opt/dell`) is left out with a note, as
+/// `package_barclamp.sh`'s `find -L -type f` left it out of `sha1sums`.
 fn add_tree(
     files: &mut BTreeMap<String, Src>,
     empty: &mut BTreeSet<String>,
     from: &Path,
     prefix: &str,
     skip: &dyn Fn(&str) -> bool,
+    progress: &dyn Progress,
 ) -> Result<(), BundleError> {
     let join = |rel: &str| {
         if prefix.is_empty() {
@@ -136,42 +140,47 @@ fn add_tree(
             format!("{prefix}/{rel}")
         }
     };
-    for rel in sums::list_files(from)? {
+    let mut walk = walkdir::WalkDir::new(from).follow_links(true).into_iter();
+    while let Some(entry) = walk.next() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let dangling = e
+                    .io_error()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
+                    && e.path().is_some_and(|p| p.is_symlink());
+                match e.path() {
+                    Some(p) if dangling => {
+                        let target = fs::read_link(p)
+                            .map(|t| t.display().to_string())
+                            .unwrap_or_default();
+                        progress.note(&format!(
+                            "left out `{}`: a symbolic link to `{target}`, which does not resolve here",
+                            p.display()
+                        ));
+                        continue;
+                    }
+                    _ => return Err(sums::walk_error(from, e)),
+                }
+            }
+        };
+        let rel = rel_string(from, entry.path()).unwrap_or_default();
         if skip(&rel) {
-            continue;
-        }
-        if !safe_rel(&rel) {
-            return Err(BundleError::UnlistableName(from.join(&rel)));
-        }
-        files.insert(join(&rel), Src::Path(from.join(&rel)));
-    }
-    for rel in list_dirs(from)? {
-        if skip(&rel) {
+            if entry.file_type().is_dir() && !rel.is_empty() {
+                walk.skip_current_dir();
+            }
             continue;
         }
         if !rel.is_empty() && !safe_rel(&rel) {
-            return Err(BundleError::UnlistableName(from.join(&rel)));
+            return Err(BundleError::UnlistableName(entry.path().to_path_buf()));
         }
-        empty.insert(join(&rel));
+        if entry.file_type().is_dir() {
+            empty.insert(join(&rel));
+        } else if entry.file_type().is_file() {
+            files.insert(join(&rel), Src::Path(entry.path().to_path_buf()));
+        }
     }
     Ok(())
-}
-
-/// The directories under `dir` (links followed), relative, sorted; `""`
-/// for `dir` itself.
-fn list_dirs(dir: &Path) -> Result<Vec<String>, BundleError> {
-    let mut out = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).follow_links(true) {
-        let entry = entry.map_err(|e| sums::walk_error(dir, e))?;
-        if entry.file_type().is_dir()
-            && let Ok(rel) = entry.path().strip_prefix(dir)
-            && let Some(rel) = rel.to_str()
-        {
-            out.push(rel.to_owned());
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 /// Whether `rel` (relative to the bundle directory) is what
@@ -232,13 +241,20 @@ pub fn pack(
     };
     let mut files: BTreeMap<String, Src> = BTreeMap::new();
     let mut empty: BTreeSet<String> = BTreeSet::new();
-    add_tree(&mut files, &mut empty, source, "", &|rel: &str| {
-        is_dot_git(rel)
-            || rel == SHA1SUMS
-            || rel == SHA256SUMS
-            || rel == manifest_name
-            || !keep_os(rel)
-    })?;
+    add_tree(
+        &mut files,
+        &mut empty,
+        source,
+        "",
+        &|rel: &str| {
+            is_dot_git(rel)
+                || rel == SHA1SUMS
+                || rel == SHA256SUMS
+                || rel == manifest_name
+                || !keep_os(rel)
+        },
+        progress,
+    )?;
     if let Some(cache) = &opts.cache {
         // package_barclamp.sh: `ln -s -t "$bc/cache/" "$d"` for every
         // directory of the barclamp's cache (with --os: files, gems,
@@ -252,9 +268,14 @@ pub fn pack(
                 let wanted =
                     CACHE_COMMON.contains(&tok.as_str()) || os.as_ref().is_none_or(|o| *o == tok);
                 if p.is_dir() && wanted {
-                    add_tree(&mut files, &mut empty, &p, &format!("cache/{tok}"), &|_| {
-                        false
-                    })?;
+                    add_tree(
+                        &mut files,
+                        &mut empty,
+                        &p,
+                        &format!("cache/{tok}"),
+                        &|_| false,
+                        progress,
+                    )?;
                 }
             }
         }

@@ -57,6 +57,9 @@ fn tree(t: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     write(&own.join("ubuntu-12.04/pkgs/a_1.0_all.deb"), "d\n");
     write(&own.join("centos-6.2/pkgs/a-1.0.noarch.rpm"), "r\n");
     fs::create_dir_all(own.join("files/empty")).unwrap();
+    // An absolute link into the admin node, dangling here (barclamp-crowbar's
+    // crowbar_framework/config/catalog.yml on release/pebbles).
+    fs::os::unix::fs::symlink("/nonexistent/catalog.yml", src.join("catalog.yml")).unwrap();
     (src, cache)
 }
 
