@@ -1,7 +1,11 @@
-//! `bundle pack`: Crowbar's `package_barclamp`. The bundle directory, its
-//! build cache linked in as `cache/` (`<cache>/barclamps/<name>/{files,gems,
-//! <os>/pkgs}`; with `--os` only files, gems and that OS), the manifest with
-//! `git: {date, commit}` set, `SHA256SUMS` and `sha1sums`, into
+//! `bundle pack`: Crowbar's `package_barclamp.sh`. The bundle directory as
+//! `package_barclamp` kept it (everything but the `.git` directory, so
+//! `.gitignore`, `.gitkeep` and empty directories stay), its build cache
+//! linked in as `cache/` (every directory of `<cache>/barclamps/<name>/`:
+//! `files`, `gems`, `git_repos`, `pips`, `<os>/pkgs`, …; with `--os` only
+//! `files`, `gems`, `git_repos`, `pips` and that OS, as `package_barclamp
+//! --os` did), the manifest with package_barclamp's `git:` block appended
+//! ([`Manifest::with_git`]), `SHA256SUMS` and `sha1sums`, into
 //! `<destdir>/<name>.tar.gz`.
 //!
 //! The tarball is deterministic: entries sorted by name, directories before
@@ -18,7 +22,7 @@
 //! and Python's `tarfile` read them all). The cut points do not depend on
 //! the number of threads, so the bytes do not either.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufWriter, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -32,7 +36,7 @@ use rayon::prelude::*;
 
 use crate::BundleError;
 use crate::manifest::{GitInfo, Manifest};
-use crate::relpath::safe_rel;
+use crate::relpath::{rel_string, safe_rel};
 use crate::sums::{self, FileDigest, SHA1SUMS, SHA256SUMS};
 
 /// How to pack.
@@ -42,7 +46,7 @@ pub struct PackOptions {
     pub destdir: PathBuf,
     /// Only this OS token's packages from the cache.
     pub os: Option<String>,
-    /// The build cache holding `barclamps/<name>/{files,gems,<os>/pkgs}`.
+    /// The build cache holding `barclamps/<name>/{files,gems,git_repos,pips,<os>/pkgs}`.
     pub cache: Option<PathBuf>,
     /// Every entry's mtime; `None`: `SOURCE_DATE_EPOCH`, else the time of
     /// the bundle directory's last git commit, else now
@@ -85,11 +89,20 @@ pub fn resolve_source(arg: &str) -> PathBuf {
     }
 }
 
+/// The cache directories that are not an OS token's: with `--os`,
+/// `package_barclamp.sh` linked these and the OS's (`for d in files gems
+/// git_repos pips "$OS_PKGS"`).
+pub const CACHE_COMMON: [&str; 4] = ["files", "gems", "git_repos", "pips"];
+
+/// The last commit of `dir` as `package_barclamp.sh` read it from `git log
+/// -n 1`: the `commit` line's id and the `Date:` line (the author date in
+/// git's default format, `Mon Feb 13 22:13:15 2012 -0800`, whatever the
+/// user's `log.date`).
 fn git_info(dir: &Path) -> Option<GitInfo> {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
-        .args(["log", "-1", "--format=%cD%n%H"])
+        .args(["log", "-1", "--date=default", "--format=%ad%n%H"])
         .output()
         .ok()?;
     if !out.status.success() {
@@ -105,28 +118,77 @@ fn git_info(dir: &Path) -> Option<GitInfo> {
     })
 }
 
-/// Adds every file under `from` (links followed) as `prefix/<rel>`.
+/// Adds every file under `from` (links followed) as `prefix/<rel>`, and
+/// every directory to `empty` (the caller keeps those holding nothing
+/// packed). A symbolic link that resolves nowhere (Crowbar trees hold
+/// absolute links into `/opt/dell`) is left out with a note, as
+/// `package_barclamp.sh`'s `find -L -type f` left it out of `sha1sums`.
 fn add_tree(
     files: &mut BTreeMap<String, Src>,
+    empty: &mut BTreeSet<String>,
     from: &Path,
     prefix: &str,
     skip: &dyn Fn(&str) -> bool,
+    progress: &dyn Progress,
 ) -> Result<(), BundleError> {
-    for rel in sums::list_files(from)? {
-        if skip(&rel) {
-            continue;
-        }
-        if !safe_rel(&rel) {
-            return Err(BundleError::UnlistableName(from.join(&rel)));
-        }
-        let key = if prefix.is_empty() {
-            rel.clone()
+    let join = |rel: &str| {
+        if prefix.is_empty() {
+            rel.to_owned()
+        } else if rel.is_empty() {
+            prefix.to_owned()
         } else {
             format!("{prefix}/{rel}")
+        }
+    };
+    let mut walk = walkdir::WalkDir::new(from).follow_links(true).into_iter();
+    while let Some(entry) = walk.next() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let dangling = e
+                    .io_error()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
+                    && e.path().is_some_and(|p| p.is_symlink());
+                match e.path() {
+                    Some(p) if dangling => {
+                        let target = fs::read_link(p)
+                            .map(|t| t.display().to_string())
+                            .unwrap_or_default();
+                        progress.note(&format!(
+                            "left out `{}`: a symbolic link to `{target}`, which does not resolve here",
+                            p.display()
+                        ));
+                        continue;
+                    }
+                    _ => return Err(sums::walk_error(from, e)),
+                }
+            }
         };
-        files.insert(key, Src::Path(from.join(&rel)));
+        let rel = rel_string(from, entry.path()).unwrap_or_default();
+        if skip(&rel) {
+            if entry.file_type().is_dir() && !rel.is_empty() {
+                walk.skip_current_dir();
+            }
+            continue;
+        }
+        if !rel.is_empty() && !safe_rel(&rel) {
+            return Err(BundleError::UnlistableName(entry.path().to_path_buf()));
+        }
+        if entry.file_type().is_dir() {
+            empty.insert(join(&rel));
+        } else if entry.file_type().is_file() {
+            files.insert(join(&rel), Src::Path(entry.path().to_path_buf()));
+        }
     }
     Ok(())
+}
+
+/// Whether `rel` (relative to the bundle directory) is what
+/// `package_barclamp.sh` removed: the `.git` directory (`rm -rf -- .git`),
+/// or the `.git` file a submodule checkout has (package_barclamp kept that
+/// one, a pointer to a directory the tarball does not hold; left out here).
+fn is_dot_git(rel: &str) -> bool {
+    rel == ".git" || rel.starts_with(".git/")
 }
 
 /// Packs the bundle given as NAME or PATH ([`resolve_source`]); an error
@@ -173,52 +235,67 @@ pub fn pack(
         // cache/<token>/… of another OS than --os is left out.
         let mut it = rel.split('/');
         match (it.next(), it.next(), &os) {
-            (Some("cache"), Some(tok), Some(want)) if tok != "files" && tok != "gems" => {
-                tok == want
-            }
+            (Some("cache"), Some(tok), Some(want)) if !CACHE_COMMON.contains(&tok) => tok == want,
             _ => true,
         }
     };
     let mut files: BTreeMap<String, Src> = BTreeMap::new();
-    add_tree(&mut files, source, "", &|rel: &str| {
-        rel.split('/').any(|c| c.starts_with(".git"))
-            || rel == SHA1SUMS
-            || rel == SHA256SUMS
-            || rel == manifest_name
-            || !keep_os(rel)
-    })?;
+    let mut empty: BTreeSet<String> = BTreeSet::new();
+    add_tree(
+        &mut files,
+        &mut empty,
+        source,
+        "",
+        &|rel: &str| {
+            is_dot_git(rel)
+                || rel == SHA1SUMS
+                || rel == SHA256SUMS
+                || rel == manifest_name
+                || !keep_os(rel)
+        },
+        progress,
+    )?;
     if let Some(cache) = &opts.cache {
+        // package_barclamp.sh: `ln -s -t "$bc/cache/" "$d"` for every
+        // directory of the barclamp's cache (with --os: files, gems,
+        // git_repos, pips and that OS), packed whole.
         let own = cache.join("barclamps").join(&name);
         if own.is_dir() {
             for entry in fs::read_dir(&own)? {
                 let entry = entry?;
                 let tok = entry.file_name().to_string_lossy().into_owned();
                 let p = entry.path();
-                if !p.is_dir() {
-                    continue;
-                }
-                match tok.as_str() {
-                    "files" | "gems" => {
-                        add_tree(&mut files, &p, &format!("cache/{tok}"), &|_| false)?
-                    }
-                    _ if p.join("pkgs").is_dir() && os.as_ref().is_none_or(|o| *o == tok) => {
-                        add_tree(
-                            &mut files,
-                            &p.join("pkgs"),
-                            &format!("cache/{tok}/pkgs"),
-                            &|_| false,
-                        )?
-                    }
-                    _ => {}
+                let wanted =
+                    CACHE_COMMON.contains(&tok.as_str()) || os.as_ref().is_none_or(|o| *o == tok);
+                if p.is_dir() && wanted {
+                    add_tree(
+                        &mut files,
+                        &mut empty,
+                        &p,
+                        &format!("cache/{tok}"),
+                        &|_| false,
+                        progress,
+                    )?;
                 }
             }
         }
     }
     let text = match git_info(source) {
         Some(git) => manifest.with_git(&git)?,
-        None => manifest.text.clone(),
+        None => manifest.bytes.clone(),
     };
-    files.insert(manifest_name, Src::Bytes(text.into_bytes()));
+    for w in &manifest.warnings {
+        progress.note(&format!("`{}`: {w}", manifest.path.display()));
+    }
+    files.insert(manifest_name, Src::Bytes(text));
+    // A directory is written empty only when nothing packed lies beneath it.
+    empty.retain(|d| {
+        !d.is_empty()
+            && !files
+                .range(format!("{d}/")..)
+                .next()
+                .is_some_and(|(f, _)| f.starts_with(&format!("{d}/")))
+    });
 
     // Hash: files on disk in parallel, in-memory ones here.
     let on_disk: Vec<String> = files
@@ -260,9 +337,14 @@ pub fn pack(
     let gz = ParallelGzip::new(out, 6);
     let mut tar = TarWriter::new(gz, mtime);
     let mut entries: Vec<(String, Option<&Src>)> = Vec::new();
-    let mut dirs = std::collections::BTreeSet::new();
+    let mut dirs = BTreeSet::new();
     dirs.insert(format!("{name}/"));
-    for rel in files.keys() {
+    for rel in files.keys().chain(empty.iter()) {
+        let rel = if empty.contains(rel) {
+            format!("{rel}/.")
+        } else {
+            rel.clone()
+        };
         let mut acc = name.clone();
         let parts: Vec<&str> = rel.split('/').collect();
         for p in &parts[..parts.len() - 1] {

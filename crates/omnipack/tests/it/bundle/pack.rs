@@ -179,3 +179,56 @@ fn pack_is_deterministic_and_real_sha1sum_sha256sum_and_tar_accept_it() {
     assert!(listing.contains("deployer/cache/gems/"));
     assert!(!listing.contains("centos"), "{listing}");
 }
+
+/// Issue 18: `pack` dropped `.gitignore`/`.gitkeep` and empty directories
+/// and left `cache/pips` and `cache/git_repos` out; GNU tar now finds what
+/// `package_barclamp.sh` kept, and `sha1sum -c` passes on it.
+#[test]
+fn pack_keeps_dot_files_empty_directories_pips_and_git_repos_for_real_tar() {
+    if !require_tools(&["tar", "sha1sum"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let f = barclamp(
+        t.path(),
+        "crowbar",
+        "crowbar:\n  order: 0\n",
+        &[
+            (".gitignore", "*.swp\n"),
+            ("crowbar_framework/log/.gitkeep", ""),
+            ("chef/cookbooks/crowbar/.gitignore", "tmp\n"),
+        ],
+        &[],
+        &[],
+    );
+    fs::create_dir_all(f.src.join("crowbar_framework/tmp")).unwrap();
+    fs::create_dir_all(f.src.join(".git")).unwrap();
+    fs::write(f.src.join(".git/HEAD"), "not a repository\n").unwrap();
+    let own = f.cache.join("barclamps/crowbar");
+    fs::create_dir_all(own.join("pips")).unwrap();
+    fs::write(own.join("pips/pkg-1.0.tar.gz"), "p\n").unwrap();
+    fs::create_dir_all(own.join("git_repos")).unwrap();
+    fs::write(own.join("git_repos/proj.tar.bz2"), "r\n").unwrap();
+    let a = pack(&f, &t.path().join("a"), &[]);
+    let listing = stdout_of(Command::new("tar").arg("tzf").arg(&a));
+    for want in [
+        "crowbar/.gitignore",
+        "crowbar/crowbar_framework/log/.gitkeep",
+        "crowbar/chef/cookbooks/crowbar/.gitignore",
+        "crowbar/crowbar_framework/tmp/",
+        "crowbar/cache/pips/pkg-1.0.tar.gz",
+        "crowbar/cache/git_repos/proj.tar.bz2",
+    ] {
+        assert!(listing.lines().any(|l| l == want), "{want} missing:\n{listing}");
+    }
+    assert!(!listing.contains("crowbar/.git/"), "{listing}");
+    let d = t.path().join("x");
+    unpack_with_tar(&a, &d);
+    let d = d.join("crowbar");
+    assert!(d.join("crowbar_framework/tmp").is_dir());
+    run_ok(
+        Command::new("sha1sum")
+            .args(["--quiet", "-c", "sha1sums"])
+            .current_dir(&d),
+    );
+}
