@@ -47,6 +47,16 @@ pub enum BuildError {
         /// Why.
         reason: String,
     },
+    /// The checkout has no tag, so `git describe` gave only a commit id.
+    #[error(
+        "cannot determine the version of the project in `{dir}`: no tag is reachable from its commit `{commit}`, so git gives no version"
+    )]
+    Untagged {
+        /// The project directory.
+        dir: PathBuf,
+        /// The abbreviated commit id `git describe --always` gave.
+        commit: String,
+    },
     /// `--lint` found something not in the suppression list.
     #[error("`{path}` does not pass lint (nothing was written to the output directory)\n{report}")]
     Lint {
@@ -153,6 +163,9 @@ impl BuildError {
             )),
             BuildError::BadBuilder { .. } => Some(
                 "write `DIST=auto`, `DIST=host` or `DIST=DIR` (a root filesystem), e.g. `--builder debian-11=auto`".into(),
+            ),
+            BuildError::Untagged { .. } => Some(
+                "tag a release, e.g. `git tag -a 0.1.0 -m 0.1.0` (MAJOR.MINOR[.PATCH], Flocker's rules), or set `version` under [project] in omnipack.toml".into(),
             ),
             BuildError::Lint { .. } => Some(
                 "fix what the linter reports, or add a suppression with its reason to the checked-in list".into(),

@@ -4,14 +4,21 @@
 //! scripts and settings applied over the walked tree.
 
 use omnipack_archive::tree::{ScanOptions, scan_tree};
-use omnipack_spec::{PackageSpec, SpecFile};
+use omnipack_spec::{PackageSpec, SpecError, SpecFile};
 
 use crate::BuildError;
 
 /// Walks `file`'s `from-dir` (if any) with its `prefix` and
 /// `allow-dangling-symlinks`, and resolves the file into a [`PackageSpec`]
 /// stamped with `source_date_epoch`.
+///
+/// Every required field that is missing is reported in one error, before
+/// the tree is walked.
 pub fn resolve_spec(file: SpecFile, source_date_epoch: u64) -> Result<PackageSpec, BuildError> {
+    let missing = file.missing_required();
+    if !missing.is_empty() {
+        return Err(SpecError::Missing { fields: missing }.into());
+    }
     let staged = match &file.from_dir {
         Some(dir) => scan_tree(
             dir,

@@ -2,7 +2,8 @@
 //! ([`Progress`]), the clock and `SOURCE_DATE_EPOCH` ([`time`]), writing
 //! files so that nothing half-written is ever seen ([`atomic`]), hashing
 //! ([`hash`]), a skipped input and why ([`Problem`]), a file's cache identity ([`stamp`]), the cache directory
-//! ([`dirs`]) and a request to stop ([`interrupt`]).
+//! ([`dirs`]), a request to stop ([`interrupt`]) and a verification's
+//! "differences found" ([`outcome`]).
 //!
 //! This crate is first in the dependency order: it depends on no other
 //! omnipack crate and on no compression codec.
@@ -14,6 +15,7 @@ pub mod dirs;
 pub mod hash;
 pub mod interrupt;
 pub mod nesting;
+pub mod outcome;
 pub mod problem;
 pub mod progress;
 pub mod stamp;

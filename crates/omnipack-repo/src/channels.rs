@@ -988,7 +988,11 @@ impl std::fmt::Display for ListedLeaf {
     /// place in the layout), then a line per package and per problem.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let id = &self.id;
-        if id.distribution.is_empty() {
+        if self.dir.is_empty() {
+            // The repository itself is the leaf (a flat directory): a header
+            // that names it rather than an empty line.
+            writeln!(f, ". (a flat directory of packages)")?;
+        } else if id.distribution.is_empty() {
             writeln!(f, "{}", self.dir)?;
         } else {
             let channel = id.channel.as_str();

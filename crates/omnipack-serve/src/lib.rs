@@ -98,6 +98,31 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// What the user can do about it, for a `hint:` line of its own.
+    pub fn hint(&self) -> Option<String> {
+        use std::io::ErrorKind;
+        let Error::Bind { addr, source } = self else {
+            return None;
+        };
+        Some(match source.kind() {
+            ErrorKind::AddrInUse => format!(
+                "port {} is in use by another program: stop it, or pick another port (`--listen 127.0.0.1:0` takes a free one and prints its URL first on stdout)",
+                addr.port()
+            ),
+            ErrorKind::AddrNotAvailable => format!(
+                "`{}` is not an address of this machine: use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)",
+                addr.ip()
+            ),
+            ErrorKind::PermissionDenied if addr.port() < 1024 => format!(
+                "ports below 1024 need root (or CAP_NET_BIND_SERVICE): use a port such as 8080, or `--listen {}:0` for a free one",
+                addr.ip()
+            ),
+            _ => return None,
+        })
+    }
+}
+
 /// What to serve and how.
 #[derive(Clone)]
 pub struct Config {

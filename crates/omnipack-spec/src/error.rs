@@ -21,13 +21,11 @@ pub enum SpecError {
         /// What to write instead, if there is more to say than the rule.
         hint: Option<&'static str>,
     },
-    /// A required field is empty.
-    #[error("missing {field}")]
+    /// Required fields are empty: all of them, in one error.
+    #[error("missing {}: {}", if fields.len() == 1 { "required field" } else { "required fields" }, fields.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "))]
     Missing {
-        /// The field.
-        field: &'static str,
-        /// How to provide it.
-        hint: &'static str,
+        /// The fields, in the order `name`, `version`, `summary`, `maintainer`.
+        fields: Vec<&'static str>,
     },
     /// A dependency string could not be parsed.
     #[error("invalid dependency `{value}`: {problem}")]
@@ -102,12 +100,42 @@ pub enum SpecError {
     Io(#[from] std::io::Error),
 }
 
+/// The required fields of a package, with the flag that sets each.
+pub const REQUIRED_FIELDS: [(&str, &str); 4] = [
+    ("name", "--name NAME"),
+    ("version", "--version VERSION"),
+    ("summary", "--summary TEXT"),
+    ("maintainer", "--maintainer 'Name <email>'"),
+];
+
+/// `pass `--summary TEXT` and `--maintainer …`, or set `summary` and
+/// `maintainer` in the spec file`.
+fn missing_hint(fields: &[&'static str]) -> String {
+    let and = |items: Vec<String>| match items.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    let flags = fields
+        .iter()
+        .map(|f| {
+            let flag = REQUIRED_FIELDS
+                .iter()
+                .find(|(name, _)| name == f)
+                .map_or(*f, |(_, flag)| flag);
+            format!("`{flag}`")
+        })
+        .collect();
+    let keys = fields.iter().map(|f| format!("`{f}`")).collect();
+    format!("pass {}, or set {} in the spec file", and(flags), and(keys))
+}
+
 impl SpecError {
     /// What the user can do about it, for a `hint:` line of its own.
     pub fn hint(&self) -> Option<String> {
         match self {
             SpecError::InvalidField { hint, .. } => hint.map(str::to_owned),
-            SpecError::Missing { hint, .. } => Some((*hint).to_owned()),
+            SpecError::Missing { fields } => Some(missing_hint(fields)),
             SpecError::Dependency { problem, .. } => problem.hint(),
             SpecError::Arch(_) => Some(
                 "use native, all, amd64/x86_64, arm64/aarch64, i386/i686, armhf, ppc64el/ppc64le, s390x or riscv64"

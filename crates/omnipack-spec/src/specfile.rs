@@ -13,6 +13,21 @@ use crate::{
     PackageSpec, Scripts, SpecError,
 };
 
+/// `"2"` or `2`: a release is digits more often than not, and TOML would
+/// otherwise refuse the integer a user naturally writes.
+fn string_or_integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Release {
+        Text(String),
+        Number(u64),
+    }
+    Ok(Option::<Release>::deserialize(d)?.map(|r| match r {
+        Release::Text(s) => s,
+        Release::Number(n) => n.to_string(),
+    }))
+}
+
 /// A spec file as written: every field optional, so flags can fill gaps.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -21,7 +36,8 @@ pub struct SpecFile {
     pub name: Option<String>,
     /// Upstream version.
     pub version: Option<String>,
-    /// Release / revision.
+    /// Release / revision: a string, or a TOML integer (`release = 1`).
+    #[serde(default, deserialize_with = "string_or_integer")]
     pub release: Option<String>,
     /// Epoch.
     pub epoch: Option<u32>,
@@ -223,6 +239,22 @@ impl SpecFile {
         spec.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         spec.from_dir = spec.from_dir.map(|d| spec.base_dir.join(d));
         Ok(spec)
+    }
+
+    /// The required fields (`name`, `version`, `summary`, `maintainer`)
+    /// that are unset or blank, so all of them are reported in one error
+    /// before any file is read.
+    pub fn missing_required(&self) -> Vec<&'static str> {
+        let blank = |v: &Option<String>| v.as_deref().is_none_or(|v| v.trim().is_empty());
+        [
+            ("name", blank(&self.name)),
+            ("version", blank(&self.version)),
+            ("summary", blank(&self.summary)),
+            ("maintainer", blank(&self.maintainer)),
+        ]
+        .into_iter()
+        .filter_map(|(field, empty)| empty.then_some(field))
+        .collect()
     }
 
     /// Lays `self` (e.g. from flags) over `file`: values set here win; lists add up.

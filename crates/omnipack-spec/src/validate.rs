@@ -23,23 +23,17 @@ impl PackageSpec {
     /// Checks the rules every format shares; the error names the field.
     pub fn validate(&self) -> Result<(), SpecError> {
         let spec = self;
-        if spec.name.is_empty() {
-            return Err(SpecError::Missing {
-                field: "name",
-                hint: "pass `--name NAME` or set `name` in the spec file",
-            });
-        }
-        if spec.version.is_empty() {
-            return Err(SpecError::Missing {
-                field: "version",
-                hint: "pass `--version VERSION` or set `version` in the spec file",
-            });
-        }
-        if spec.summary.trim().is_empty() {
-            return Err(SpecError::Missing {
-                field: "summary",
-                hint: "pass `--summary TEXT` or set `summary` in the spec file",
-            });
+        let missing: Vec<&'static str> = [
+            ("name", spec.name.is_empty()),
+            ("version", spec.version.is_empty()),
+            ("summary", spec.summary.trim().is_empty()),
+            ("maintainer", spec.maintainer.trim().is_empty()),
+        ]
+        .into_iter()
+        .filter_map(|(field, empty)| empty.then_some(field))
+        .collect();
+        if !missing.is_empty() {
+            return Err(SpecError::Missing { fields: missing });
         }
         if spec.summary.contains('\n') {
             return Err(SpecError::InvalidField {
@@ -47,12 +41,6 @@ impl PackageSpec {
                 value: spec.summary.clone(),
                 reason: "the summary is one line".to_owned(),
                 hint: Some("put the rest in `description`"),
-            });
-        }
-        if spec.maintainer.trim().is_empty() {
-            return Err(SpecError::Missing {
-                field: "maintainer",
-                hint: "pass `--maintainer 'Name <email>'` or set `maintainer` in the spec file",
             });
         }
         let mut seen = HashSet::new();

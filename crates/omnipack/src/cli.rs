@@ -14,6 +14,10 @@ pub struct Cli {
     /// No progress bars or status lines on stderr (errors still print).
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// More detail on stderr; repeatable (`-vv`). `package` takes only the
+    /// long form, its `-v` being the version, as in fpm.
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count, id = "verbosity")]
+    pub verbose: u8,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -21,6 +25,20 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write a commented omnipack.toml for the project in the current
+    /// directory (or --dir), from what the project says about itself.
+    ///
+    /// A Python project (pyproject.toml's [project], setup.cfg or setup.py)
+    /// gets the python recipe, its name, version, summary and license, and
+    /// its console scripts as /usr/bin links in a NAME-cli meta package; a
+    /// Rust one (Cargo.toml) the cargo recipe and its binaries; anything
+    /// else the dir recipe. The maintainer comes from DEBFULLNAME/DEBEMAIL
+    /// (or NAME/EMAIL), else git config. An existing omnipack.toml is never
+    /// overwritten. The path written goes to stdout.
+    #[command(after_help = "Examples:
+  omnipack init                      # in the project's directory
+  omnipack init --dir ~/src/myapp && omnipack build ~/src/myapp")]
+    Init(InitArgs),
     /// Package a staged directory as .deb and/or .rpm (fpm -s dir style).
     ///
     /// The paths written go to stdout, one per line. Every timestamp in the
@@ -28,6 +46,9 @@ pub enum Command {
     /// the same input gives byte-identical packages.
     Package(Box<PackageArgs>),
     /// Show the metadata and file list of a .deb or .rpm.
+    #[command(after_help = "Examples:
+  omnipack inspect dist/debian-12/greet-cli_1.0.0-1_all.deb
+  omnipack inspect --json greet-python-1.0.0-1.x86_64.rpm | jq .files")]
     Inspect(InspectArgs),
     /// Omnibus build: stage the project from its omnipack.toml, then write the
     /// main package and every meta package for each distribution.
@@ -46,8 +67,14 @@ pub enum Command {
     #[command(subcommand)]
     Builder(BuilderCommand),
     /// The built-in distribution table (format, compression, dist tag, python).
+    #[command(after_help = "Examples:
+  omnipack distributions
+  omnipack distributions --project examples/greet --json")]
     Distributions(DistributionsArgs),
     /// The project's version from git (or omnipack.toml) in upstream, rpm and deb forms.
+    #[command(after_help = "Examples:
+  omnipack version                 # the project in the current directory
+  omnipack version examples/greet --json")]
     Version(VersionArgs),
     /// Manage a repository tree.
     #[command(subcommand)]
@@ -62,6 +89,9 @@ pub enum Command {
     /// The repository tree is the channel layout of `omnipack repo add`
     /// (`<os>[-testing]/<version>/<arch>/`) served at --base-url; the stable
     /// channel is enabled and testing present but disabled.
+    #[command(after_help = "Examples:
+  omnipack release-package -d debian-12 --base-url https://repo.example.org/ --key repo-key.public.asc
+  omnipack release-package -d rocky-9 --repo repo/ --vendor acme")]
     ReleasePackage(ReleasePackageArgs),
     /// Publish an indexed repository to a directory or S3-compatible storage,
     /// incrementally and in a client-safe order.
@@ -82,6 +112,9 @@ pub enum Command {
     Publish(Box<PublishArgs>),
     /// Sign .rpm packages in place (a header signature, as `rpmsign --addsign`);
     /// check with `rpm -K` after `rpmkeys --import KEY.public.asc`.
+    #[command(after_help = "Examples:
+  omnipack sign --key repo-key.secret.asc dist/rocky-9/*.rpm
+  OMNIPACK_SIGN_PASSPHRASE=... omnipack sign --key protected.asc app.rpm")]
     Sign(SignArgs),
     /// Serve a repository tree (or any directory) over HTTP to apt-get, dnf,
     /// gem and curl.
@@ -109,6 +142,42 @@ pub enum Command {
     /// OCI images of the project's packages, without a container daemon.
     #[command(subcommand)]
     Image(ImageCommand),
+    /// Print a shell completion script on stdout.
+    #[command(after_help = "Examples:
+  omnipack completions bash > ~/.local/share/bash-completion/completions/omnipack
+  omnipack completions zsh > ~/.zfunc/_omnipack      # with fpath+=~/.zfunc before compinit
+  omnipack completions fish > ~/.config/fish/completions/omnipack.fish")]
+    Completions(CompletionsArgs),
+    /// Write man pages: omnipack.1 and one page per command and
+    /// subcommand (omnipack-repo-add.1, ...). Their paths go to stdout.
+    #[command(after_help = "Examples:
+  omnipack man --out man/ && man -l man/omnipack-build.1
+  omnipack man --out /usr/local/share/man/man1")]
+    Man(ManArgs),
+}
+
+/// `omnipack init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The project directory.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+}
+
+/// `omnipack completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `omnipack man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The directory the pages go to (created if missing).
+    #[arg(long, short, value_name = "DIR", default_value = "man")]
+    pub out: PathBuf,
 }
 
 /// `omnipack image ...`.
@@ -121,6 +190,9 @@ pub enum ImageCommand {
     ///
     /// The same packages, root and SOURCE_DATE_EPOCH give the same digests.
     /// The layout paths go to stdout (with --json, the report).
+    #[command(after_help = "Examples:
+  omnipack image build examples/greet
+  omnipack image build examples/greet --image greet-agent --push 127.0.0.1:5000/acme")]
     Build(ImageBuildArgs),
 }
 
@@ -176,8 +248,10 @@ pub struct ImageBuildArgs {
 pub struct ServeArgs {
     /// The directory to serve.
     pub root: PathBuf,
-    /// Address and port to listen on; port 0 picks a free one.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    /// Where to listen: `PORT` (on 127.0.0.1), `HOST:PORT` (a name is
+    /// resolved, its first IPv4 address preferred) or `[IPV6]:PORT`; port 0
+    /// picks a free one.
+    #[arg(long, value_name = "[HOST:]PORT", default_value = "127.0.0.1:8080", value_parser = listen_addr)]
     pub listen: SocketAddr,
     /// HTML listings for directories without index.html (otherwise they are 404).
     #[arg(long)]
@@ -211,6 +285,50 @@ pub struct ServeArgs {
     /// thread count stays bounded under any load. [default: 16]
     #[arg(long, value_name = "N", value_parser = count)]
     pub blocking_threads: Option<usize>,
+}
+
+/// `s`, kept as written, if it parses as a `T`; otherwise clap refuses it
+/// as an invalid value (exit 2, like every other bad flag value), with the
+/// model's reason and hint.
+fn checked<T>(s: &str) -> Result<String, String>
+where
+    T: std::str::FromStr<Err = omnipack_spec::SpecError>,
+{
+    match s.parse::<T>() {
+        Ok(_) => Ok(s.to_owned()),
+        Err(e) => Err(match e.hint() {
+            Some(h) => format!("{e}\n\nhint: {h}"),
+            None => e.to_string(),
+        }),
+    }
+}
+
+/// `--listen`: `8080` (127.0.0.1:8080), `0.0.0.0:8080`, `[::1]:8080` or
+/// `localhost:8080` (resolved; an IPv4 address first, as most clients try).
+fn listen_addr(s: &str) -> Result<SocketAddr, String> {
+    use std::net::{Ipv4Addr, ToSocketAddrs};
+    if let Ok(port) = s.parse::<u16>() {
+        return Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
+    }
+    if let Ok(addr) = s.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let Some((host, port)) = s.rsplit_once(':') else {
+        return Err("expected PORT, HOST:PORT or [IPV6]:PORT (e.g. `8080`, `0.0.0.0:8080`)".to_owned());
+    };
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("`{port}` is not a port number (0 to 65535)"))?;
+    let addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve `{host}`: {e}"))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or_else(|| addrs.first())
+        .copied()
+        .ok_or_else(|| format!("`{host}` has no address"))
 }
 
 /// A whole number from 1 to 2^20.
@@ -357,6 +475,9 @@ pub enum RepoCommand {
     ///
     /// Refuses a directory that already has one, and a non-empty directory
     /// unless --from-existing (a tree made before `repo init`).
+    #[command(after_help = "Examples:
+  omnipack repo init repo/ --sign-key keys/repo-key.secret.asc --keep 5
+  omnipack repo init old-tree/ --from-existing --layout dists")]
     Init(RepoInitArgs),
     /// Write apt (Packages, Release, InRelease, by-hash) and yum (repodata/)
     /// indexes for a directory of packages or every leaf of a repository tree.
@@ -364,6 +485,10 @@ pub enum RepoCommand {
     /// Packages are read and hashed on all cores; unchanged packages come from
     /// a cache (path, size, mtime, inode). Every file is written under a
     /// temporary name and renamed into place, top index last.
+    #[command(after_help = "Examples:
+  omnipack repo index repo/
+  omnipack repo index dist/ --kind apt --sign-key repo-key.secret.asc
+  omnipack repo index gems/ --kind gem")]
     Index(RepoIndexArgs),
     /// Add packages to a channel of a repository tree,
     /// `<os>[-testing]/<version>/<arch>/`, and re-index the leaves touched.
@@ -373,13 +498,25 @@ pub enum RepoCommand {
     /// RPM release's dist tag. Arch-independent packages go to every
     /// architecture of the distribution in the repository (x86-64 if none).
     /// A name + version + arch already there with other contents is refused.
+    #[command(after_help = "Examples:
+  omnipack repo add repo/ dist/debian-12/*.deb
+  omnipack repo add repo/ greet-1.0.0-1.x86_64.rpm -d rocky-9 --channel stable")]
     Add(RepoAddArgs),
     /// Copy exact packages from one channel to another (testing → stable),
     /// same distribution and architecture, and re-index the leaves touched.
+    #[command(after_help = "Examples:
+  omnipack repo promote repo/ greet-python greet-cli
+  omnipack repo promote repo/ greet-python=1.0.0-1 -d debian-12")]
     Promote(RepoPromoteArgs),
     /// Delete packages from a repository tree and re-index the leaves touched.
+    #[command(after_help = "Examples:
+  omnipack repo remove repo/ greet-python=0.9.0-1
+  omnipack repo remove repo/ greet-cli --channel testing -d debian-12")]
     Remove(RepoRemoveArgs),
     /// What is in each leaf of a repository tree.
+    #[command(after_help = "Examples:
+  omnipack repo list repo/
+  omnipack repo list repo/ --json")]
     List(RepoListArgs),
     /// Read a repository as apt and dnf do and report every way they would
     /// fail on it; writes nothing.
@@ -389,6 +526,9 @@ pub enum RepoCommand {
     /// lists against its size and digest (index files, by-hash copies,
     /// packages); every package present is in an index. Problems go to
     /// stdout, one per line; exit 1 if there is any.
+    #[command(after_help = "Examples:
+  omnipack repo check repo/
+  omnipack repo check repo/ --key keys/repo-key.public.asc")]
     Check(RepoCheckArgs),
 }
 
@@ -752,8 +892,13 @@ pub enum BuilderCommand {
   omnipack builder create ubuntu-24.04 --mirror http://HOST/ubuntu")]
     Create(BuilderCreateArgs),
     /// The cached build roots.
+    #[command(after_help = "Examples:
+  omnipack builder list
+  omnipack builder list --json")]
     List(BuilderListArgs),
     /// Delete the cached build root of a distribution.
+    #[command(after_help = "Examples:
+  omnipack builder remove debian-11")]
     Remove(BuilderRemoveArgs),
 }
 
@@ -795,6 +940,9 @@ pub struct BuilderRemoveArgs {
 pub enum KeyCommand {
     /// A new OpenPGP key pair: `<stem>.secret.asc` (0600), `<stem>.public.asc`
     /// (for rpm/dnf) and `<stem>.gpg` (a binary keyring for apt's signed-by).
+    #[command(after_help = "Examples:
+  omnipack key generate --name 'Acme Repository <repo@acme.example>' --out keys/
+  omnipack key generate --name 'Acme <repo@acme.example>' --algorithm ed25519")]
     Generate(KeyGenerateArgs),
 }
 
@@ -919,6 +1067,10 @@ pub struct PackageArgs {
     /// Upstream version (no release, no epoch).
     #[arg(long = "version", short = 'v', value_name = "VERSION")]
     pub pkg_version: Option<String>,
+    /// More detail on stderr; repeatable (the global `--verbose`, whose
+    /// short `-v` is the version here).
+    #[arg(long = "verbose", action = clap::ArgAction::Count, id = "verbosity")]
+    pub verbose: u8,
     /// Release / Debian revision (default 1).
     #[arg(long)]
     pub release: Option<String>,
@@ -926,7 +1078,7 @@ pub struct PackageArgs {
     #[arg(long)]
     pub epoch: Option<u32>,
     /// Architecture: native, all, amd64/x86_64, arm64/aarch64, ...
-    #[arg(long, short)]
+    #[arg(long, short, value_parser = checked::<omnipack_spec::Arch>)]
     pub arch: Option<String>,
     /// One-line summary.
     #[arg(long)]
@@ -995,10 +1147,10 @@ pub struct PackageArgs {
     #[arg(long, value_name = "FILE")]
     pub post_remove: Option<PathBuf>,
     /// .deb payload compression: gzip, xz, zstd or none, with `:LEVEL` (default xz:6).
-    #[arg(long, value_name = "CODEC[:LEVEL]")]
+    #[arg(long, value_name = "CODEC[:LEVEL]", value_parser = checked::<omnipack_spec::Compression>)]
     pub deb_compression: Option<String>,
     /// .rpm payload compression: gzip, xz, zstd or none, with `:LEVEL` (default xz:6).
-    #[arg(long, value_name = "CODEC[:LEVEL]")]
+    #[arg(long, value_name = "CODEC[:LEVEL]", value_parser = checked::<omnipack_spec::Compression>)]
     pub rpm_compression: Option<String>,
     /// Compression threads (default: every core); the output does not depend on it.
     #[arg(long, short = 'j', value_name = "N")]

@@ -2,12 +2,15 @@
 //! (`commands/<cmd>.rs`); the work lives in the library crates.
 //!
 //! Output contract: data (artifact paths, `--json`) on stdout, people's text
-//! on stderr; exit 0 ok, 1 failed, 2 bad usage (clap's own code), 128+N
-//! stopped by signal N (SIGINT, SIGTERM) after cleaning up.
+//! on stderr; exit 0 ok, 1 failed, 2 bad usage (clap's own code, and
+//! values clap cannot check such as an unknown distribution), 3 a
+//! verification found differences (`omnipack_core::outcome`), 128+N stopped
+//! by signal N (SIGINT, SIGTERM) after cleaning up.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cli;
 mod commands;
+mod paths;
 mod progress;
 mod signals;
 
@@ -43,18 +46,41 @@ pub(crate) fn hint(e: &(dyn std::error::Error + 'static)) -> Option<String> {
         omnipack_build::release::ReleaseError,
         omnipack_rootfs::RootfsError,
         omnipack_image::ImageError,
+        omnipack_serve::Error,
+        omnipack_build::init::InitError,
     );
     None
 }
 
-fn main() -> ExitCode {
-    // `build --help` lists the distribution table, which is data, not a literal.
+/// The whole command line as clap sees it: the derive's definitions plus
+/// what is data rather than a literal (the distribution table in `build
+/// --help`). `completions` and `man` describe exactly this.
+pub(crate) fn command() -> clap::Command {
     let table = commands::distributions::table_text(&omnipack_spec::distribution::builtin());
-    let command = cli::Cli::command().mut_subcommand("build", |c| {
-        c.after_long_help(format!("Distributions:\n{table}"))
-            .after_help(format!("Distributions:\n{table}"))
-    });
-    let cli = match cli::Cli::from_arg_matches(&command.get_matches()) {
+    cli::Cli::command()
+        .mut_subcommand("build", |c| {
+            let help = format!(
+                "Examples:
+  omnipack build                                   # ./omnipack.toml, for this machine's release
+  omnipack build examples/greet -d debian-12 -d rocky-9 --out dist
+  omnipack build . -d debian-11 --builder debian-11=auto --lint
+
+Distributions:
+{table}"
+            );
+            c.after_long_help(help.clone()).after_help(help)
+        })
+        // `bundle install -v` is the global `-v/--verbose` (each file), which
+        // its own flag would shadow: keep that flag only as a hidden alias.
+        .mut_subcommand("bundle", |b| {
+            b.mut_subcommand("install", |i| {
+                i.mut_arg("verbose", |a| a.short(None).long("verbose-files").hide(true))
+            })
+        })
+}
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::from_arg_matches(&command().get_matches()) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
@@ -81,36 +107,105 @@ fn main() -> ExitCode {
         cli::Command::ReleasePackage(args) => commands::release::run(args, cli.quiet),
         cli::Command::Serve(args) => commands::serve::run(args, cli.quiet),
         cli::Command::Publish(args) => commands::publish::run(*args, cli.quiet),
-        cli::Command::Bundle(cmd) => commands::bundle::run(cmd, cli.quiet),
+        cli::Command::Bundle(mut cmd) => {
+            if let cli::BundleCommand::Install(a) = &mut cmd {
+                a.verbose |= cli.verbose > 0;
+            }
+            commands::bundle::run(cmd, cli.quiet)
+        }
         cli::Command::Image(cli::ImageCommand::Build(args)) => {
             commands::image::build(args, cli.quiet)
         }
+        cli::Command::Init(args) => commands::init::run(args, cli.quiet),
+        cli::Command::Completions(args) => commands::docs::completions(args, command()),
+        cli::Command::Man(args) => commands::docs::man(args, command(), cli.quiet),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err}");
-            // A wrapper that repeats its source's text adds nothing: print
-            // each distinct line once.
-            let mut last = err.to_string();
-            for cause in err.chain().skip(1) {
-                let line = cause.to_string();
-                if line != last && !last.ends_with(&line) {
-                    eprintln!("  Caused by: {line}");
-                }
-                last = line;
-            }
-            if let Some(h) = err.chain().find_map(hint) {
-                eprintln!("hint: {h}");
-            }
-            // Stopped by SIGINT/SIGTERM after cleaning up: the shell's status for it.
-            match err
-                .chain()
-                .find_map(|e| e.downcast_ref::<omnipack_core::interrupt::Interrupted>())
-            {
-                Some(i) => ExitCode::from(i.exit_code()),
-                None => ExitCode::FAILURE,
-            }
+            report(&err);
+            ExitCode::from(exit_code(&err))
         }
     }
+}
+
+/// Prints `error: …`, each distinct `Caused by: …` and a `hint: …` line.
+fn report(err: &anyhow::Error) {
+    use omnipack_core::outcome::DifferencesFound;
+    // A "differences found" marker under an error says nothing more.
+    let marker_only = err.chain().count() == 1;
+    let lines: Vec<paths::Line> = err
+        .chain()
+        .filter(|e| marker_only || !e.is::<DifferencesFound>())
+        .map(|e| paths::plain(&e.to_string()))
+        .collect();
+    let Some((first, rest)) = lines.split_first() else {
+        return;
+    };
+    eprintln!("error: {}", first.text);
+    // A wrapper that repeats its source's text adds nothing: print each
+    // distinct line once.
+    let mut last = first;
+    for line in rest {
+        if line.original != last.original && !last.original.ends_with(&line.original) {
+            eprintln!("  Caused by: {}", line.text);
+        }
+        last = line;
+    }
+    let hint = err.chain().find_map(hint).or_else(|| {
+        lines
+            .iter()
+            .find_map(|l| l.missing.as_deref())
+            .map(paths::hint)
+    });
+    if let Some(h) = hint {
+        eprintln!("hint: {h}");
+    }
+}
+
+/// The exit status for an error: 128+N when stopped by signal N, 3 when a
+/// verification found differences, 2 for a value the user gave that no
+/// command could take (an unknown distribution), else 1.
+fn exit_code(err: &anyhow::Error) -> u8 {
+    for e in err.chain() {
+        if let Some(i) = e.downcast_ref::<omnipack_core::interrupt::Interrupted>() {
+            return i.exit_code();
+        }
+    }
+    if err.chain().any(differences_found) {
+        return omnipack_core::outcome::DifferencesFound::EXIT_CODE;
+    }
+    if err.chain().any(bad_usage) {
+        return 2;
+    }
+    1
+}
+
+/// A verification's "differences found" (see `omnipack_core::outcome`).
+fn differences_found(e: &(dyn std::error::Error + 'static)) -> bool {
+    e.is::<omnipack_core::outcome::DifferencesFound>()
+}
+
+/// A value on the command line that names nothing: exit 2, as clap's own
+/// refusals (`-f debb`) do.
+fn bad_usage(e: &(dyn std::error::Error + 'static)) -> bool {
+    use omnipack_build::BuildError;
+    use omnipack_build::release::ReleaseError;
+    use omnipack_spec::SpecError;
+    // Transparent wrappers hide the `SpecError` from the chain: look inside.
+    let spec = e
+        .downcast_ref::<SpecError>()
+        .or_else(|| match e.downcast_ref::<BuildError>() {
+            Some(BuildError::Spec(s)) => Some(s),
+            _ => None,
+        })
+        .or_else(|| match e.downcast_ref::<ReleaseError>() {
+            Some(ReleaseError::Spec(s) | ReleaseError::Build(BuildError::Spec(s))) => Some(s),
+            _ => None,
+        })
+        .or_else(|| match e.downcast_ref::<omnipack_repo::RepoError>() {
+            Some(omnipack_repo::RepoError::Spec(s)) => Some(s),
+            _ => None,
+        });
+    matches!(spec, Some(SpecError::UnknownDistribution { .. }))
 }

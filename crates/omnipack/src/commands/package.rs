@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use omnipack_build::{PackageRequest, package, resolve_spec, source_date_epoch};
+use omnipack_build::{
+    PackageRequest, default_maintainer, package, resolve_spec, source_date_epoch,
+};
 use omnipack_spec::{Format, SpecFile, specfile::FormatDecl, specfile::ScriptsDecl};
 
 use crate::cli::{FormatArg, PackageArgs};
@@ -63,7 +65,7 @@ pub fn run(args: PackageArgs, quiet: bool) -> Result<()> {
         },
         ..SpecFile::default()
     };
-    let merged = flags.merge(file);
+    let mut merged = flags.merge(file);
     let input_dir = merged
         .from_dir
         .clone()
@@ -74,6 +76,18 @@ pub fn run(args: PackageArgs, quiet: bool) -> Result<()> {
                 .map(Path::to_path_buf)
         })
         .unwrap_or_else(|| PathBuf::from("."));
+    if merged.maintainer.is_none()
+        && let Some(found) = default_maintainer(&input_dir, |k| std::env::var(k).ok())
+    {
+        if !quiet {
+            eprintln!(
+                "note: maintainer `{}` from {} (pass `--maintainer` to set another)",
+                found.maintainer,
+                found.sources.join(" and ")
+            );
+        }
+        merged.maintainer = Some(found.maintainer);
+    }
     let epoch = source_date_epoch(&input_dir)?;
     let spec = resolve_spec(merged, epoch)?;
     let formats: &[Format] = match args.format {

@@ -8,6 +8,7 @@ mod build;
 mod builder;
 mod bundle;
 mod channels;
+mod cli;
 mod e2e;
 mod gem;
 mod image;

@@ -1,0 +1,391 @@
+//! The command line's conventions (issue 22): every missing field in one
+//! error and the maintainer taken as dch takes it, exit codes (2 for any bad
+//! value, 3 for differences found), `--listen PORT`, missing paths said
+//! plainly, `init`, shell completions and man pages, `-v/--verbose`.
+
+use std::io::BufRead;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use fs_err as fs;
+use omnipack_test_support::{require_tools, run_ok};
+
+use crate::support::{copy_tree, omnipack, repo_root, text};
+
+/// `omnipack ARGS` in `dir` with no maintainer in the environment or in
+/// git's configuration (unless `env` gives one): `exit N` and its stderr,
+/// temporary paths redacted, for a snapshot.
+fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut c = omnipack();
+    c.args(args).current_dir(dir);
+    isolate(&mut c, dir);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = c.output().unwrap();
+    let d = dir.to_string_lossy();
+    let err: String = text(&o)
+        .1
+        .replace(d.as_ref(), "[TEMP]")
+        .lines()
+        .map(|l| match (l.rfind(" ("), l.ends_with(" bytes)")) {
+            (Some(i), true) => format!("{} ([SIZE] bytes)\n", &l[..i]),
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    format!(
+        "$ omnipack {}\nexit {}\n{err}",
+        args.join(" "),
+        o.status.code().unwrap_or(-1),
+    )
+}
+
+/// No maintainer from this machine: neither the variables dch reads nor the
+/// user's or system's git configuration.
+fn isolate(c: &mut Command, dir: &Path) {
+    for k in ["DEBFULLNAME", "DEBEMAIL", "NAME", "EMAIL"] {
+        c.env_remove(k);
+    }
+    c.env("GIT_CONFIG_GLOBAL", dir.join(".no-gitconfig"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CEILING_DIRECTORIES", dir.parent().unwrap_or(dir));
+}
+
+// Guards the one-error-for-all-missing-fields rule, the maintainer's
+// defaults (each said on a `note:` line) and plain "does not exist" errors.
+#[test]
+fn missing_fields_maintainer_defaults_and_missing_paths() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    fs::create_dir_all(d.join("stage/opt/hi")).unwrap();
+    fs::write(d.join("stage/opt/hi/f"), "f").unwrap();
+    let gitconfig = d.join("gitconfig");
+    fs::write(
+        &gitconfig,
+        "[user]\n\tname = Git User\n\temail = git@example.org\n",
+    )
+    .unwrap();
+    let cases = [
+        run_in(d, &["package", "--from-dir", "stage", "--out", "out"], &[]),
+        run_in(
+            d,
+            &["package", "--from-dir", "stage", "-n", "hi", "-v", "1.0", "--out", "out"],
+            &[],
+        ),
+        run_in(
+            d,
+            &[
+                "package", "--from-dir", "stage", "-n", "hi", "-v", "1.0", "--summary", "Hi",
+                "-f", "deb", "-a", "all", "--out", "out",
+            ],
+            &[("DEBFULLNAME", "Jane Doe"), ("DEBEMAIL", "jane@example.org")],
+        ),
+        run_in(
+            d,
+            &[
+                "package", "--from-dir", "stage", "-n", "hi", "-v", "1.1", "--summary", "Hi",
+                "-f", "deb", "-a", "all", "--out", "out",
+            ],
+            &[("GIT_CONFIG_GLOBAL", gitconfig.to_str().unwrap())],
+        ),
+        run_in(d, &["inspect", "nope.deb"], &[]),
+        run_in(
+            d,
+            &[
+                "package", "--from-dir", "nope", "-n", "hi", "-v", "1", "--summary", "s", "-m",
+                "M <m@example.org>", "--out", "out",
+            ],
+            &[],
+        ),
+        run_in(d, &["repo", "index", "nope"], &[]),
+    ];
+    insta::assert_snapshot!("cli_errors", cases.join("\n"));
+    if require_tools(&["dpkg-deb"]) {
+        for (version, maintainer) in [
+            ("1.0", "Jane Doe <jane@example.org>"),
+            ("1.1", "Git User <git@example.org>"),
+        ] {
+            let o = run_ok(
+                Command::new("dpkg-deb")
+                    .arg("--field")
+                    .arg(d.join(format!("out/hi_{version}-1_all.deb")))
+                    .arg("Maintainer"),
+            );
+            assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), maintainer);
+        }
+    }
+}
+
+/// `omnipack ARGS`' exit code and stderr.
+fn code(args: &[&str]) -> (i32, String) {
+    let o = omnipack().args(args).output().unwrap();
+    (o.status.code().unwrap_or(-1), text(&o).1)
+}
+
+#[test]
+fn every_bad_value_exits_2() {
+    let t = tempfile::tempdir().unwrap();
+    let stage = t.path().to_str().unwrap();
+    let base = ["package", "--from-dir", stage, "-n", "x", "-v", "1"];
+    for (extra, needle) in [
+        (&["--deb-compression", "lz4"][..], "invalid compression `lz4`"),
+        (&["--rpm-compression", "xz:99x"][..], "invalid compression"),
+        (&["-a", "amd46"][..], "unknown architecture `amd46`"),
+        (&["-f", "debb"][..], "debb"),
+    ] {
+        let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+        let (c, err) = code(&args);
+        assert_eq!(c, 2, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    let project = t.path().join("greet");
+    copy_tree(&repo_root().join("examples/greet"), &project);
+    let (c, err) = code(&["build", project.to_str().unwrap(), "-d", "debian-99"]);
+    assert_eq!(c, 2, "{err}");
+    assert!(err.contains("unknown distribution `debian-99`"), "{err}");
+    let (c, err) = code(&["release-package", "-d", "debian-99", "--base-url", "http://x/"]);
+    assert_eq!(c, 2, "{err}");
+}
+
+/// Starts `omnipack serve ROOT --listen LISTEN` and gives its URL line.
+fn serve_url(root: &Path, listen: &str) -> String {
+    let mut child = omnipack()
+        .arg("serve")
+        .arg(root)
+        .args(["--listen", listen, "--quiet"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    line.trim_end().to_owned()
+}
+
+#[test]
+fn listen_takes_a_port_alone_and_host_names_and_a_busy_port_says_so() {
+    let t = tempfile::tempdir().unwrap();
+    let url = serve_url(t.path(), "0");
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let url = serve_url(t.path(), "localhost:0");
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let (c, err) = code(&["serve", t.path().to_str().unwrap(), "--listen", &port]);
+    assert_eq!(c, 1, "{err}");
+    assert!(err.contains("Address already in use"), "{err}");
+    assert!(
+        err.contains(&format!("hint: port {port} is in use by another program"))
+            && err.contains("--listen 127.0.0.1:0"),
+        "{err}"
+    );
+    let (c, err) = code(&["serve", t.path().to_str().unwrap(), "--listen", "localhost:http-alt"]);
+    assert_eq!(c, 2, "{err}");
+}
+
+#[test]
+fn init_writes_a_manifest_that_builds_a_python_project() {
+    let t = tempfile::tempdir().unwrap();
+    let project = t.path().join("greet");
+    copy_tree(&repo_root().join("examples/greet"), &project);
+    // The example without its manifest, as a user's Python project.
+    fs::remove_file(project.join("omnipack.toml")).unwrap();
+    fs::remove_dir_all(project.join("packaging")).unwrap();
+    let init = |dir: &Path| {
+        let mut c = omnipack();
+        c.arg("init").current_dir(dir);
+        isolate(&mut c, t.path());
+        c.env("DEBFULLNAME", "Jane Doe")
+            .env("DEBEMAIL", "jane@example.org")
+            .output()
+            .unwrap()
+    };
+    let o = init(&project);
+    assert!(o.status.success(), "{}", text(&o).1);
+    assert_eq!(text(&o).0.trim(), "./omnipack.toml");
+    let manifest = fs::read_to_string(project.join("omnipack.toml")).unwrap();
+    insta::assert_snapshot!("init_python", manifest);
+
+    // Never overwritten.
+    let o = init(&project);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o).1;
+    assert!(err.contains("`./omnipack.toml` already exists"), "{err}");
+    assert_eq!(
+        fs::read_to_string(project.join("omnipack.toml")).unwrap(),
+        manifest
+    );
+
+    if !require_tools(&["dpkg-deb", "unshare", "/usr/bin/python3"]) {
+        return;
+    }
+    let o = omnipack()
+        .arg("build")
+        .arg(&project)
+        .args(["-d", "debian-12", "--quiet", "--out"])
+        .arg(t.path().join("out"))
+        .env("TMPDIR", t.path())
+        .env("OMNIPACK_CACHE_DIR", t.path().join("cache"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o).1);
+    let written: Vec<String> = text(&o)
+        .0
+        .lines()
+        .map(|l| Path::new(l).file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        written,
+        ["greet-python_1.0.0-1_amd64.deb", "greet-cli_1.0.0-1_all.deb"]
+    );
+    let contents = run_ok(
+        Command::new("dpkg-deb")
+            .arg("--contents")
+            .arg(t.path().join("out/debian-12/greet-cli_1.0.0-1_all.deb")),
+    );
+    let contents = String::from_utf8_lossy(&contents.stdout);
+    assert!(
+        contents.contains("./usr/bin/greet -> /opt/greet/bin/greet"),
+        "{contents}"
+    );
+}
+
+#[test]
+fn init_detects_a_rust_project_and_anything_else() {
+    let t = tempfile::tempdir().unwrap();
+    let rust = t.path().join("hello-rs");
+    fs::create_dir_all(rust.join("src/bin")).unwrap();
+    fs::write(
+        rust.join("Cargo.toml"),
+        "[package]\nname = \"hello-rs\"\nversion = \"0.3.1\"\nedition = \"2021\"\ndescription = \"Says hello\"\nlicense = \"MIT OR Apache-2.0\"\n",
+    )
+    .unwrap();
+    fs::write(rust.join("src/main.rs"), "fn main() {}\n").unwrap();
+    fs::write(rust.join("src/bin/helper.rs"), "fn main() {}\n").unwrap();
+    let other = t.path().join("Other_Thing");
+    fs::create_dir_all(&other).unwrap();
+    for (dir, snapshot) in [(&rust, "init_rust"), (&other, "init_other")] {
+        let mut c = omnipack();
+        c.arg("init").arg("--dir").arg(dir);
+        isolate(&mut c, t.path());
+        c.env("NAME", "Jo").env("EMAIL", "jo@example.org");
+        let o = c.output().unwrap();
+        assert!(o.status.success(), "{}", text(&o).1);
+        let manifest = fs::read_to_string(dir.join("omnipack.toml")).unwrap();
+        insta::assert_snapshot!(snapshot, manifest);
+        // The manifest loads and validates.
+        let o = omnipack()
+            .args(["distributions", "--json", "--project"])
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{snapshot}: {}", text(&o).1);
+    }
+    let o = omnipack()
+        .args(["version"])
+        .arg(&rust)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o).1);
+    assert!(text(&o).0.contains("0.3.1"), "{}", text(&o).0);
+}
+
+#[test]
+fn completions_load_in_their_shells() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let o = omnipack().args(["completions", shell]).output().unwrap();
+        assert!(o.status.success(), "{shell}: {}", text(&o).1);
+        assert!(text(&o).0.contains("omnipack"), "{shell}");
+        let check = |sh: &str| {
+            let t = tempfile::tempdir().unwrap();
+            let f = t.path().join("completion");
+            fs::write(&f, &o.stdout).unwrap();
+            run_ok(Command::new(sh).arg("-n").arg(&f));
+        };
+        match shell {
+            "bash" => check("bash"),
+            "zsh" if require_tools(&["zsh"]) => check("zsh"),
+            _ => {}
+        }
+    }
+    let (c, _) = code(&["completions", "tcsh"]);
+    assert_eq!(c, 2);
+}
+
+#[test]
+fn man_pages_render_for_every_command() {
+    let t = tempfile::tempdir().unwrap();
+    let o = omnipack()
+        .args(["man", "--quiet", "--out"])
+        .arg(t.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o).1);
+    let pages: Vec<String> = text(&o)
+        .0
+        .lines()
+        .map(|l| Path::new(l).file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for want in [
+        "omnipack.1",
+        "omnipack-init.1",
+        "omnipack-package.1",
+        "omnipack-repo.1",
+        "omnipack-repo-add.1",
+        "omnipack-bundle-install.1",
+        "omnipack-completions.1",
+    ] {
+        assert!(pages.iter().any(|p| p == want), "{want} not in {pages:?}");
+    }
+    assert!(!pages.iter().any(|p| p.contains("help")), "{pages:?}");
+    if !require_tools(&["man"]) {
+        return;
+    }
+    for page in &pages {
+        let o = Command::new("man")
+            .args(["-l", "-Tutf8"])
+            .arg(t.path().join(page))
+            .env("MANWIDTH", "80")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{page}: {}", text(&o).1);
+        assert!(
+            text(&o).1.trim().is_empty(),
+            "{page} has warnings: {}",
+            text(&o).1
+        );
+    }
+    let o = Command::new("man")
+        .arg("-l")
+        .arg(t.path().join("omnipack-repo-add.1"))
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "80")
+        .output()
+        .unwrap();
+    let page = String::from_utf8_lossy(&o.stdout);
+    assert!(page.contains("omnipack-repo-add") && page.contains("--channel"), "{page}");
+}
+
+#[test]
+fn verbose_is_global_and_package_keeps_v_for_its_version() {
+    for args in [
+        &["-v", "distributions", "--json"][..],
+        &["distributions", "-vv", "--json"][..],
+        &["--verbose", "version", "--help"][..],
+        &["package", "--verbose", "--help"][..],
+        &["bundle", "install", "-v", "--help"][..],
+    ] {
+        let (c, err) = code(args);
+        assert_eq!(c, 0, "{args:?}: {err}");
+    }
+    let o = omnipack().args(["package", "--help"]).output().unwrap();
+    let help = text(&o).0;
+    assert!(help.contains("-v, --version <VERSION>"), "{help}");
+    assert!(help.contains("    --verbose"), "{help}");
+}
