@@ -132,6 +132,8 @@ pub enum BundleError {
         missing: usize,
         /// How many were added.
         added: usize,
+        /// The marker that gives the command its own exit code (3).
+        source: omnipack_core::outcome::DifferencesFound,
     },
     /// An installed bundle was changed locally.
     #[error(
@@ -177,6 +179,8 @@ pub enum BundleError {
         names: Vec<String>,
         /// The admin root.
         root: PathBuf,
+        /// The marker that gives the command its own exit code (3).
+        source: omnipack_core::outcome::DifferencesFound,
     },
     /// A requirement not met by the time its bundle is installed
     /// (`--strict-requires`).

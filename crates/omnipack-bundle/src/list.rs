@@ -76,6 +76,9 @@ impl Listing {
             return Ok(());
         }
         Err(BundleError::Modified {
+            source: omnipack_core::outcome::DifferencesFound {
+                what: format!("{} installed bundle(s) differ from their records", names.len()),
+            },
             names,
             root: self.root.clone(),
         })

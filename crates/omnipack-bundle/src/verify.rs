@@ -41,6 +41,9 @@ impl VerifyReport {
             modified: self.check.modified.len(),
             missing: self.check.missing.len(),
             added: self.check.added.len(),
+            source: omnipack_core::outcome::DifferencesFound {
+                what: format!("bundle `{}` differs from its {}", self.name, self.sums),
+            },
         })
     }
 }

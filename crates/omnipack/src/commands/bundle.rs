@@ -56,7 +56,12 @@ fn error_json(e: &anyhow::Error) -> serde_json::Value {
     let message = e.to_string();
     let mut causes: Vec<String> = Vec::new();
     let mut last = message.clone();
-    for cause in e.chain().skip(1) {
+    // The exit-code marker under `verify`/`status` adds no words.
+    for cause in e
+        .chain()
+        .skip(1)
+        .filter(|c| !c.is::<omnipack_core::outcome::DifferencesFound>())
+    {
         let line = cause.to_string();
         if line != last && !last.ends_with(&line) {
             causes.push(line.clone());

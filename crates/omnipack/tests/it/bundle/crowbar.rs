@@ -388,7 +388,7 @@ fn the_pristine_check_has_no_holes() {
         report(&o)
     );
     let o = bundle_in(&root, ".", &["status", "--json"]);
-    assert_eq!(o.status.code(), Some(1), "{}", report(&o));
+    assert_eq!(o.status.code(), Some(3), "{}", report(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v[0]["pristine"], serde_json::json!(false), "{v}");
     // --force from the tarball overwrites the edit: then all is pristine.

@@ -319,7 +319,7 @@ fn a_file_two_bundles_ship_belongs_to_the_later_install_and_bundle_yml_works() {
     // Removing b's copy changes b, not a.
     fs::remove_file(root.join("files/shared.txt")).unwrap();
     let o = bundle(&root, &["status"]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(3));
     let out = text(&o).0;
     assert!(
         out.contains("a\t\t9999\tpristine") && out.contains("b\t\t9999\tmodified"),

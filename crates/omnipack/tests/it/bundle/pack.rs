@@ -127,7 +127,7 @@ fn pack_is_deterministic_and_real_sha1sum_sha256sum_and_tar_accept_it() {
         "{m}"
     );
 
-    // verify: pristine, then each kind of change listed and exit 1.
+    // verify: pristine, then each kind of change listed and exit 3 (differences found).
     let o = omnipack()
         .args(["bundle", "verify"])
         .arg(&a)
@@ -147,7 +147,7 @@ fn pack_is_deterministic_and_real_sha1sum_sha256sum_and_tar_accept_it() {
         .arg(&d)
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(1), "{}", report(&o));
+    assert_eq!(o.status.code(), Some(3), "{}", report(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(
         v["check"]["modified"],
@@ -165,7 +165,7 @@ fn pack_is_deterministic_and_real_sha1sum_sha256sum_and_tar_accept_it() {
         .arg(&d)
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(3));
     assert!(
         text(&o).1.contains("does not match its sha1sums"),
         "{}",

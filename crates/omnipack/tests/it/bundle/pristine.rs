@@ -63,7 +63,7 @@ fn local_changes_are_refused_force_overwrites_and_dropped_files_go() {
         "a refused install wrote something"
     );
     let o = bundle(&root, &["status"]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(3));
     assert!(
         text(&o).0.contains("nova\t1\t9999\tmodified"),
         "{}",
@@ -174,7 +174,7 @@ fn a_users_file_in_the_way_is_refused_and_force_overwrites_it() {
     )
     .unwrap();
     let o = bundle(&root, &["status"]);
-    assert_eq!(o.status.code(), Some(1), "{}", report(&o));
+    assert_eq!(o.status.code(), Some(3), "{}", report(&o));
     assert!(
         text(&o).0.contains("modified `files/u.txt`"),
         "{}",
