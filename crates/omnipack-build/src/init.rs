@@ -120,9 +120,19 @@ pub fn init(dir: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Initiali
     }
     let (kind, from, meta) = detect(dir)?;
     let found = crate::default_maintainer(dir, env);
-    let text = render(dir, kind, from, &meta, found.as_ref().map(|f| f.maintainer.as_str()));
+    let text = render(
+        dir,
+        kind,
+        from,
+        &meta,
+        found.as_ref().map(|f| f.maintainer.as_str()),
+    );
     // Create-only: a manifest written meanwhile is not overwritten either.
-    let mut file = match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+    let mut file = match fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+    {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             return Err(InitError::Exists(path));
@@ -144,7 +154,11 @@ fn detect(dir: &Path) -> Result<(ProjectKind, Option<&'static str>, Meta), InitE
     if pyproject.is_file() {
         let table = read_toml(&pyproject)?;
         if let Some(project) = table.get("project").and_then(toml::Value::as_table) {
-            return Ok((ProjectKind::Python, Some("pyproject.toml"), pyproject_meta(project)));
+            return Ok((
+                ProjectKind::Python,
+                Some("pyproject.toml"),
+                pyproject_meta(project),
+            ));
         }
     }
     let setup_cfg = dir.join("setup.cfg");
@@ -171,7 +185,11 @@ fn detect(dir: &Path) -> Result<(ProjectKind, Option<&'static str>, Meta), InitE
     if cargo.is_file() {
         let table = read_toml(&cargo)?;
         if let Some(package) = table.get("package").and_then(toml::Value::as_table) {
-            return Ok((ProjectKind::Rust, Some("Cargo.toml"), cargo_meta(dir, &table, package)));
+            return Ok((
+                ProjectKind::Rust,
+                Some("Cargo.toml"),
+                cargo_meta(dir, &table, package),
+            ));
         }
     }
     Ok((ProjectKind::Other, None, Meta::default()))
@@ -201,14 +219,11 @@ fn pyproject_meta(p: &toml::Table) -> Meta {
         Some(toml::Value::Table(t)) => string(t, "text").filter(|t| !t.contains('\n')),
         _ => None,
     };
-    let url = p
-        .get("urls")
-        .and_then(toml::Value::as_table)
-        .and_then(|u| {
-            ["Homepage", "homepage", "Home", "Source", "Repository"]
-                .iter()
-                .find_map(|k| string(u, k))
-        });
+    let url = p.get("urls").and_then(toml::Value::as_table).and_then(|u| {
+        ["Homepage", "homepage", "Home", "Source", "Repository"]
+            .iter()
+            .find_map(|k| string(u, k))
+    });
     let programs = p
         .get("scripts")
         .and_then(toml::Value::as_table)
@@ -379,7 +394,9 @@ fn package_name(s: &str) -> String {
             _ => '-',
         })
         .collect();
-    n = n.trim_matches(|c: char| !c.is_ascii_alphanumeric()).to_owned();
+    n = n
+        .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_owned();
     if n.len() < 2 {
         n = format!("app{n}");
     }
@@ -405,7 +422,10 @@ fn render(
         .unwrap_or_else(|| "app".into());
     let name = package_name(meta.name.as_deref().unwrap_or(&dir_name));
     let mut t = String::new();
-    let _ = writeln!(t, "# omnipack.toml for `{name}`, written by `omnipack init`");
+    let _ = writeln!(
+        t,
+        "# omnipack.toml for `{name}`, written by `omnipack init`"
+    );
     match from {
         Some(f) => {
             let _ = writeln!(t, "# from {f}. Every key is described in docs/manifest.md.");
@@ -436,7 +456,11 @@ fn render(
         .summary
         .clone()
         .unwrap_or_else(|| format!("The {name} application"));
-    let _ = writeln!(t, "summary = {}", quote(summary.lines().next().unwrap_or("")));
+    let _ = writeln!(
+        t,
+        "summary = {}",
+        quote(summary.lines().next().unwrap_or(""))
+    );
     match &meta.license {
         Some(l) => {
             let _ = writeln!(t, "license = {}", quote(l));
@@ -465,7 +489,10 @@ fn render(
     let _ = writeln!(t, "recipe = \"{}\"", kind.recipe());
     let main_name = match kind {
         ProjectKind::Python => {
-            let _ = writeln!(t, "# A virtualenv at /opt/{name} with the project and its dependencies.");
+            let _ = writeln!(
+                t,
+                "# A virtualenv at /opt/{name} with the project and its dependencies."
+            );
             if dir.join("requirements.txt").is_file() {
                 t.push_str("requirements = \"requirements.txt\"\n");
             }
@@ -482,7 +509,10 @@ fn render(
             format!("{name}-python")
         }
         ProjectKind::Rust => {
-            let _ = writeln!(t, "# `cargo install --path .` into /opt/{name} (binaries in /opt/{name}/bin).");
+            let _ = writeln!(
+                t,
+                "# `cargo install --path .` into /opt/{name} (binaries in /opt/{name}/bin)."
+            );
             if dir.join("Cargo.lock").is_file() {
                 t.push_str("cargo-args = [\"--locked\"]\n");
             } else {
@@ -523,7 +553,11 @@ fn render(
         );
         t.push_str("[[package]]\n");
         let _ = writeln!(t, "name = {}", quote(&format!("{name}-cli")));
-        let _ = writeln!(t, "summary = {}", quote(&format!("Command-line tools of {name}")));
+        let _ = writeln!(
+            t,
+            "summary = {}",
+            quote(&format!("Command-line tools of {name}"))
+        );
         for p in &meta.programs {
             t.push_str("\n[[package.symlinks]]\n");
             let _ = writeln!(t, "path = {}", quote(&format!("/usr/bin/{p}")));

@@ -26,7 +26,11 @@ pub fn default_maintainer(
     dir: &Path,
     env: impl Fn(&str) -> Option<String>,
 ) -> Option<FoundMaintainer> {
-    let var = |k: &str| env(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let var = |k: &str| {
+        env(k)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
     let mut name: Option<(String, &'static str)> = None;
     let mut email: Option<(String, &'static str)> = None;
     // DEBEMAIL may hold both: `Jane Doe <jane@example.org>` (dch honours it).
@@ -88,7 +92,11 @@ mod tests {
     use super::*;
 
     fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())
+        move |k| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| (*v).to_owned())
+        }
     }
 
     #[test]

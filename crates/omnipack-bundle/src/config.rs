@@ -12,6 +12,9 @@
 //! # notify = "knife ssh 'node:*' yum clean expire-cache"
 //! # gem_index = "gem generate_index --directory \"$OMNIPACK_GEM_DIR\""
 //!
+//! executable = ["bin", "updates"]  # their placed files get mode 0755
+//! skip_hidden = true     # dot files of `dirs` are not placed
+//!
 //! [dirs]                 # bundle top-level directory → place under ROOT
 //! bin = "opt/dell/bin"
 //! chef = "opt/dell/chef"
@@ -82,6 +85,8 @@ impl Layout {
                     extra: "extra".into(),
                 },
                 manifest_copy: None,
+                executable: Vec::new(),
+                skip_hidden: false,
                 after_install: Vec::new(),
                 notify: None,
                 gem_index: None,
@@ -105,6 +110,10 @@ impl Layout {
                     extra: "crowbar-extra".into(),
                 },
                 manifest_copy: Some("opt/dell/crowbar_framework/barclamps/{name}.yml".into()),
+                // `barclamp_install.rb`: `chmod_R 0755` of /opt/dell/bin and
+                // /updates after the copy; `bc_cloner` skips dot entries.
+                executable: vec!["bin".into(), "updates".into()],
+                skip_hidden: true,
                 after_install: Vec::new(),
                 notify: None,
                 gem_index: None,
@@ -149,6 +158,14 @@ pub struct AdminConfig {
     /// Where the bundle's manifest is copied too (`{name}`: the bundle's
     /// name); Crowbar's web UI reads `crowbar_framework/barclamps/<name>.yml`.
     pub manifest_copy: Option<String>,
+    /// Keys of `dirs` whose placed files get mode 0755 whatever their mode
+    /// in the bundle (Crowbar's `chmod_R 0755` of `/opt/dell/bin` and
+    /// `/updates`).
+    pub executable: Vec<String>,
+    /// Whether files and directories of `dirs` whose name starts with `.`
+    /// are left unplaced (Crowbar's `bc_cloner`); the installed copy under
+    /// `bundles` keeps them either way.
+    pub skip_hidden: bool,
     /// Shell commands (`sh -c`, in the root) run after each bundle is
     /// installed, with `OMNIPACK_ROOT`, `OMNIPACK_BUNDLE`,
     /// `OMNIPACK_BUNDLE_VERSION` and `OMNIPACK_BUNDLE_DIR` set (absolute).
@@ -176,6 +193,8 @@ struct Raw {
     dirs: Option<BTreeMap<String, String>>,
     served: Option<RawServed>,
     manifest_copy: Option<String>,
+    executable: Option<Vec<String>>,
+    skip_hidden: Option<bool>,
     after_install: Option<Vec<String>>,
     notify: Option<String>,
     gem_index: Option<String>,
@@ -245,6 +264,12 @@ impl AdminConfig {
         if raw.manifest_copy.is_some() {
             c.manifest_copy = raw.manifest_copy.filter(|m| !m.is_empty());
         }
+        if let Some(v) = raw.executable {
+            c.executable = v;
+        }
+        if let Some(v) = raw.skip_hidden {
+            c.skip_hidden = v;
+        }
         if let Some(v) = raw.after_install {
             c.after_install = v;
         }
@@ -312,6 +337,15 @@ impl AdminConfig {
                     key: k.clone(),
                 });
             }
+        }
+        if let Some(k) = self.executable.iter().find(|k| !self.dirs.contains_key(*k)) {
+            return Err(BundleError::Config {
+                path: path.to_path_buf(),
+                message: format!(
+                    "`executable` names `{k}`, which is not a key of [dirs] (keys: {})",
+                    self.dirs.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            });
         }
         Ok(())
     }

@@ -61,7 +61,11 @@ pub enum BundleError {
         exists: bool,
     },
     /// Not a bundle: no manifest.
-    #[error("`{0}` holds no crowbar.yml or bundle.yml")]
+    #[error(
+        "`{}` {}",
+        .0.display(),
+        if .0.exists() { "holds no crowbar.yml or bundle.yml" } else { "does not exist" }
+    )]
     NotABundle(PathBuf),
     /// A source given by name that is neither a path nor installed.
     #[error("`{name}` is not a file, not a directory and not a bundle installed under `{root}`")]
@@ -173,7 +177,14 @@ pub enum BundleError {
         why: String,
     },
     /// `bundle status` found installed bundles with local changes.
-    #[error("bundle(s) {} have local changes under `{root}`", .names.join(", "))]
+    #[error(
+        "{} under `{}`",
+        match names.as_slice() {
+            [one] => format!("bundle `{one}` has local changes"),
+            _ => format!("bundles `{}` have local changes", names.join("`, `")),
+        },
+        root.display()
+    )]
     Modified {
         /// The changed bundles.
         names: Vec<String>,
@@ -406,9 +417,12 @@ impl BundleError {
             BundleError::NoRoot { exists: true, .. } => {
                 s("give the admin root directory with --root")
             }
-            BundleError::NotABundle(_) => {
-                s("give a bundle directory, a bundle tarball or the name of an installed bundle")
-            }
+            BundleError::NotABundle(p) if !p.exists() => s(
+                "check the path: `bundle pack` takes a barclamp checkout (a directory with crowbar.yml) or its name under `barclamps/`",
+            ),
+            BundleError::NotABundle(_) => s(
+                "give a barclamp checkout (a directory with crowbar.yml or bundle.yml); `bundle install` and `verify` also take a bundle tarball",
+            ),
             BundleError::UnknownSource { .. } => s(
                 "give a tarball, a bundle directory or an installed name (`omnipack bundle list`)",
             ),
@@ -421,9 +435,9 @@ impl BundleError {
             BundleError::Checksums { .. } => {
                 s("the bundle is damaged or was changed after packing: repack it")
             }
-            BundleError::NotPristine { .. } => {
-                s("if the changes are meant, pack the bundle again with `omnipack bundle pack`")
-            }
+            BundleError::NotPristine { .. } => s(
+                "if the changes are meant, pack the bundle again with `omnipack bundle pack`; an installed copy is restored by `omnipack bundle install --force NAME`",
+            ),
             BundleError::LocalChanges { .. } => s(
                 "to keep the changes, leave the bundle installed as it is (copy them into the bundle's source and pack a new version first); to overwrite them, run the install again with --force",
             ),

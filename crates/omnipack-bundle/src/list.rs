@@ -77,7 +77,10 @@ impl Listing {
         }
         Err(BundleError::Modified {
             source: omnipack_core::outcome::DifferencesFound {
-                what: format!("{} installed bundle(s) differ from their records", names.len()),
+                what: format!(
+                    "{} installed bundle(s) differ from their records",
+                    names.len()
+                ),
             },
             names,
             root: self.root.clone(),

@@ -314,7 +314,9 @@ fn listen_addr(s: &str) -> Result<SocketAddr, String> {
         return Ok(addr);
     }
     let Some((host, port)) = s.rsplit_once(':') else {
-        return Err("expected PORT, HOST:PORT or [IPV6]:PORT (e.g. `8080`, `0.0.0.0:8080`)".to_owned());
+        return Err(
+            "expected PORT, HOST:PORT or [IPV6]:PORT (e.g. `8080`, `0.0.0.0:8080`)".to_owned(),
+        );
     };
     let port: u16 = port
         .parse()
@@ -1182,7 +1184,7 @@ pub enum BundleCommand {
   omnipack bundle pack deployer nova --os ubuntu-12.04 --cache /cache")]
     Pack(BundlePackArgs),
     /// Check a bundle tarball or directory against its manifest and
-    /// SHA256SUMS (else sha1sums); exit 1 unless pristine.
+    /// SHA256SUMS (else sha1sums); exit 3 unless pristine (1: it could not be read).
     Verify(BundleVerifyArgs),
     /// Install bundles on an admin root, all or nothing per bundle
     /// (Crowbar's barclamp_install.rb), updating the served tree and its
@@ -1194,7 +1196,7 @@ pub enum BundleCommand {
     Install(BundleInstallArgs),
     /// The installed bundles: version, order, source, install time, pristine or modified.
     List(BundleListArgs),
-    /// Like list, and each changed file of a modified bundle; exit 1 if any is modified.
+    /// Like list, and each changed file of a modified bundle; exit 3 if any is modified.
     Status(BundleListArgs),
 }
 

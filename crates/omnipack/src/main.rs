@@ -74,7 +74,9 @@ Distributions:
         // its own flag would shadow: keep that flag only as a hidden alias.
         .mut_subcommand("bundle", |b| {
             b.mut_subcommand("install", |i| {
-                i.mut_arg("verbose", |a| a.short(None).long("verbose-files").hide(true))
+                i.mut_arg("verbose", |a| {
+                    a.short(None).long("verbose-files").hide(true)
+                })
             })
         })
 }

@@ -113,9 +113,10 @@ pub(super) fn plan_puts(
                 target: t.clone(),
                 to: stage.clone(),
             },
-            Placed::File { from, .. } => Stage::File {
+            Placed::File { from, mode, .. } => Stage::File {
                 from: cx.o.dir.join(from),
                 to: stage.clone(),
+                mode: *mode,
             },
         });
         d.puts.push(Op::Put {

@@ -6,6 +6,8 @@
 use std::ffi::OsStr;
 use std::path::Path;
 
+use std::os::unix::fs::PermissionsExt;
+
 use fs_err as fs;
 use omnipack_core::Progress;
 
@@ -66,7 +68,12 @@ fn stage(root: &Path, p: &Prepared, steps: &Steps) -> Result<(), BundleError> {
                     fs::write(dest.join(n), text)?;
                 }
             }
-            Stage::File { from, to } => copy_file(from, &root.join(to))?,
+            Stage::File { from, to, mode } => {
+                let dest = root.join(to);
+                fs::copy(from, &dest)?;
+                fs::set_permissions(&dest, std::fs::Permissions::from_mode(*mode))?;
+                fs::File::open(&dest)?.sync_all()?;
+            }
             Stage::Link { target, to } => {
                 let dest = root.join(to);
                 fs_err::os::unix::fs::symlink(target, &dest).map_err(|e| {

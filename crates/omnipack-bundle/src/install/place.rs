@@ -100,6 +100,9 @@ fn target_of(cx: &Ctx<'_>, rel: &str) -> Result<Option<Target>, BundleError> {
                 .map(|m| Target::Copy(m.replace("{name}", &cx.name)))
         }
         [top, rest @ ..] if !rest.is_empty() && config.dirs.contains_key(*top) => {
+            if config.skip_hidden && rest.iter().any(|c| c.starts_with('.')) {
+                return Ok(None);
+            }
             Some(Target::Copy(format!(
                 "{}/{}",
                 config.dirs[*top].trim_end_matches('/'),
@@ -146,7 +149,12 @@ pub(super) fn plan_placements(cx: &Ctx<'_>, copy: &Copy) -> Result<Placements, B
             }
         } else {
             let from = cx.o.dir.join(rel);
-            let mode = fs::metadata(&from)?.permissions().mode() & 0o777;
+            let top = rel.split('/').next().unwrap_or_default();
+            let mode = if cx.config.executable.iter().any(|e| e == top) {
+                0o755
+            } else {
+                fs::metadata(&from)?.permissions().mode() & 0o777
+            };
             let sha256 = match copy.digests.get(rel) {
                 Some(d) => d.sha256.clone(),
                 None => sums::hash_file(&from, false)?.sha256,

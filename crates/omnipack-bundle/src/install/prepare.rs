@@ -27,8 +27,12 @@ pub(super) enum Stage {
         to: String,
         extra: Vec<(String, String)>,
     },
-    /// A copied file.
-    File { from: PathBuf, to: String },
+    /// A copied file, given `mode`.
+    File {
+        from: PathBuf,
+        to: String,
+        mode: u32,
+    },
     /// A symbolic link.
     Link { target: String, to: String },
     /// Bytes (the record).

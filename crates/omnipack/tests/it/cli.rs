@@ -69,22 +69,61 @@ fn missing_fields_maintainer_defaults_and_missing_paths() {
         run_in(d, &["package", "--from-dir", "stage", "--out", "out"], &[]),
         run_in(
             d,
-            &["package", "--from-dir", "stage", "-n", "hi", "-v", "1.0", "--out", "out"],
+            &[
+                "package",
+                "--from-dir",
+                "stage",
+                "-n",
+                "hi",
+                "-v",
+                "1.0",
+                "--out",
+                "out",
+            ],
             &[],
         ),
         run_in(
             d,
             &[
-                "package", "--from-dir", "stage", "-n", "hi", "-v", "1.0", "--summary", "Hi",
-                "-f", "deb", "-a", "all", "--out", "out",
+                "package",
+                "--from-dir",
+                "stage",
+                "-n",
+                "hi",
+                "-v",
+                "1.0",
+                "--summary",
+                "Hi",
+                "-f",
+                "deb",
+                "-a",
+                "all",
+                "--out",
+                "out",
             ],
-            &[("DEBFULLNAME", "Jane Doe"), ("DEBEMAIL", "jane@example.org")],
+            &[
+                ("DEBFULLNAME", "Jane Doe"),
+                ("DEBEMAIL", "jane@example.org"),
+            ],
         ),
         run_in(
             d,
             &[
-                "package", "--from-dir", "stage", "-n", "hi", "-v", "1.1", "--summary", "Hi",
-                "-f", "deb", "-a", "all", "--out", "out",
+                "package",
+                "--from-dir",
+                "stage",
+                "-n",
+                "hi",
+                "-v",
+                "1.1",
+                "--summary",
+                "Hi",
+                "-f",
+                "deb",
+                "-a",
+                "all",
+                "--out",
+                "out",
             ],
             &[("GIT_CONFIG_GLOBAL", gitconfig.to_str().unwrap())],
         ),
@@ -92,8 +131,19 @@ fn missing_fields_maintainer_defaults_and_missing_paths() {
         run_in(
             d,
             &[
-                "package", "--from-dir", "nope", "-n", "hi", "-v", "1", "--summary", "s", "-m",
-                "M <m@example.org>", "--out", "out",
+                "package",
+                "--from-dir",
+                "nope",
+                "-n",
+                "hi",
+                "-v",
+                "1",
+                "--summary",
+                "s",
+                "-m",
+                "M <m@example.org>",
+                "--out",
+                "out",
             ],
             &[],
         ),
@@ -128,7 +178,10 @@ fn every_bad_value_exits_2() {
     let stage = t.path().to_str().unwrap();
     let base = ["package", "--from-dir", stage, "-n", "x", "-v", "1"];
     for (extra, needle) in [
-        (&["--deb-compression", "lz4"][..], "invalid compression `lz4`"),
+        (
+            &["--deb-compression", "lz4"][..],
+            "invalid compression `lz4`",
+        ),
         (&["--rpm-compression", "xz:99x"][..], "invalid compression"),
         (&["-a", "amd46"][..], "unknown architecture `amd46`"),
         (&["-f", "debb"][..], "debb"),
@@ -143,7 +196,13 @@ fn every_bad_value_exits_2() {
     let (c, err) = code(&["build", project.to_str().unwrap(), "-d", "debian-99"]);
     assert_eq!(c, 2, "{err}");
     assert!(err.contains("unknown distribution `debian-99`"), "{err}");
-    let (c, err) = code(&["release-package", "-d", "debian-99", "--base-url", "http://x/"]);
+    let (c, err) = code(&[
+        "release-package",
+        "-d",
+        "debian-99",
+        "--base-url",
+        "http://x/",
+    ]);
     assert_eq!(c, 2, "{err}");
 }
 
@@ -185,7 +244,12 @@ fn listen_takes_a_port_alone_and_host_names_and_a_busy_port_says_so() {
             && err.contains("--listen 127.0.0.1:0"),
         "{err}"
     );
-    let (c, err) = code(&["serve", t.path().to_str().unwrap(), "--listen", "localhost:http-alt"]);
+    let (c, err) = code(&[
+        "serve",
+        t.path().to_str().unwrap(),
+        "--listen",
+        "localhost:http-alt",
+    ]);
     assert_eq!(c, 2, "{err}");
 }
 
@@ -238,11 +302,20 @@ fn init_writes_a_manifest_that_builds_a_python_project() {
     let written: Vec<String> = text(&o)
         .0
         .lines()
-        .map(|l| Path::new(l).file_name().unwrap().to_string_lossy().into_owned())
+        .map(|l| {
+            Path::new(l)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     assert_eq!(
         written,
-        ["greet-python_1.0.0-1_amd64.deb", "greet-cli_1.0.0-1_all.deb"]
+        [
+            "greet-python_1.0.0-1_amd64.deb",
+            "greet-cli_1.0.0-1_all.deb"
+        ]
     );
     let contents = run_ok(
         Command::new("dpkg-deb")
@@ -287,11 +360,7 @@ fn init_detects_a_rust_project_and_anything_else() {
             .unwrap();
         assert!(o.status.success(), "{snapshot}: {}", text(&o).1);
     }
-    let o = omnipack()
-        .args(["version"])
-        .arg(&rust)
-        .output()
-        .unwrap();
+    let o = omnipack().args(["version"]).arg(&rust).output().unwrap();
     assert!(o.status.success(), "{}", text(&o).1);
     assert!(text(&o).0.contains("0.3.1"), "{}", text(&o).0);
 }
@@ -330,7 +399,13 @@ fn man_pages_render_for_every_command() {
     let pages: Vec<String> = text(&o)
         .0
         .lines()
-        .map(|l| Path::new(l).file_name().unwrap().to_string_lossy().into_owned())
+        .map(|l| {
+            Path::new(l)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     for want in [
         "omnipack.1",
@@ -369,7 +444,10 @@ fn man_pages_render_for_every_command() {
         .output()
         .unwrap();
     let page = String::from_utf8_lossy(&o.stdout);
-    assert!(page.contains("omnipack-repo-add") && page.contains("--channel"), "{page}");
+    assert!(
+        page.contains("omnipack-repo-add") && page.contains("--channel"),
+        "{page}"
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@
 //! bundle directory an older tool installed; `--force` never recording an
 //! edit; `--json` on failure.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
@@ -49,6 +50,7 @@ fn crowbar_barclamps_install_where_crowbar_put_them_and_are_served() {
             ("chef/cookbooks/crowbar/recipes/default.rb", "# crowbar\n"),
             ("chef/roles/crowbar.rb", "name 'crowbar'\n"),
             ("updates/control.sh", "#!/bin/sh\n"),
+            ("crowbar_framework/log/.gitignore", "*.log\n"),
         ],
         &[],
         &[],
@@ -146,6 +148,27 @@ fn crowbar_barclamps_install_where_crowbar_put_them_and_are_served() {
         assert!(root.join(p).is_file(), "{p} missing");
     }
     assert!(!root.join("bundles").exists());
+    // barclamp_install.rb's `chmod_R 0755` of /opt/dell/bin and /updates
+    // (the bundle's files are 0644), and bc_cloner's skipping of dot files
+    // (the installed copy keeps them).
+    for p in ["opt/dell/bin/crowbar", "updates/control.sh"] {
+        let mode = fs::metadata(root.join(p)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o755, "{p}: {mode:o}");
+    }
+    let mode = fs::metadata(root.join("opt/dell/chef/roles/crowbar.rb"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o644);
+    assert!(
+        !root
+            .join("opt/dell/crowbar_framework/log/.gitignore")
+            .exists()
+    );
+    assert!(
+        root.join("opt/dell/barclamps/crowbar/crowbar_framework/log/.gitignore")
+            .is_file()
+    );
     assert_eq!(
         fs::read_to_string(root.join("opt/dell/crowbar_framework/barclamps/deployer.yml")).unwrap(),
         fs::read_to_string(root.join("opt/dell/barclamps/deployer/crowbar.yml")).unwrap()

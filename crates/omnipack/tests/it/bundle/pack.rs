@@ -219,7 +219,10 @@ fn pack_keeps_dot_files_empty_directories_pips_and_git_repos_for_real_tar() {
         "crowbar/cache/pips/pkg-1.0.tar.gz",
         "crowbar/cache/git_repos/proj.tar.bz2",
     ] {
-        assert!(listing.lines().any(|l| l == want), "{want} missing:\n{listing}");
+        assert!(
+            listing.lines().any(|l| l == want),
+            "{want} missing:\n{listing}"
+        );
     }
     assert!(!listing.contains("crowbar/.git/"), "{listing}");
     let d = t.path().join("x");
