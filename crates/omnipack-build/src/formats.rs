@@ -68,3 +68,49 @@ pub fn inspect(path: &Path) -> Result<PackageInfo, BuildError> {
         }),
     }
 }
+
+/// What [`verify`] checked of a package's integrity, in words.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Verified {
+    /// Each check that passed (`header SHA256`, `payload SHA256`, `data.tar.xz
+    /// read to its end`, `12 files against md5sums`, ...).
+    pub checked: Vec<String>,
+    /// What the package records that was not checked.
+    pub not_checked: Vec<String>,
+}
+
+/// Checks the integrity of any package as its own tools do: an .rpm's
+/// header and payload digests (`rpm -K --nosignature`), a .deb's members
+/// read to their end (each compressed stream's checksum) and its data files
+/// against `md5sums`. An error names the part that does not match.
+pub fn verify(path: &Path) -> Result<Verified, BuildError> {
+    inspect(path)?;
+    let mut head = [0u8; 8];
+    let n = fs::File::open(path)?.read(&mut head)?;
+    Ok(match Format::sniff(&head[..n]) {
+        Some(Format::Rpm) => {
+            let r = omnipack_rpm::verify_digests(path)?;
+            Verified {
+                checked: r.ok,
+                not_checked: r.not_checked,
+            }
+        }
+        _ => {
+            let r = omnipack_deb::verify(path)?;
+            let mut checked: Vec<String> = r
+                .members
+                .iter()
+                .map(|m| format!("{m} read to its end"))
+                .collect();
+            checked.push(format!("{} files against md5sums", r.md5sums_checked));
+            let mut not_checked = Vec::new();
+            if r.md5sums_missing > 0 {
+                not_checked.push(format!("{} files md5sums does not list", r.md5sums_missing));
+            }
+            Verified {
+                checked,
+                not_checked,
+            }
+        }
+    })
+}

@@ -27,7 +27,7 @@ mod resolve;
 
 pub use epoch::source_date_epoch;
 pub use error::BuildError;
-pub use formats::{file_name, inspect, validate, write};
+pub use formats::{Verified, file_name, inspect, validate, verify, write};
 pub use git::short_revision;
 pub use host::host_distribution;
 pub use maintainer::{FoundMaintainer, default_maintainer};

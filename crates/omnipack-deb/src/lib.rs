@@ -20,6 +20,7 @@ use omnipack_spec::{PackageInfo, PackageSpec};
 
 pub use control::{ControlFields, control_file};
 pub use error::DebError;
+pub use read::{DebVerifyReport, verify};
 pub use validate::indexable;
 
 /// Reads a .deb's control information only (no file list): fast, for

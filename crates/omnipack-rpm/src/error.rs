@@ -164,6 +164,31 @@ pub enum RpmError {
         /// What is wrong.
         message: String,
     },
+
+    /// A digest the package records does not match its bytes (what
+    /// `rpm -K` reports as `DIGESTS NOT OK`).
+    #[error(
+        "`{path}` is damaged: its {which} digest does not match (recorded {recorded}, computed {computed})"
+    )]
+    Digest {
+        /// The file.
+        path: PathBuf,
+        /// Which digest (`header SHA256`, `payload SHA256`, `MD5`, ...).
+        which: String,
+        /// The digest the package records (hex).
+        recorded: String,
+        /// The digest of its bytes (hex).
+        computed: String,
+    },
+
+    /// A package that records no digest to check its bytes against.
+    #[error(
+        "`{path}` records no digest of its header or payload, so its integrity cannot be checked"
+    )]
+    NoDigest {
+        /// The file.
+        path: PathBuf,
+    },
 }
 
 impl RpmError {
@@ -177,7 +202,12 @@ impl RpmError {
             RpmError::NotAFile { .. } => "list it as a directory or symlink instead",
             RpmError::Scratch { .. } => "make the scratch directory writable or choose another one",
             RpmError::NotRpm { .. } => "check that you passed a .rpm file",
-            RpmError::Truncated { .. } => "download or build the package again",
+            RpmError::Truncated { .. } | RpmError::Digest { .. } => {
+                "download or build the package again"
+            }
+            RpmError::NoDigest { .. } => {
+                "rebuild it with rpm 4.14 or later (or omnipack), which record SHA-256 digests"
+            }
             RpmError::Unindexable { .. } => {
                 "rebuild the package with that field set to one word, or remove it from the repository"
             }

@@ -25,6 +25,7 @@
 
 mod check;
 mod deps;
+mod digest;
 mod error;
 mod fields;
 mod header;
@@ -39,6 +40,7 @@ use std::path::Path;
 use omnipack_archive::{PackageFormat, WriteOptions};
 use omnipack_spec::{PackageInfo, PackageSpec};
 
+pub use digest::{DigestReport, verify_digests};
 pub use error::RpmError;
 pub use fields::SUPPORTED_FIELDS;
 pub use read::{read_with_metadata, read_with_metadata_from};

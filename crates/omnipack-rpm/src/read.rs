@@ -32,11 +32,13 @@ use crate::{RpmError, check, deps};
 const LEAD_SIZE: u64 = 96;
 
 /// Offsets of a package's parts, checked against the file's length.
-struct Layout {
+pub(crate) struct Layout {
     /// The file's length.
-    len: u64,
+    pub len: u64,
     /// Where the main header starts.
-    header: u64,
+    pub header: u64,
+    /// Where the payload starts (the main header's end).
+    pub payload: u64,
 }
 
 fn read_err(path: &Path) -> impl Fn(std::io::Error) -> RpmError + '_ {
@@ -122,8 +124,24 @@ fn layout<R: Read + Seek>(file: &mut R, len: u64, path: &Path) -> Result<Layout,
     let sig_end = header_end(file, path, len, LEAD_SIZE, check::SIGNATURE)?;
     // The signature header is padded to a multiple of 8 bytes.
     let header = sig_end + (8 - sig_end % 8) % 8;
-    header_end(file, path, len, header, check::MAIN)?;
-    Ok(Layout { len, header })
+    let payload = header_end(file, path, len, header, check::MAIN)?;
+    Ok(Layout {
+        len,
+        header,
+        payload,
+    })
+}
+
+/// The checked layout and parsed headers of the package in `file`
+/// (`len` bytes), for the digest check.
+pub(crate) fn layout_and_metadata<R: std::io::BufRead + Seek>(
+    file: &mut R,
+    len: u64,
+    path: &Path,
+) -> Result<(Layout, PackageMetadata), RpmError> {
+    let l = layout(file, len, path)?;
+    let (_, meta) = read_headers(file, len, path)?;
+    Ok((l, meta))
 }
 
 fn corrupt(path: &Path) -> impl Fn(rpm::Error) -> RpmError + '_ {

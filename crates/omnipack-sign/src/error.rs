@@ -125,6 +125,15 @@ pub enum SignError {
         /// What the `rpm` crate said.
         reason: String,
     },
+    /// The RPM's bytes do not match the digests it records: signing it would
+    /// vouch for a damaged file.
+    #[error("nothing was signed: {reason}")]
+    Damaged {
+        /// The package.
+        path: PathBuf,
+        /// Which digest does not match.
+        reason: String,
+    },
     /// The signature cannot be put in place in the RPM.
     #[error("cannot sign `{path}`: {reason}")]
     RpmSignature {
@@ -177,6 +186,9 @@ impl SignError {
             | SignError::NotAnRpm { .. }
             | SignError::RpmHeader { .. }
             | SignError::Io(_) => return None,
+            SignError::Damaged { .. } => {
+                "download or build the package again (`rpm -K --nosignature FILE` shows the same)"
+            }
         };
         Some(h.to_owned())
     }

@@ -14,8 +14,9 @@ const RPM_MAGIC: [u8; 4] = [0xed, 0xab, 0xee, 0xdb];
 /// The `ar` magic a .deb starts with (deb(5)).
 const DEB_MAGIC: &[u8; 8] = b"!<arch>\n";
 
-/// Signs every file in `paths`, after checking that each is an .rpm, so a
-/// wrong file in the list leaves every package untouched.
+/// Signs every file in `paths`, after checking that each is an .rpm whose
+/// digests match its bytes (as `rpm -K --nosignature`), so a wrong or
+/// damaged file in the list leaves every package untouched.
 pub fn sign_rpms(paths: &[PathBuf], signer: &Signer) -> Result<(), SignError> {
     for p in paths {
         let mut head = [0u8; 8];
@@ -27,6 +28,22 @@ pub fn sign_rpms(paths: &[PathBuf], signer: &Signer) -> Result<(), SignError> {
         if !head.starts_with(&RPM_MAGIC) {
             return Err(SignError::NotAnRpm { path: p.clone() });
         }
+    }
+    // Every digest the packages record, before any is signed: a signature
+    // over a damaged file would make it look trustworthy.
+    for p in paths {
+        omnipack_rpm::verify_digests(p).map_err(|e| match e {
+            omnipack_rpm::RpmError::Digest { .. } | omnipack_rpm::RpmError::NoDigest { .. } => {
+                SignError::Damaged {
+                    path: p.clone(),
+                    reason: e.to_string(),
+                }
+            }
+            other => SignError::RpmHeader {
+                path: p.clone(),
+                reason: other.to_string(),
+            },
+        })?;
     }
     for p in paths {
         sign_rpm(p, signer)?;

@@ -48,7 +48,8 @@ pub enum Command {
     /// Show the metadata and file list of a .deb or .rpm.
     #[command(after_help = "Examples:
   omnipack inspect dist/debian-12/greet-cli_1.0.0-1_all.deb
-  omnipack inspect --json greet-python-1.0.0-1.x86_64.rpm | jq .files")]
+  omnipack inspect --json greet-python-1.0.0-1.x86_64.rpm | jq .files
+  omnipack inspect --verify downloaded.rpm     # exit 1 if it is damaged")]
     Inspect(InspectArgs),
     /// Omnibus build: stage the project from its omnipack.toml, then write the
     /// main package and every meta package for each distribution.
@@ -1167,6 +1168,12 @@ pub struct InspectArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Also check the package's integrity as its own tools do: an .rpm's
+    /// header and payload digests (`rpm -K --nosignature`), a .deb's
+    /// members read to their end and its files against `md5sums`; exit 1
+    /// if any does not match.
+    #[arg(long)]
+    pub verify: bool,
 }
 
 /// `omnipack bundle …`.

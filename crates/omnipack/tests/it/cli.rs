@@ -467,3 +467,154 @@ fn verbose_is_global_and_package_keeps_v_for_its_version() {
     assert!(help.contains("-v, --version <VERSION>"), "{help}");
     assert!(help.contains("    --verbose"), "{help}");
 }
+
+/// Flips one byte `back` bytes before the end of `p` (inside the payload).
+fn damage(p: &Path, back: u64) {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(p)
+        .unwrap();
+    let at = f.metadata().unwrap().len() - back;
+    let mut b = [0u8; 1];
+    f.seek(SeekFrom::Start(at)).unwrap();
+    f.read_exact(&mut b).unwrap();
+    f.seek(SeekFrom::Start(at)).unwrap();
+    f.write_all(&[b[0] ^ 0x55]).unwrap();
+}
+
+/// Issue 22: `inspect` of an RPM whose payload was damaged exited 0 and
+/// `sign` signed it. `inspect --verify` checks what `rpm -K --nosignature`
+/// checks (and a .deb's members and md5sums, as dpkg and debsums would),
+/// agreeing with rpm and dpkg-deb on good and damaged files; `sign` refuses
+/// a damaged RPM and leaves it unchanged.
+#[test]
+fn inspect_verify_and_sign_refuse_a_damaged_package() {
+    if !require_tools(&["rpm", "dpkg-deb"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    fs::create_dir_all(d.join("stage/opt/hi")).unwrap();
+    // Incompressible, so a late byte falls in the compressed file data.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let blob: Vec<u8> = (0..200_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    fs::write(d.join("stage/opt/hi/blob"), &blob).unwrap();
+    let o = omnipack()
+        .args([
+            "package",
+            "--from-dir",
+            "stage",
+            "-n",
+            "hi",
+            "-v",
+            "1.0",
+            "--summary",
+            "Hi",
+        ])
+        .args(["-m", "M <m@example.org>", "-a", "all", "--out", "out", "-q"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o).1);
+    let rpm = d.join("out/hi-1.0-1.noarch.rpm");
+    let deb = d.join("out/hi_1.0-1_all.deb");
+    for p in [&rpm, &deb] {
+        let o = omnipack()
+            .args(["inspect", "--verify", "--json"])
+            .arg(p)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o).1);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert!(
+            !v["verified"]["checked"].as_array().unwrap().is_empty(),
+            "{v}"
+        );
+    }
+    run_ok(Command::new("rpm").args(["-K", "--nosignature"]).arg(&rpm));
+
+    let bad_rpm = d.join("bad.rpm");
+    fs::copy(&rpm, &bad_rpm).unwrap();
+    damage(&bad_rpm, 5000);
+    let o = Command::new("rpm")
+        .args(["-K", "--nosignature"])
+        .arg(&bad_rpm)
+        .output()
+        .unwrap();
+    assert!(!o.status.success(), "rpm -K passes the damaged file");
+    let o = omnipack().args(["inspect"]).arg(&bad_rpm).output().unwrap();
+    assert!(o.status.success(), "plain inspect reads the headers only");
+    let o = omnipack()
+        .args(["inspect", "--verify"])
+        .arg(&bad_rpm)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).1.contains("payload SHA256 digest does not match"),
+        "{}",
+        text(&o).1
+    );
+
+    let keys = d.join("keys");
+    let o = omnipack()
+        .args([
+            "key",
+            "generate",
+            "--name",
+            "T <t@example.org>",
+            "-q",
+            "--out",
+        ])
+        .arg(&keys)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o).1);
+    let before = fs::read(&bad_rpm).unwrap();
+    let o = omnipack()
+        .arg("sign")
+        .arg("--key")
+        .arg(keys.join("repo-key.secret.asc"))
+        .arg(&rpm)
+        .arg(&bad_rpm)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o).1;
+    assert!(
+        err.contains("nothing was signed") && err.contains("bad.rpm"),
+        "{err}"
+    );
+    assert_eq!(fs::read(&bad_rpm).unwrap(), before);
+
+    let bad_deb = d.join("bad.deb");
+    fs::copy(&deb, &bad_deb).unwrap();
+    damage(&bad_deb, 3000);
+    let o = Command::new("dpkg-deb")
+        .arg("-x")
+        .arg(&bad_deb)
+        .arg(d.join("x"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success(), "dpkg-deb unpacks the damaged file");
+    let o = omnipack()
+        .args(["inspect", "--verify"])
+        .arg(&bad_deb)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o).1);
+    assert!(
+        text(&o).1.contains("damaged .deb (data.tar"),
+        "{}",
+        text(&o).1
+    );
+}
