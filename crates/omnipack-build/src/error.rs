@@ -17,6 +17,26 @@ pub enum BuildError {
     /// Writing or reading an .rpm failed.
     #[error(transparent)]
     Rpm(#[from] omnipack_rpm::RpmError),
+    /// A `[[package]]` of the manifest that cannot be packaged for a
+    /// distribution, found before anything is staged.
+    #[error(
+        "`{}`{}: [[package]] `{package}` for {distribution}: {source}",
+        path.display(),
+        line.map(|l| format!(" line {l}")).unwrap_or_default()
+    )]
+    Manifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// The line of the package's `name`, if found.
+        line: Option<usize>,
+        /// The package's name.
+        package: String,
+        /// The distribution.
+        distribution: String,
+        /// What is wrong.
+        #[source]
+        source: Box<BuildError>,
+    },
     /// The file is neither a .deb nor an .rpm.
     #[error(
         "`{path}` is not a package: it is neither a .deb (ar archive) nor an .rpm (lead magic)"
@@ -147,6 +167,7 @@ impl BuildError {
     pub fn hint(&self) -> Option<String> {
         match self {
             BuildError::Spec(e) => e.hint(),
+            BuildError::Manifest { source, .. } => source.hint(),
             BuildError::Tree(e) => e.hint(),
             BuildError::Deb(e) => e.hint(),
             BuildError::Rpm(e) => e.hint(),

@@ -153,12 +153,85 @@ fn sandbox_for(place: &Place, m: &Manifest, staging: &Path) -> Result<Sandbox, B
     Ok(sandbox)
 }
 
+/// Plans and checks every `[[package]]` for every distribution before
+/// anything is staged (staging takes seconds to minutes): names, versions,
+/// relations and each format's rules, and every `[[package.files]] src`.
+/// Each package is planned on its own over an empty staging directory, so
+/// an error names the package, the distribution and the line of its name.
+fn preflight(
+    m: &Manifest,
+    distributions: &[Distribution],
+    version: &ProjectVersion,
+    sde: u64,
+) -> Result<(), BuildError> {
+    let empty = tempfile::Builder::new()
+        .prefix("omnipack-preflight-")
+        .tempdir()
+        .map_err(|e| BuildError::Output {
+            path: std::env::temp_dir(),
+            source: e,
+        })?;
+    fs::create_dir_all(empty.path().join(m.prefix().trim_start_matches('/')))?;
+    let text = fs::read_to_string(&m.path).unwrap_or_default();
+    for dist in distributions {
+        let mut dist = dist.clone();
+        if dist.python_version.is_empty() {
+            // Known once staged; any version plans the same names.
+            dist.python_version = "3".into();
+        }
+        for decl in &m.packages {
+            let wrap = |e: BuildError| BuildError::Manifest {
+                path: m.path.clone(),
+                line: name_line(&text, &decl.name),
+                package: decl.name.clone(),
+                distribution: dist.name.clone(),
+                source: Box::new(e),
+            };
+            // This package alone, as the main one (so the plan needs no
+            // other), without configuration files from the staged tree.
+            let mut one = m.clone();
+            let mut d = decl.clone();
+            d.main = true;
+            d.library_depends = false;
+            d.config_files
+                .retain(|c| d.files.iter().any(|f| &f.dst == c));
+            one.packages = vec![d];
+            let planned = plan(&PlanInput {
+                manifest: &one,
+                distribution: &dist,
+                version,
+                staged: empty.path(),
+                source_date_epoch: sde,
+                library_root: Path::new("/"),
+            })
+            .map_err(wrap)?;
+            for spec in &planned.specs {
+                validate(dist.format, spec).map_err(wrap)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The 1-based line of `name = "NAME"` in the manifest's text.
+fn name_line(text: &str, name: &str) -> Option<usize> {
+    let quoted = [format!("\"{name}\""), format!("'{name}'")];
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.starts_with("name") && quoted.iter().any(|q| l.contains(q.as_str()))
+        })
+        .map(|i| i + 1)
+}
+
 /// Runs the whole build; returns every package written, in order.
 pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
     let m = req.manifest;
     let version = project_version(m)?;
     let sde = source_date_epoch(&m.root)?;
     let prefix = m.prefix();
+
+    preflight(m, req.distributions, &version, sde)?;
 
     let started = std::time::Instant::now();
     // Where each distribution stages: this machine or a build root.

@@ -618,3 +618,61 @@ fn inspect_verify_and_sign_refuse_a_damaged_package() {
         text(&o).1
     );
 }
+
+/// Issue 22: an invalid `[[package]] name` or a missing `[[package.files]]
+/// src` failed only after staging and named neither the field nor the
+/// package. Every package is checked for every distribution first: the
+/// error names the manifest, the line, the package and the distribution,
+/// and nothing was staged.
+#[test]
+fn the_manifest_is_checked_before_anything_is_staged() {
+    let t = tempfile::tempdir().unwrap();
+    let project = t.path().join("greet");
+    copy_tree(&repo_root().join("examples/greet"), &project);
+    let manifest = project.join("omnipack.toml");
+    let good = fs::read_to_string(&manifest).unwrap();
+    for (from, to, needles) in [
+        (
+            "name = \"greet-cli\"",
+            "name = \"Greet CLI\"",
+            &[
+                "[[package]] `Greet CLI` for debian-12",
+                "invalid name `Greet CLI`",
+            ][..],
+        ),
+        (
+            "src = \"packaging/greet.1.gz\"",
+            "src = \"packaging/nope.1.gz\"",
+            &[
+                "[[package]] `greet-cli` for debian-12",
+                "nope.1.gz` does not exist",
+            ][..],
+        ),
+    ] {
+        assert!(good.contains(from), "{from}");
+        fs::write(&manifest, good.replace(from, to)).unwrap();
+        let o = omnipack()
+            .arg("build")
+            .arg(&project)
+            .args(["-d", "debian-12", "-d", "rocky-9", "--out"])
+            .arg(t.path().join("out"))
+            .output()
+            .unwrap();
+        let err = text(&o).1;
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        let line = good
+            .lines()
+            .position(|l| l == "name = \"greet-cli\"")
+            .unwrap()
+            + 1;
+        assert!(
+            err.contains(&format!("omnipack.toml` line {line}: ")),
+            "{err}"
+        );
+        for n in needles {
+            assert!(err.contains(n), "{n} not in {err}");
+        }
+        assert!(!err.contains("staged"), "it staged first: {err}");
+        assert!(!t.path().join("out").exists());
+    }
+}
