@@ -471,7 +471,7 @@ fn verbose_is_global_and_package_keeps_v_for_its_version() {
 /// Flips one byte `back` bytes before the end of `p` (inside the payload).
 fn damage(p: &Path, back: u64) {
     use std::io::{Read, Seek, SeekFrom, Write};
-    let mut f = std::fs::OpenOptions::new()
+    let mut f = fs::OpenOptions::new()
         .read(true)
         .write(true)
         .open(p)
