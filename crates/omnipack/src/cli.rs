@@ -356,6 +356,9 @@ fn seconds(s: &str) -> Result<Duration, String> {
 /// `omnipack release-package`.
 #[derive(Debug, Args)]
 pub struct ReleasePackageArgs {
+    /// Print a JSON document on stdout instead of the paths (fields: docs/json.md).
+    #[arg(long)]
+    pub json: bool,
     /// The distribution the package is for (see `omnipack distributions`).
     #[arg(long, short, value_name = "NAME")]
     pub distribution: String,
@@ -383,7 +386,8 @@ pub struct ReleasePackageArgs {
     /// The package version.
     #[arg(long = "pkg-version", value_name = "VERSION", default_value = "1.0")]
     pub pkg_version: String,
-    /// The package maintainer (default: the one in PROJECT/omnipack.toml).
+    /// The package maintainer (default: the one in PROJECT/omnipack.toml,
+    /// else DEBFULLNAME/DEBEMAIL or git config, as `package` takes it).
     #[arg(long, value_name = "NAME <EMAIL>")]
     pub maintainer: Option<String>,
     /// The vendor's homepage (default: PROJECT/omnipack.toml's url, else --base-url if http(s)).
@@ -454,6 +458,9 @@ pub struct PublishArgs {
 /// `omnipack sign`.
 #[derive(Debug, Args)]
 pub struct SignArgs {
+    /// Print a JSON document on stdout instead of the paths (fields: docs/json.md).
+    #[arg(long)]
+    pub json: bool,
     /// The .rpm files.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
@@ -636,6 +643,9 @@ impl From<&RepoInitArgs> for omnipack_repo::InitOptions {
 /// How touched leaves are re-indexed.
 #[derive(Debug, Args)]
 pub struct ReindexArgs {
+    /// Print a JSON document on stdout instead of the paths (fields: docs/json.md).
+    #[arg(long)]
+    pub json: bool,
     /// Armored OpenPGP secret key to sign the indexes with (default: the
     /// repository's configured `sign-key`).
     #[arg(long, value_name = "FILE")]
@@ -784,6 +794,9 @@ impl From<KindArg> for omnipack_repo::IndexKind {
 /// `omnipack repo index`.
 #[derive(Debug, Args)]
 pub struct RepoIndexArgs {
+    /// Print a JSON document on stdout instead of the paths (fields: docs/json.md).
+    #[arg(long)]
+    pub json: bool,
     /// A flat directory of packages or a repository tree `<dist>[-testing]/<version>/<arch>/`.
     pub path: PathBuf,
     /// Which indexes to write.
@@ -952,6 +965,9 @@ pub enum KeyCommand {
 /// `omnipack key generate`.
 #[derive(Debug, Args)]
 pub struct KeyGenerateArgs {
+    /// Print a JSON document on stdout instead of the paths (fields: docs/json.md).
+    #[arg(long)]
+    pub json: bool,
     /// User id, `Name <email>`.
     #[arg(long)]
     pub name: String,
@@ -989,6 +1005,9 @@ impl From<AlgorithmArg> for omnipack_sign::KeyAlgorithm {
 /// `omnipack build`.
 #[derive(Debug, Args)]
 pub struct BuildArgs {
+    /// Print a JSON document on stdout instead of the paths (fields: docs/json.md).
+    #[arg(long)]
+    pub json: bool,
     /// The project directory (holding omnipack.toml) or the manifest file.
     #[arg(default_value = ".")]
     pub project: PathBuf,
@@ -1052,6 +1071,9 @@ pub enum FormatArg {
       --maintainer 'Ops <ops@example.org>' --depends 'libc6 (>= 2.31)' --format all
   omnipack package --spec examples/hello/package.toml --out dist/")]
 pub struct PackageArgs {
+    /// Print a JSON document on stdout instead of the paths (fields: docs/json.md).
+    #[arg(long)]
+    pub json: bool,
     /// Staged tree to package; its root is installed at `--prefix`.
     #[arg(long, value_name = "DIR", required_unless_present = "spec")]
     pub from_dir: Option<PathBuf>,

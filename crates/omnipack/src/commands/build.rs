@@ -49,8 +49,22 @@ pub fn run(args: BuildArgs, quiet: bool) -> Result<()> {
         roots: &RootStore::new(),
         progress: &bar,
     })?;
-    for b in &built {
-        println!("{}", b.path.display());
+    if args.json {
+        let mut artifacts = Vec::new();
+        for b in &built {
+            let mut a = super::json::artifact(&b.path)?;
+            a["distribution"] = serde_json::Value::String(b.distribution.clone());
+            artifacts.push(a);
+        }
+        super::json::print(&serde_json::json!({
+            "project": manifest.project.name,
+            "distributions": names,
+            "artifacts": artifacts,
+        }))?;
+    } else {
+        for b in &built {
+            println!("{}", b.path.display());
+        }
     }
     if !quiet {
         eprintln!(

@@ -8,6 +8,7 @@ pub mod docs;
 pub mod image;
 pub mod init;
 pub mod inspect;
+pub mod json;
 pub mod key;
 pub mod package;
 pub mod publish;

@@ -105,8 +105,17 @@ pub fn run(args: PackageArgs, quiet: bool) -> Result<()> {
             .unwrap_or_else(omnipack_archive::default_threads),
         progress: &bar,
     })?;
+    if args.json {
+        let artifacts = written
+            .iter()
+            .map(|p| super::json::artifact(p))
+            .collect::<Result<Vec<_>>>()?;
+        super::json::print(&serde_json::json!({ "artifacts": artifacts }))?;
+    }
     for path in &written {
-        println!("{}", path.display());
+        if !args.json {
+            println!("{}", path.display());
+        }
         if !quiet {
             let size = fs_err::metadata(path).map(|m| m.len()).unwrap_or(0);
             eprintln!("wrote {} ({size} bytes)", path.display());

@@ -13,6 +13,7 @@ use crate::progress::Bar;
 /// Runs the command.
 pub fn run(args: ReleasePackageArgs, quiet: bool) -> Result<()> {
     let distribution = omnipack_spec::distribution::find(&args.distribution, &Default::default())?;
+    let json = args.json;
     let rpm = distribution.format == Format::Rpm;
     let settings = match &args.repo {
         Some(repo) => omnipack_repo::channels::release_settings(
@@ -46,6 +47,22 @@ pub fn run(args: ReleasePackageArgs, quiet: bool) -> Result<()> {
             eprintln!("note: {n}");
         }
     }
+    let maintainer = args.maintainer.clone().or_else(|| {
+        // As `package` and dch: from the environment or git, when
+        // the project has no manifest to take it from.
+        if args.project.join("omnipack.toml").is_file() {
+            return None;
+        }
+        let found = omnipack_build::default_maintainer(&args.project, |k| std::env::var(k).ok())?;
+        if !quiet {
+            eprintln!(
+                "note: maintainer `{}` from {} (pass `--maintainer` to set another)",
+                found.maintainer,
+                found.sources.join(" and ")
+            );
+        }
+        Some(found.maintainer)
+    });
     let req = ReleaseRequest {
         distribution: args.distribution,
         base_url,
@@ -53,14 +70,23 @@ pub fn run(args: ReleasePackageArgs, quiet: bool) -> Result<()> {
         vendor: args.vendor.or(settings.vendor),
         project: args.project,
         version: args.pkg_version,
-        maintainer: args.maintainer,
+        maintainer,
         homepage: args.homepage,
         out: args.out,
         lint: args.lint,
         package_gpgcheck: settings.package_gpgcheck,
     };
-    for p in release_package(&req, &Bar::new(quiet))? {
-        println!("{}", p.display());
+    let written = release_package(&req, &Bar::new(quiet))?;
+    if json {
+        let artifacts = written
+            .iter()
+            .map(|p| super::json::artifact(p))
+            .collect::<Result<Vec<_>>>()?;
+        super::json::print(&serde_json::json!({ "artifacts": artifacts }))?;
+    } else {
+        for p in written {
+            println!("{}", p.display());
+        }
     }
     Ok(())
 }

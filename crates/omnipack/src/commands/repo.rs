@@ -45,7 +45,10 @@ pub fn init(args: RepoInitArgs, quiet: bool) -> Result<()> {
 /// Runs `repo index`.
 pub fn index(args: RepoIndexArgs, quiet: bool) -> Result<()> {
     let report = index_tree(&args.path, &(&args).into(), &Bar::new(quiet))?;
-    print_index(&report, quiet);
+    print_index(&report, quiet, args.json);
+    if args.json {
+        super::json::print(&super::json::index_report(&report))?;
+    }
     fail_on_problems(&report, &args.path, args.allow_problems)
 }
 
@@ -58,7 +61,7 @@ fn fail_on_problems(report: &IndexReport, root: &Path, allow: bool) -> Result<()
 }
 
 /// Problems, warnings and a summary per leaf on stderr; top indexes on stdout.
-fn print_index(report: &IndexReport, quiet: bool) {
+fn print_index(report: &IndexReport, quiet: bool, json: bool) {
     for g in &report.gems {
         for p in &g.problems {
             eprintln!("warning: {p}");
@@ -87,20 +90,27 @@ fn print_index(report: &IndexReport, quiet: bool) {
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }
-    for top in report.top_files() {
+    for top in report.top_files().iter().filter(|_| !json) {
         println!("{}", top.display());
     }
 }
 
 /// What a channel command changed, then its re-index; fails when it left
 /// packages out.
-fn print_changes(report: &ChannelReport, repo: &Path, allow: bool, quiet: bool) -> Result<()> {
+fn print_changes(
+    report: &ChannelReport,
+    repo: &Path,
+    index: &crate::cli::ReindexArgs,
+    quiet: bool,
+) -> Result<()> {
     let changes = &report.changes;
     for (from, to) in &changes.copied {
         if !quiet {
             eprintln!("added `{}` as `{}`", from.display(), to.display());
         }
-        println!("{}", to.display());
+        if !index.json {
+            println!("{}", to.display());
+        }
     }
     for (from, at) in changes.unchanged.iter().filter(|_| !quiet) {
         eprintln!(
@@ -112,11 +122,14 @@ fn print_changes(report: &ChannelReport, repo: &Path, allow: bool, quiet: bool) 
     for p in changes.removed.iter().filter(|_| !quiet) {
         eprintln!("removed `{}`", p.display());
     }
-    print_index(&report.index, quiet);
+    print_index(&report.index, quiet, index.json);
     for h in &report.hints {
         eprintln!("hint: {h}");
     }
-    fail_on_problems(&report.index, repo, allow)
+    if index.json {
+        super::json::print(&super::json::channel_report(report))?;
+    }
+    fail_on_problems(&report.index, repo, index.allow_problems)
 }
 
 /// Runs `repo add`.
@@ -129,7 +142,7 @@ pub fn add(args: RepoAddArgs, quiet: bool) -> Result<()> {
         index: (&args.index).into(),
     };
     let report = channels::add(&args.repo, &args.packages, &opts, &Bar::new(quiet))?;
-    print_changes(&report, &args.repo, args.index.allow_problems, quiet)
+    print_changes(&report, &args.repo, &args.index, quiet)
 }
 
 /// Runs `repo promote`.
@@ -142,7 +155,7 @@ pub fn promote(args: RepoPromoteArgs, quiet: bool) -> Result<()> {
         index: (&args.index).into(),
     };
     let report = channels::promote(&args.repo, &args.packages, &opts, &Bar::new(quiet))?;
-    print_changes(&report, &args.repo, args.index.allow_problems, quiet)
+    print_changes(&report, &args.repo, &args.index, quiet)
 }
 
 /// Runs `repo remove`.
@@ -153,7 +166,7 @@ pub fn remove(args: RepoRemoveArgs, quiet: bool) -> Result<()> {
         index: (&args.index).into(),
     };
     let report = channels::remove(&args.repo, &args.packages, &opts, &Bar::new(quiet))?;
-    print_changes(&report, &args.repo, args.index.allow_problems, quiet)
+    print_changes(&report, &args.repo, &args.index, quiet)
 }
 
 /// Runs `repo list`: the leaves and their packages (or JSON) on stdout.

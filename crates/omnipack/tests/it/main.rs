@@ -13,6 +13,7 @@ mod e2e;
 mod gem;
 mod image;
 mod inspect;
+mod json;
 mod package;
 mod publish;
 mod repo;
