@@ -1214,6 +1214,9 @@ pub enum BundleCommand {
     Pack(BundlePackArgs),
     /// Check a bundle tarball or directory against its manifest and
     /// SHA256SUMS (else sha1sums); exit 3 unless pristine (1: it could not be read).
+    #[command(after_help = "Examples:
+  omnipack bundle verify dist/deployer.tar.gz
+  omnipack bundle verify /opt/dell/barclamps/deployer --json   # an installed copy")]
     Verify(BundleVerifyArgs),
     /// Install bundles on an admin root, all or nothing per bundle
     /// (Crowbar's barclamp_install.rb), updating the served tree and its
@@ -1224,8 +1227,14 @@ pub enum BundleCommand {
   omnipack bundle install --root /srv/admin --force deployer   # reinstall an installed bundle")]
     Install(BundleInstallArgs),
     /// The installed bundles: version, order, source, install time, pristine or modified.
+    #[command(after_help = "Examples:
+  omnipack bundle list --root /srv/admin
+  omnipack bundle list --root / --json | jq '.[].name'")]
     List(BundleListArgs),
     /// Like list, and each changed file of a modified bundle; exit 3 if any is modified.
+    #[command(after_help = "Examples:
+  omnipack bundle status --root /srv/admin
+  omnipack bundle status --root / || echo \"local changes (exit 3)\"")]
     Status(BundleListArgs),
 }
 

@@ -676,3 +676,42 @@ fn the_manifest_is_checked_before_anything_is_staged() {
         assert!(!t.path().join("out").exists());
     }
 }
+
+/// The subcommands `omnipack ARGS --help` lists (its `Commands:` section).
+fn subcommands(args: &[&str]) -> Vec<String> {
+    let o = omnipack().args(args).arg("--help").output().unwrap();
+    let out = text(&o).0;
+    out.lines()
+        .skip_while(|l| *l != "Commands:")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Issue 22: every command's `--help` ends with examples.
+#[test]
+fn every_command_has_examples_in_its_help() {
+    let mut leaves: Vec<Vec<String>> = Vec::new();
+    for c in subcommands(&[]) {
+        let subs = subcommands(&[c.as_str()]);
+        if subs.is_empty() {
+            leaves.push(vec![c]);
+        } else {
+            leaves.extend(subs.into_iter().map(|s| vec![c.clone(), s]));
+        }
+    }
+    assert!(leaves.len() > 25, "{leaves:?}");
+    let missing: Vec<String> = leaves
+        .iter()
+        .filter(|args| {
+            let o = omnipack().args(args.iter()).arg("--help").output().unwrap();
+            !text(&o).0.contains("\nExamples:\n")
+        })
+        .map(|a| a.join(" "))
+        .collect();
+    assert!(missing.is_empty(), "no examples in --help: {missing:?}");
+}
