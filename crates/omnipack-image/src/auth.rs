@@ -112,13 +112,27 @@ pub(crate) async fn authorize(
     r: &Reference,
     actions: &str,
 ) -> Result<Option<String>> {
+    let pulling = !actions.contains("push");
+    let fail = |r: &Reference, action: &str, reason: String| {
+        if pulling {
+            crate::registry::fail_pull(r, action, reason)
+        } else {
+            fail(r, action, reason)
+        }
+    };
     let base = r.base();
     let origin = &base[..base.find("/v2/").unwrap_or(base.len())];
     let ping = client
         .get(format!("{origin}/v2/"))
         .send()
         .await
-        .map_err(|e| fail(r, "reach the registry", chain(&e)))?;
+        .map_err(|e| {
+            fail(
+                r,
+                "reach the registry",
+                crate::registry::request_error(r, &e),
+            )
+        })?;
     if ping.status() != reqwest::StatusCode::UNAUTHORIZED {
         return Ok(None);
     }

@@ -68,6 +68,34 @@ fn pick_platform(index: &Value) -> Option<String> {
     })
 }
 
+/// "No image for this platform" with the platforms the index has.
+fn no_platform(index: &Value) -> String {
+    let has: Vec<String> = index["manifests"]
+        .as_array()
+        .map(|ms| {
+            ms.iter()
+                .map(|m| {
+                    let p = &m["platform"];
+                    format!(
+                        "{}/{}",
+                        p["os"].as_str().unwrap_or("?"),
+                        p["architecture"].as_str().unwrap_or("?")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    format!(
+        "no image for linux/{} (it has {}): choose a base built for this machine's architecture",
+        arch(),
+        if has.is_empty() {
+            "none".to_owned()
+        } else {
+            has.join(", ")
+        }
+    )
+}
+
 /// Where the blobs, manifests and unpacked roots of pulled bases live.
 fn cache_dirs(cache: &Path) -> (PathBuf, PathBuf) {
     let d = cache.join("image-bases");
@@ -192,7 +220,7 @@ fn read_layout(image: &str, dir: &Path, tag: Option<&str>) -> Result<(Vec<u8>, P
     let v: Value =
         serde_json::from_slice(&bytes).map_err(|e| bad(format!("a manifest is not JSON: {e}")))?;
     if v.get("manifests").is_some() {
-        let d = pick_platform(&v).ok_or_else(|| bad(format!("no image for linux/{}", arch())))?;
+        let d = pick_platform(&v).ok_or_else(|| bad(no_platform(&v)))?;
         let h = hex_of(&d).ok_or_else(|| bad(format!("bad digest `{d}`")))?;
         return Ok((fs::read(blobs.join(h))?, blobs, d));
     }
@@ -221,25 +249,45 @@ fn pull(image: &str, r: &Reference, blobs: &Path) -> Result<(Vec<u8>, String)> {
                     .send()
                     .await
                     .map_err(|e| {
-                        crate::registry::fail(r, "get the manifest", crate::registry::chain(&e))
+                        crate::registry::fail_pull(
+                            r,
+                            "get the manifest",
+                            crate::registry::request_error(r, &e),
+                        )
                     })?;
-                if resp.status() == reqwest::StatusCode::UNAUTHORIZED {
-                    return Err(crate::registry::fail(
+                if resp.status() == reqwest::StatusCode::UNAUTHORIZED
+                    || resp.status() == reqwest::StatusCode::FORBIDDEN
+                {
+                    return Err(crate::registry::fail_pull(
                         r,
                         "get the manifest",
-                        "the registry asks for credentials; only anonymous pulls are supported"
-                            .into(),
+                        format!(
+                            "the registry refuses to serve it ({}): run `skopeo login {}` with an account that may pull it",
+                            resp.status(),
+                            r.registry
+                        ),
+                    ));
+                }
+                if resp.status() == reqwest::StatusCode::NOT_FOUND {
+                    return Err(crate::registry::fail_pull(
+                        r,
+                        &format!("get manifest `{reference}`"),
+                        format!(
+                            "not found: the registry has no `{}:{reference}` ({})",
+                            r.name,
+                            crate::registry::body_text(resp).await
+                        ),
                     ));
                 }
                 if !resp.status().is_success() {
-                    return Err(crate::registry::fail(
+                    return Err(crate::registry::fail_pull(
                         r,
                         &format!("get manifest `{reference}`"),
                         crate::registry::body_text(resp).await,
                     ));
                 }
                 let bytes = resp.bytes().await.map_err(|e| {
-                    crate::registry::fail(r, "get the manifest", crate::registry::chain(&e))
+                    crate::registry::fail_pull(r, "get the manifest", crate::registry::chain(&e))
                 })?;
                 Ok::<Vec<u8>, ImageError>(bytes.to_vec())
             }
@@ -250,7 +298,7 @@ fn pull(image: &str, r: &Reference, blobs: &Path) -> Result<(Vec<u8>, String)> {
             .map_err(|e| base_err(image, format!("`{r}`: the manifest is not JSON: {e}")))?;
         if v.get("manifests").is_some() {
             let d = pick_platform(&v)
-                .ok_or_else(|| base_err(image, format!("`{r}`: no image for linux/{}", arch())))?;
+                .ok_or_else(|| base_err(image, format!("`{r}`: {}", no_platform(&v))))?;
             bytes = get_manifest(d).await?;
             v = serde_json::from_slice(&bytes)
                 .map_err(|e| base_err(image, format!("`{r}`: the manifest is not JSON: {e}")))?;
@@ -280,9 +328,9 @@ fn pull(image: &str, r: &Reference, blobs: &Path) -> Result<(Vec<u8>, String)> {
                 .get(format!("{base}/blobs/{d}"))
                 .send()
                 .await
-                .map_err(|e| crate::registry::fail(r, "get a blob", crate::registry::chain(&e)))?;
+                .map_err(|e| crate::registry::fail_pull(r, "get a blob", crate::registry::chain(&e)))?;
             if !resp.status().is_success() {
-                return Err(crate::registry::fail(
+                return Err(crate::registry::fail_pull(
                     r,
                     &format!("get blob {d}"),
                     crate::registry::body_text(resp).await,
@@ -294,14 +342,14 @@ fn pull(image: &str, r: &Reference, blobs: &Path) -> Result<(Vec<u8>, String)> {
             use futures::StreamExt;
             while let Some(chunk) = stream.next().await {
                 let chunk = chunk.map_err(|e| {
-                    crate::registry::fail(r, "get a blob", crate::registry::chain(&e))
+                    crate::registry::fail_pull(r, "get a blob", crate::registry::chain(&e))
                 })?;
                 hash.update(&chunk);
                 io::Write::write_all(&mut tmp, &chunk)?;
             }
             let got: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
             if got != h {
-                return Err(crate::registry::fail(
+                return Err(crate::registry::fail_pull(
                     r,
                     &format!("get blob {d}"),
                     format!("the bytes' digest is sha256:{got}"),

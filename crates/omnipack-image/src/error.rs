@@ -75,9 +75,14 @@ pub enum ImageError {
         reason: String,
     },
     /// The registry refused or failed a request.
-    #[error("pushing to `{reference}`: {action} failed: {reason}")]
+    #[error(
+        "{} `{reference}`: {action} failed: {reason}",
+        if *.pulling { "pulling" } else { "pushing to" }
+    )]
     Registry {
-        /// The reference pushed to.
+        /// Whether it was a pull (a base) rather than a push.
+        pulling: bool,
+        /// The reference pushed to or pulled from.
         reference: String,
         /// What was being done.
         action: String,
@@ -115,6 +120,9 @@ impl ImageError {
             ImageError::BadReference { .. } => {
                 Some("write HOST[:PORT]/NAME[:TAG], e.g. 127.0.0.1:5000/greet-agent:1.0".into())
             }
+            ImageError::Registry { pulling: true, reference, .. } => Some(format!(
+                "check the reference and that the registry runs (`skopeo inspect --tls-verify=false docker://{reference}` shows what it serves)"
+            )),
             ImageError::Registry { .. } => Some(
                 "check that the registry runs and accepts pushes (for plain http on loopback nothing else is needed)".into(),
             ),

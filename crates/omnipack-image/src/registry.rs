@@ -99,11 +99,32 @@ pub fn valid_tag(t: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
+/// A push to `r` failed while doing `action`.
 pub(crate) fn fail(r: &Reference, action: &str, reason: String) -> ImageError {
     ImageError::Registry {
+        pulling: false,
         reference: r.to_string(),
         action: action.to_owned(),
         reason,
+    }
+}
+
+/// A pull of `r` (a base image) failed while doing `action`.
+pub(crate) fn fail_pull(r: &Reference, action: &str, reason: String) -> ImageError {
+    ImageError::Registry {
+        pulling: true,
+        reference: r.to_string(),
+        action: action.to_owned(),
+        reason,
+    }
+}
+
+/// A request's error in words: a connection nobody accepts said as such.
+pub(crate) fn request_error(r: &Reference, e: &reqwest::Error) -> String {
+    if e.is_connect() {
+        format!("nothing answers at `{}` ({})", r.registry, chain(e))
+    } else {
+        chain(e)
     }
 }
 

@@ -745,3 +745,108 @@ fn an_image_from_a_served_repository_installs_its_version() {
         "the package did not come from the served repository"
     );
 }
+
+// Guards issue 19's bad bases: nothing listening, a 404, a 401 without
+// credentials, an index without this platform. Each exits 1 naming the
+// image and the base with what to do, and leaves nothing in --out.
+#[test]
+fn a_base_that_cannot_be_pulled_is_named_with_the_fix() {
+    if !require_tools(&["docker-registry"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let open = Registry::start();
+    let locked = Registry::start_with_user("u", "secret-pw");
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    // An OCI layout whose only index lists an arm64 image.
+    let layout = t.path().join("arm-only");
+    fs::create_dir_all(layout.join("blobs/sha256")).unwrap();
+    let inner = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": format!("sha256:{}", "ab".repeat(32)),
+            "size": 100,
+            "platform": {"architecture": "arm64", "os": "linux"}
+        }]
+    })
+    .to_string();
+    let inner_hex = omnipack_core::hash::sha256_hex(inner.as_bytes());
+    fs::write(layout.join("blobs/sha256").join(&inner_hex), &inner).unwrap();
+    fs::write(
+        layout.join("oci-layout"),
+        r#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .unwrap();
+    fs::write(
+        layout.join("index.json"),
+        serde_json::json!({
+            "schemaVersion": 2,
+            "manifests": [{
+                "mediaType": "application/vnd.oci.image.index.v1+json",
+                "digest": format!("sha256:{inner_hex}"),
+                "size": inner.len(),
+                "annotations": {"org.opencontainers.image.ref.name": "1"}
+            }]
+        })
+        .to_string(),
+    )
+    .unwrap();
+
+    let project = t.path().join("greet");
+    crate::support::copy_tree(&repo_root().join("examples/greet"), &project);
+    let cases = [
+        (
+            "from-closed",
+            format!("127.0.0.1:{closed}/base:1"),
+            "nothing answers",
+        ),
+        (
+            "from-missing",
+            format!("127.0.0.1:{}/no/such:1", open.port),
+            "not found",
+        ),
+        (
+            "from-locked",
+            format!("127.0.0.1:{}/base:1", locked.port),
+            "skopeo login",
+        ),
+        ("from-arm", format!("oci:{}:1", layout.display()), "arm64"),
+    ];
+    let mut manifest = fs::read_to_string(project.join("omnipack.toml")).unwrap();
+    for (name, base, _) in &cases {
+        manifest.push_str(&format!(
+            "\n[[image]]\nname = \"{name}\"\nbase = \"{base}\"\ndistribution = \"debian-12\"\npackages = [\"greet-cli\"]\nentrypoint = [\"/usr/bin/greet\"]\n"
+        ));
+    }
+    fs::write(project.join("omnipack.toml"), manifest).unwrap();
+    let out = t.path().join("out");
+    for (name, base, needle) in &cases {
+        let o = omnipack()
+            .args(["image", "build"])
+            .arg(&project)
+            .args(["--image", name, "-o"])
+            .arg(&out)
+            .env("OMNIPACK_CACHE_DIR", t.path().join("cache"))
+            .env("REGISTRY_AUTH_FILE", t.path().join("no-auth.json"))
+            .output()
+            .unwrap();
+        let err = text(&o).1;
+        assert_eq!(o.status.code(), Some(1), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+        let base_named = base.trim_start_matches("oci:").split(':').next().unwrap();
+        assert!(
+            err.contains(name) && err.contains(base_named),
+            "{name}: the image and the base are not named: {err}"
+        );
+        assert!(err.contains(needle), "{name}: `{needle}` not in: {err}");
+        assert!(
+            !out.exists() || fs::read_dir(&out).unwrap().next().is_none(),
+            "{name}: something was left in --out"
+        );
+    }
+}
