@@ -141,16 +141,30 @@ pub enum BundleError {
     },
     /// An installed bundle was changed locally.
     #[error(
-        "bundle `{name}` installed under `{root}` has local changes: {} (nothing was written)",
-        .files.join(", ")
+        "{} (nothing was written)",
+        match .changed.as_slice() {
+            [(name, files)] => format!(
+                "bundle `{name}` installed under `{}` has local changes: {}",
+                root.display(),
+                files.join(", ")
+            ),
+            _ => format!(
+                "bundles installed under `{}` have local changes: {}",
+                root.display(),
+                changed
+                    .iter()
+                    .map(|(n, f)| format!("`{n}`: {}", f.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        }
     )]
     LocalChanges {
-        /// The bundle.
-        name: String,
         /// The admin root.
         root: PathBuf,
-        /// Changed, missing and added files, each with what happened.
-        files: Vec<String>,
+        /// Each changed bundle with its changed, missing and added files,
+        /// each with what happened.
+        changed: Vec<(String, Vec<String>)>,
     },
     /// A bundle directory omnipack has no record of (put there by Crowbar's
     /// tools or by hand) is in the way of an install.
@@ -499,9 +513,8 @@ mod tests {
     #[test]
     fn hints_are_not_part_of_the_message() {
         let e = BundleError::LocalChanges {
-            name: "nova".into(),
             root: "/srv/admin".into(),
-            files: vec!["modified `a`".into()],
+            changed: vec![("nova".into(), vec!["modified `a`".into()])],
         };
         assert_eq!(
             e.to_string(),

@@ -335,6 +335,11 @@ pub fn cleanup(root: &Path, journal: &Journal) -> Result<(), BundleError> {
         if exists(&p) {
             fs::remove_dir_all(&p)?;
         }
+        // `.omnipack/stage` and `.omnipack/trash` themselves, once no
+        // transaction uses them (another's still there keeps them).
+        if let Some(parent) = p.parent() {
+            let _ = fs::remove_dir(parent);
+        }
     }
     Ok(())
 }

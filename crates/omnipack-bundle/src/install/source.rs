@@ -228,17 +228,21 @@ pub(super) fn refuse_local_changes(
     installed: &BTreeMap<String, Record>,
     progress: &dyn Progress,
 ) -> Result<(), BundleError> {
+    // Every bundle to be replaced is checked, so one refusal names them all.
+    let mut changed = Vec::new();
     for &i in sequence {
         if let Some(r) = installed.get(opened[i].manifest.name()) {
             let c = state::check_installed(root, r, installed, progress)?;
             if !c.pristine() {
-                return Err(BundleError::LocalChanges {
-                    name: r.name.clone(),
-                    root: root.to_path_buf(),
-                    files: c.lines(),
-                });
+                changed.push((r.name.clone(), c.lines()));
             }
         }
     }
-    Ok(())
+    if changed.is_empty() {
+        return Ok(());
+    }
+    Err(BundleError::LocalChanges {
+        root: root.to_path_buf(),
+        changed,
+    })
 }

@@ -181,3 +181,60 @@ fn a_users_file_in_the_way_is_refused_and_force_overwrites_it() {
         report(&o)
     );
 }
+
+/// From the real-barclamp trial (issue 18): a re-install of several edited
+/// bundles named only the first; one refusal names every changed bundle
+/// and its files, and the root is left as it was.
+#[test]
+fn one_refusal_names_every_changed_bundle() {
+    if !require_tools(&["tar"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let a = barclamp(
+        t.path(),
+        "alpha",
+        "  version: 1\n",
+        &[("bin/a", "a\n")],
+        &[],
+        &[],
+    );
+    let b = barclamp(
+        t.path(),
+        "beta",
+        "  version: 1\n",
+        &[("bin/b", "b\n")],
+        &[],
+        &[],
+    );
+    let ta = pack(&a, &t.path().join("d"), &[]);
+    let tb = pack(&b, &t.path().join("d"), &[]);
+    let root = admin_root(t.path());
+    let args = ["install", ta.to_str().unwrap(), tb.to_str().unwrap()];
+    let o = bundle(&root, &args);
+    assert!(o.status.success(), "{}", report(&o));
+    fs::write(root.join("opt/dell/bin/a"), "edited\n").unwrap();
+    fs::write(root.join("opt/dell/bin/b"), "edited\n").unwrap();
+    let before = tree_hash(&root, true);
+    let o = bundle(&root, &args);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o).1;
+    assert!(
+        err.contains("have local changes: `alpha`: modified `opt/dell/bin/a`; `beta`: modified `opt/dell/bin/b` (nothing was written)"),
+        "{err}"
+    );
+    assert_eq!(tree_hash(&root, true), before);
+    // The install's own stage and trash directories do not outlive it.
+    let o = bundle(
+        &root,
+        &[
+            "install",
+            "--force",
+            ta.to_str().unwrap(),
+            tb.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", report(&o));
+    assert!(!root.join(".omnipack/stage").exists());
+    assert!(!root.join(".omnipack/trash").exists());
+}
