@@ -81,6 +81,13 @@ pub enum Op {
         /// Where the old one goes.
         old: String,
     },
+    /// Make the directory `target` (and its parents) unless something is
+    /// there: an empty directory of a `dirs` placement (Crowbar's
+    /// `crowbar_framework/log`, `tmp`), which no file's put would make.
+    Mkdir {
+        /// The directory.
+        target: String,
+    },
 }
 
 /// What a path is (without following a link).
@@ -299,6 +306,15 @@ pub fn apply(root: &Path, op: &Op, keep: &[String]) -> Result<(), BundleError> {
                     fs::create_dir_all(parent)?;
                 }
                 fs::rename(&s, &t)?;
+            }
+        }
+        Op::Mkdir { target } => {
+            check_no_link(root, target)?;
+            let t = root.join(target);
+            // Something there already (a directory, or a file an admin
+            // put): left as it is.
+            if fs::symlink_metadata(&t).is_err() {
+                fs::create_dir_all(&t)?;
             }
         }
     }

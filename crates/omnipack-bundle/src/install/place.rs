@@ -174,6 +174,55 @@ pub(super) fn plan_placements(cx: &Ctx<'_>, copy: &Copy) -> Result<Placements, B
     })
 }
 
+/// The directories of the bundle's `dirs` placements that no placed file
+/// lies under (empty ones, or ones holding only skipped dot files), as
+/// targets under the root: made by an `Op::Mkdir`, as Crowbar's
+/// `bc_cloner` made every directory it walked (Rails needs
+/// `crowbar_framework/log` and `tmp`). Not recorded: a later version that
+/// drops one leaves it.
+pub(super) fn empty_dirs(
+    cx: &Ctx<'_>,
+    placed: &BTreeMap<String, Placed>,
+) -> Result<Vec<String>, BundleError> {
+    let config = cx.config;
+    let mut out = Vec::new();
+    for (key, to) in &config.dirs {
+        let from = cx.o.dir.join(key);
+        if !from.is_dir() {
+            continue;
+        }
+        let walk = walkdir::WalkDir::new(&from)
+            .min_depth(1)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                !(config.skip_hidden && e.file_name().to_string_lossy().starts_with('.'))
+            });
+        for e in walk {
+            let e = e.map_err(std::io::Error::from)?;
+            if !e.file_type().is_dir() {
+                continue;
+            }
+            let Ok(rel) = e.path().strip_prefix(&from) else {
+                continue;
+            };
+            let target = format!("{}/{}", to.trim_end_matches('/'), rel.to_string_lossy());
+            let prefix = format!("{target}/");
+            let has_placed = placed
+                .range(prefix.clone()..)
+                .next()
+                .is_some_and(|(k, _)| k.starts_with(&prefix));
+            if !has_placed {
+                out.push(target);
+            }
+        }
+    }
+    // Only the deepest: making them makes their parents.
+    let all = out.clone();
+    out.retain(|d| !all.iter().any(|o| o.starts_with(&format!("{d}/"))));
+    Ok(out)
+}
+
 fn is_package(name: &str) -> bool {
     name.ends_with(".deb") || name.ends_with(".rpm")
 }

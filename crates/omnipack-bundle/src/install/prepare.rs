@@ -109,6 +109,8 @@ pub(super) struct Draft {
     pub deleted: BTreeSet<String>,
     /// Renames of staged files and links into place.
     pub puts: Vec<Op>,
+    /// Empty directories of `dirs` placements, made after the puts.
+    pub mkdirs: Vec<Op>,
     /// The plan's changes, in the order found.
     pub changes: Vec<(Action, String)>,
     /// Directories never removed when left empty: the roots of the served tree.
@@ -164,6 +166,10 @@ pub(super) fn prepare(
     remove::plan_old_removals(&cx, &placements, &mut d)?;
     remove::plan_dangling_links(&cx, &placements.placed, &copy.files, &mut d)?;
     check::plan_puts(&cx, &placements.placed, settings.force, &mut d)?;
+    d.mkdirs = place::empty_dirs(&cx, &placements.placed)?
+        .into_iter()
+        .map(|target| Op::Mkdir { target })
+        .collect();
     check::check_removals_and_swap(&cx, &d)?;
     let leaves = place::leaves(&placements.placed);
 
@@ -201,6 +207,7 @@ fn assemble(
     let mut ops = d.swap;
     ops.extend(d.deletes);
     ops.extend(d.puts);
+    ops.extend(d.mkdirs);
     ops.push(Op::Put {
         target: record_rel,
         stage: record_stage,

@@ -76,6 +76,7 @@ fn crowbar_barclamps_install_where_crowbar_put_them_and_are_served() {
     );
     // pips and git_repos in the bundle's cache (Crowbar's
     // /tftpboot/pips/<bc> and /tftpboot/git_repos/<bc>).
+    fs::create_dir_all(crowbar.src.join("crowbar_framework/tmp")).unwrap();
     let pcache = provisioner.src.join("cache");
     write(&pcache.join("pips/requests-2.0.tar.gz"), "a pip source\n");
     write(
@@ -169,6 +170,10 @@ fn crowbar_barclamps_install_where_crowbar_put_them_and_are_served() {
         root.join("opt/dell/barclamps/crowbar/crowbar_framework/log/.gitignore")
             .is_file()
     );
+    // ... but the directory holding it is made, as bc_cloner made it, and
+    // an empty one too: Rails needs log/ and tmp/.
+    assert!(root.join("opt/dell/crowbar_framework/log").is_dir());
+    assert!(root.join("opt/dell/crowbar_framework/tmp").is_dir());
     assert_eq!(
         fs::read_to_string(root.join("opt/dell/crowbar_framework/barclamps/deployer.yml")).unwrap(),
         fs::read_to_string(root.join("opt/dell/barclamps/deployer/crowbar.yml")).unwrap()
