@@ -308,6 +308,16 @@ fn the_example_images_build_push_and_run() {
         names.contains(&"greet-python") && names.contains(&"libc6"),
         "{names:?}"
     );
+    // The SPDX project's own parser and validator (spdx-tools from PyPI,
+    // installed by scripts/test) accepts it.
+    if require_tools(&["pyspdxtools"]) {
+        let f = t.path().join("image.spdx.json");
+        fs::write(&f, serde_json::to_vec_pretty(&sbom).unwrap()).unwrap();
+        let o = Command::new("pyspdxtools").arg("-i").arg(&f).output().unwrap();
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "pyspdxtools: {out}{err}");
+        assert!(!(out.clone() + &err).contains("invalid"), "pyspdxtools: {out}{err}");
+    }
     let image_digest = report[1]["digest"].as_str().unwrap();
     let fallback = format!(
         "docker://{push}/greet-control:sha256-{}",
