@@ -104,14 +104,19 @@ fn cache_dirs(cache: &Path) -> (PathBuf, PathBuf) {
 
 /// Opens the base `spec` of image `image`: `Ok(None)` when it names a
 /// distribution (a build root), else the image, pulled or read, unpacked.
-pub fn open(image: &str, spec: &str, cache: &Path) -> Result<Option<BaseImage>> {
+pub fn open(
+    image: &str,
+    spec: &str,
+    cache: &Path,
+    progress: &dyn omnipack_core::Progress,
+) -> Result<Option<BaseImage>> {
     let (blobs, roots) = cache_dirs(cache);
     let (manifest_bytes, blob_dir, digest) = if let Some(rest) = spec.strip_prefix("oci:") {
         let (dir, tag) = split_layout_tag(rest);
         read_layout(image, Path::new(dir), tag)?
     } else if spec.contains('/') {
         let r = Reference::parse(spec)?;
-        let (bytes, digest) = pull(image, &r, &blobs)?;
+        let (bytes, digest) = pull(image, &r, &blobs, progress)?;
         (bytes, blobs.clone(), digest)
     } else {
         return Ok(None);
@@ -230,7 +235,12 @@ fn read_layout(image: &str, dir: &Path, tag: Option<&str>) -> Result<(Vec<u8>, P
 /// Pulls the manifest (resolving an index to this platform), the config
 /// and the layers of `r` into `blobs`; each blob is checked against its
 /// digest and kept under it. Returns the manifest and its digest.
-fn pull(image: &str, r: &Reference, blobs: &Path) -> Result<(Vec<u8>, String)> {
+fn pull(
+    image: &str,
+    r: &Reference,
+    blobs: &Path,
+    progress: &dyn omnipack_core::Progress,
+) -> Result<(Vec<u8>, String)> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -305,19 +315,30 @@ fn pull(image: &str, r: &Reference, blobs: &Path) -> Result<(Vec<u8>, String)> {
         }
         let digest = format!("sha256:{}", omnipack_core::hash::sha256_hex(&bytes));
         fs::create_dir_all(blobs)?;
-        let mut wanted: Vec<String> = vec![
+        let mut wanted: Vec<(String, u64)> = vec![(
             v["config"]["digest"]
                 .as_str()
                 .unwrap_or_default()
                 .to_owned(),
-        ];
+            v["config"]["size"].as_u64().unwrap_or(0),
+        )];
         if let Some(ls) = v["layers"].as_array() {
-            wanted.extend(
-                ls.iter()
-                    .filter_map(|l| l["digest"].as_str().map(str::to_owned)),
-            );
+            wanted.extend(ls.iter().filter_map(|l| {
+                l["digest"]
+                    .as_str()
+                    .map(|d| (d.to_owned(), l["size"].as_u64().unwrap_or(0)))
+            }));
         }
-        for d in wanted {
+        // A byte bar over what is not cached yet.
+        let missing: u64 = wanted
+            .iter()
+            .filter(|(d, _)| hex_of(d).is_none_or(|h| !blobs.join(h).is_file()))
+            .map(|(_, s)| s)
+            .sum();
+        if missing > 0 {
+            progress.start(&format!("pulling {r}"), missing);
+        }
+        for (d, _) in wanted {
             let h =
                 hex_of(&d).ok_or_else(|| base_err(image, format!("`{r}`: bad digest `{d}`")))?;
             let dest = blobs.join(h);
@@ -346,6 +367,7 @@ fn pull(image: &str, r: &Reference, blobs: &Path) -> Result<(Vec<u8>, String)> {
                 })?;
                 hash.update(&chunk);
                 io::Write::write_all(&mut tmp, &chunk)?;
+                progress.advance(chunk.len() as u64);
             }
             let got: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
             if got != h {
@@ -356,6 +378,9 @@ fn pull(image: &str, r: &Reference, blobs: &Path) -> Result<(Vec<u8>, String)> {
                 ));
             }
             tmp.commit(0o644)?;
+        }
+        if missing > 0 {
+            progress.finish();
         }
         Ok((bytes, digest))
     })

@@ -129,7 +129,7 @@ pub fn build_images(
         if let Some(refs) = &target {
             let r = &refs[n];
             progress.note(&format!("pushing `{}` to `{r}`", decl.name));
-            report.push = Some(push_layout(&report, r, &tags)?);
+            report.push = Some(push_layout(&report, r, &tags, progress)?);
             report.reference = Some(r.to_string());
         }
         out.push(report);
@@ -319,7 +319,7 @@ fn build_one(
     if decl.image_base() {
         progress.note(&format!("`{}`: the base image `{}`", decl.name, decl.base));
     }
-    let image_base = crate::base::open(&decl.name, &decl.base, &req.cache)?;
+    let image_base = crate::base::open(&decl.name, &decl.base, &req.cache, progress)?;
     let (root, base_what) = match &image_base {
         Some(b) => (
             b.rootfs.clone(),
@@ -909,7 +909,12 @@ pub(crate) fn deb_arch() -> &'static str {
 }
 
 /// Pushes a built layout's image, its SBOM and tags.
-fn push_layout(report: &ImageReport, r: &Reference, tags: &[String]) -> Result<PushReport> {
+fn push_layout(
+    report: &ImageReport,
+    r: &Reference,
+    tags: &[String],
+    progress: &dyn Progress,
+) -> Result<PushReport> {
     let dir = &report.layout;
     let blob = |digest: &str| {
         dir.join("blobs/sha256")
@@ -965,6 +970,7 @@ fn push_layout(report: &ImageReport, r: &Reference, tags: &[String]) -> Result<P
             sbom_bytes,
         )),
         tags,
+        progress,
     };
     push(&req)
 }

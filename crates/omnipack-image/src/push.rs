@@ -37,7 +37,6 @@ pub struct PushReport {
 
 /// What to push: the blobs (files in a layout), the manifest, its tags and
 /// the SBOM artifact.
-#[derive(Debug)]
 pub struct PushRequest<'a> {
     /// Where.
     pub reference: &'a Reference,
@@ -49,6 +48,20 @@ pub struct PushRequest<'a> {
     pub sbom: Option<(Descriptor, Vec<u8>)>,
     /// Tags.
     pub tags: &'a [String],
+    /// A byte bar: the blobs' bytes, uploaded or found already there.
+    pub progress: &'a dyn omnipack_core::Progress,
+}
+
+impl std::fmt::Debug for PushRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushRequest")
+            .field("reference", &self.reference)
+            .field("blobs", &self.blobs)
+            .field("manifest", &self.manifest.0)
+            .field("sbom", &self.sbom.as_ref().map(|s| &s.0))
+            .field("tags", &self.tags)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Blobs uploaded at the same time.
@@ -72,6 +85,11 @@ async fn push_async(req: &PushRequest<'_>) -> Result<PushReport> {
     let client = crate::auth::client_with(authorization.as_deref())?;
     let base = r.base();
     let mut report = PushReport::default();
+    let progress = req.progress;
+    progress.start(
+        &format!("pushing to {r}"),
+        req.blobs.iter().map(|(d, _)| d.size).sum(),
+    );
     // Blobs side by side (as skopeo does), the manifest only after all.
     let (client_ref, base_ref) = (&client, base.as_str());
     let results: Vec<Result<Option<u64>>> = futures::stream::iter(req.blobs.iter())
@@ -82,9 +100,10 @@ async fn push_async(req: &PushRequest<'_>) -> Result<PushReport> {
                 .await
                 .map_err(|e| fail(r, "check a blob", chain(&e)))?;
             if head.status().is_success() {
+                progress.advance(d.size);
                 return Ok(None);
             }
-            upload_blob(client_ref, r, base_ref, d, path).await?;
+            upload_blob(client_ref, r, base_ref, d, path, progress).await?;
             Ok(Some(d.size))
         })
         .buffer_unordered(PARALLEL)
@@ -131,6 +150,7 @@ async fn push_async(req: &PushRequest<'_>) -> Result<PushReport> {
         put_manifest(&client, r, &base, tag, &req.manifest.0, &req.manifest.1).await?;
         report.tags.push(tag.clone());
     }
+    progress.finish();
     Ok(report)
 }
 
@@ -155,6 +175,7 @@ async fn upload_blob(
     base: &str,
     d: &Descriptor,
     path: &Path,
+    progress: &dyn omnipack_core::Progress,
 ) -> Result<()> {
     let start = client
         .post(format!("{base}/blobs/uploads/"))
@@ -183,6 +204,7 @@ async fn upload_blob(
                 body_text(resp).await,
             ));
         }
+        progress.advance(d.size);
         return Ok(());
     }
     let mut file = fs::File::open(path)?;
@@ -212,6 +234,7 @@ async fn upload_blob(
         }
         loc = location(base, &resp).unwrap_or(loc);
         offset += n as u64;
+        progress.advance(n as u64);
     }
     let resp = client
         .put(with_digest(&loc, &d.digest))

@@ -313,10 +313,17 @@ fn the_example_images_build_push_and_run() {
     if require_tools(&["pyspdxtools"]) {
         let f = t.path().join("image.spdx.json");
         fs::write(&f, serde_json::to_vec_pretty(&sbom).unwrap()).unwrap();
-        let o = Command::new("pyspdxtools").arg("-i").arg(&f).output().unwrap();
+        let o = Command::new("pyspdxtools")
+            .arg("-i")
+            .arg(&f)
+            .output()
+            .unwrap();
         let (out, err) = text(&o);
         assert!(o.status.success(), "pyspdxtools: {out}{err}");
-        assert!(!(out.clone() + &err).contains("invalid"), "pyspdxtools: {out}{err}");
+        assert!(
+            !(out.clone() + &err).contains("invalid"),
+            "pyspdxtools: {out}{err}"
+        );
     }
     let image_digest = report[1]["digest"].as_str().unwrap();
     let fallback = format!(
