@@ -214,6 +214,8 @@ pub enum RepoError {
         root: PathBuf,
         /// How many.
         count: usize,
+        /// The marker that gives `repo check` its own exit code (3).
+        source: omnipack_core::outcome::DifferencesFound,
     },
     /// A filesystem error naming its path.
     #[error(transparent)]

@@ -535,7 +535,7 @@ pub enum RepoCommand {
     /// repomd.xml.asc: present, verified, not stale); every file an index
     /// lists against its size and digest (index files, by-hash copies,
     /// packages); every package present is in an index. Problems go to
-    /// stdout, one per line; exit 1 if there is any.
+    /// stdout, one per line; exit 3 if there is any (1: it could not check).
     #[command(after_help = "Examples:
   omnipack repo check repo/
   omnipack repo check repo/ --key keys/repo-key.public.asc")]

@@ -212,9 +212,14 @@ pub fn check(args: RepoCheckArgs, quiet: bool) -> Result<()> {
     if report.is_ok() {
         Ok(())
     } else {
+        // A verification that ran and found problems: exit 3, as `bundle
+        // verify` (1 stays "could not check").
         Err(omnipack_repo::RepoError::CheckFailed {
             root: args.repo,
             count: report.problems.len(),
+            source: omnipack_core::outcome::DifferencesFound {
+                what: "the repository has problems".into(),
+            },
         }
         .into())
     }

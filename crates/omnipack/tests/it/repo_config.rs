@@ -451,7 +451,7 @@ fn a_colliding_newcomer_is_left_out_and_fails_the_command() {
 /// `repo check` on `repo`: exit code and stdout (one problem per line).
 fn check(cache: &Path, repo: &Path) -> (i32, String) {
     let (code, out, err) = run(cache, &["check"], &[repo]);
-    assert!(code == 0 || code == 1, "{out}\n{err}");
+    assert!(code == 0 || code == 3, "{out}\n{err}");
     (code, out)
 }
 
@@ -503,7 +503,7 @@ fn repo_check_finds_what_clients_would_fail_on() {
     bytes[last] ^= 0xff;
     fs::write(&placed_deb, &bytes).unwrap();
     let (code, out) = check(&cache, &r);
-    assert_eq!(code, 1);
+    assert_eq!(code, 3);
     assert!(
         out.contains(&format!("`{}`", placed_deb.display())) && out.contains("Hash Sum mismatch"),
         "{out}"
@@ -513,7 +513,7 @@ fn repo_check_finds_what_clients_would_fail_on() {
     // A package the index lists is gone.
     fs::remove_file(&placed_rpm).unwrap();
     let (code, out) = check(&cache, &r);
-    assert_eq!(code, 1);
+    assert_eq!(code, 3);
     assert!(
         out.contains(&format!("`{}`", placed_rpm.display())) && out.contains("missing"),
         "{out}"
@@ -524,7 +524,7 @@ fn repo_check_finds_what_clients_would_fail_on() {
     let stray = rpm_leaf.join("stray-1.0-1.noarch.rpm");
     fs::copy(&rpm, &stray).unwrap();
     let (code, out) = check(&cache, &r);
-    assert_eq!(code, 1);
+    assert_eq!(code, 3);
     assert!(
         out.contains(&format!("`{}`", stray.display())) && out.contains("in no index"),
         "{out}"
@@ -552,7 +552,7 @@ fn repo_check_finds_what_clients_would_fail_on() {
         .unwrap();
     assert!(!bad.status.success(), "gpgv accepted a stale signature");
     let (code, out) = check(&cache, &r);
-    assert_eq!(code, 1);
+    assert_eq!(code, 3);
     for f in [
         deb_leaf.join("InRelease"),
         deb_leaf.join("Release.gpg"),
@@ -576,14 +576,14 @@ fn repo_check_finds_what_clients_would_fail_on() {
     }
     fs::remove_file(copy.join(".omnipack/repo.toml")).unwrap();
     let (code, out) = check(&cache, &copy);
-    assert_eq!(code, 1);
+    assert_eq!(code, 3);
     assert!(out.contains("InRelease`: is stale"), "{out}");
     let (code, out, _) = run(
         &cache,
         &["check", "--key", keyring.to_str().unwrap()],
         &[&copy],
     );
-    assert_eq!(code, 1);
+    assert_eq!(code, 3);
     assert!(out.contains("Release.gpg`: BAD signature"), "{out}");
 
     // A re-index makes it whole again.
