@@ -318,8 +318,12 @@ fn setup_py_meta(text: &str) -> Meta {
         None
     };
     let mut programs = Vec::new();
-    if let Some(i) = text.find("console_scripts") {
-        let tail = &text[i..];
+    // The list after `console_scripts` (a dict key in quotes, or a
+    // keyword): its quoted items, from its opening `[` to its `]`.
+    if let Some(i) = text.find("console_scripts")
+        && let Some(open) = text[i..].find('[')
+    {
+        let tail = &text[i + open + 1..];
         let end = tail.find(']').unwrap_or(tail.len());
         for quoted in tail[..end].split(['"', '\'']).skip(1).step_by(2) {
             if let Some((name, target)) = quoted.split_once('=')
