@@ -1,0 +1,238 @@
+//! `omnipack spec`: the sdist and RPM spec file for distribution
+//! maintainers, built by the real `rpmbuild`, parsed by `rpmspec`, checked
+//! by `rpmlint`, and compared with `git archive`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use fs_err as fs;
+use omnipack_test_support::{require_tools, run_ok, stdout_of};
+
+use crate::support::{copy_tree, omnipack, repo_root, text};
+
+fn git(dir: &Path, args: &[&str]) {
+    run_ok(
+        Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.org"])
+            .args(args),
+    );
+}
+
+/// The example in `dir/greet`, committed in a git repository of its own.
+fn committed_example(dir: &Path) -> PathBuf {
+    let p = dir.join("greet");
+    fs::create_dir_all(dir).unwrap();
+    copy_tree(&repo_root().join("examples/greet"), &p);
+    git(&p, &["init", "-q"]);
+    git(&p, &["add", "-A"]);
+    git(&p, &["commit", "-qm", "example"]);
+    p
+}
+
+/// Runs `omnipack spec PROJECT --out OUT EXTRA…` and returns the paths it printed.
+fn spec(project: &Path, out: &Path, extra: &[&str]) -> Vec<PathBuf> {
+    let o = omnipack()
+        .arg("spec")
+        .arg(project)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&o);
+    assert!(o.status.success(), "{stderr}");
+    stdout.lines().map(PathBuf::from).collect()
+}
+
+fn tar_list(tarball: &Path) -> Vec<String> {
+    let mut names: Vec<String> = stdout_of(Command::new("tar").arg("-tzf").arg(tarball))
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn spec_and_sdist_build_with_rpmbuild() {
+    if !require_tools(&["git", "rpmbuild", "rpm", "tar", "/usr/bin/python3"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let project = committed_example(t.path());
+    let out = t.path().join("out");
+    let paths = spec(&project, &out, &[]);
+    assert_eq!(
+        paths,
+        vec![out.join("greet-1.0.0.tar.gz"), out.join("greet.spec")]
+    );
+
+    // The sdist holds what `git archive --prefix=greet-1.0.0/` holds, plus PKG-INFO.
+    let archive = t.path().join("git-archive.tar.gz");
+    git(
+        &project,
+        &[
+            "archive",
+            "--format=tar.gz",
+            "--prefix=greet-1.0.0/",
+            "-o",
+            archive.to_str().unwrap(),
+            "HEAD",
+        ],
+    );
+    let mut expected = tar_list(&archive);
+    expected.push("greet-1.0.0/PKG-INFO".into());
+    expected.sort();
+    assert_eq!(tar_list(&paths[0]), expected);
+
+    let top = t.path().join("rpmbuild");
+    let o = Command::new("rpmbuild")
+        .args(["-ba", "--nodeps"])
+        .arg("--define")
+        .arg(format!("_topdir {}", top.display()))
+        .arg("--define")
+        .arg(format!("_sourcedir {}", out.display()))
+        .arg(&paths[1])
+        .output()
+        .unwrap();
+    let (so, se) = text(&o);
+    assert!(o.status.success(), "rpmbuild failed:\n{so}\n{se}");
+    let rpm = top.join("RPMS/noarch/greet-1.0.0-1.noarch.rpm");
+    assert!(rpm.is_file(), "{so}\n{se}");
+    assert!(top.join("SRPMS/greet-1.0.0-1.src.rpm").is_file());
+
+    let files = stdout_of(Command::new("rpm").arg("-qpl").arg(&rpm));
+    for want in [
+        "/greet/cli.py",
+        "/greet-1.0.0.dist-info/METADATA",
+        "/bin/greet",
+    ] {
+        assert!(
+            files.lines().any(|l| l.ends_with(want)),
+            "{want} not in the package:\n{files}"
+        );
+    }
+    // The source RPM carries the sdist and the spec.
+    let srpm_files = stdout_of(
+        Command::new("rpm")
+            .arg("-qpl")
+            .arg(top.join("SRPMS/greet-1.0.0-1.src.rpm")),
+    );
+    assert_eq!(srpm_files, "greet-1.0.0.tar.gz\ngreet.spec\n");
+    let info = stdout_of(
+        Command::new("rpm")
+            .args(["-qp", "--qf", "%{LICENSE} %{URL} %{ARCH}\\n"])
+            .arg(&rpm),
+    );
+    assert_eq!(info, "MIT https://example.org/greet noarch\n");
+}
+
+// Guards reproducibility: two runs give the same sdist and spec, byte for byte.
+#[test]
+fn spec_and_sdist_are_reproducible() {
+    if !require_tools(&["git"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let project = committed_example(t.path());
+    let a = spec(&project, &t.path().join("a"), &[]);
+    let b = spec(&project, &t.path().join("b"), &[]);
+    for (a, b) in a.iter().zip(&b) {
+        assert_eq!(
+            fs::read(a).unwrap(),
+            fs::read(b).unwrap(),
+            "{}",
+            a.display()
+        );
+    }
+    let a = spec(&project, &t.path().join("fa"), &["--style", "fedora"]);
+    let b = spec(&project, &t.path().join("fb"), &["--style", "fedora"]);
+    assert_eq!(fs::read(&a[1]).unwrap(), fs::read(&b[1]).unwrap());
+}
+
+#[test]
+fn fedora_style_spec_parses_and_lints() {
+    if !require_tools(&["git", "rpmspec", "rpmlint"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let project = committed_example(t.path());
+    let out = t.path().join("out");
+    let paths = spec(&project, &out, &["--style", "fedora", "-d", "fedora-42"]);
+    let text_ = fs::read_to_string(&paths[1]).unwrap();
+    for macro_ in [
+        "%generate_buildrequires",
+        "%pyproject_buildrequires",
+        "%pyproject_wheel",
+        "%pyproject_install",
+        "%pyproject_save_files -L greet",
+        "%files -f %{pyproject_files}",
+        "BuildArch:      noarch",
+        "BuildRequires:  python3-devel",
+    ] {
+        assert!(text_.contains(macro_), "{macro_} missing:\n{text_}");
+    }
+    let parsed = stdout_of(Command::new("rpmspec").arg("-P").arg(&paths[1]));
+    assert!(parsed.contains("Name:           greet"), "{parsed}");
+    assert!(parsed.contains("Version:        1.0.0"), "{parsed}");
+
+    for style in ["fedora", "pip"] {
+        let out = t.path().join(style);
+        let paths = spec(&project, &out, &["--style", style]);
+        let o = Command::new("rpmlint").arg(&paths[1]).output().unwrap();
+        let (so, se) = text(&o);
+        // rpmlint exits 64 when it reports errors, 66 for badness over the threshold.
+        assert!(
+            !so.lines().any(|l| l.contains(": E: ")),
+            "rpmlint reports errors for the {style} spec:\n{so}\n{se}"
+        );
+        assert!(
+            so.contains("0 errors"),
+            "rpmlint of the {style} spec:\n{so}\n{se}"
+        );
+    }
+}
+
+#[test]
+fn spec_needs_a_git_checkout_and_an_rpm_distribution() {
+    let t = tempfile::tempdir().unwrap();
+    let project = t.path().join("greet");
+    copy_tree(&repo_root().join("examples/greet"), &project);
+    let o = omnipack()
+        .arg("spec")
+        .arg(&project)
+        .arg("--out")
+        .arg(t.path().join("out"))
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("hint: the project must be in a git checkout"),
+        "{stderr}"
+    );
+
+    if !require_tools(&["git"]) {
+        return;
+    }
+    let project = committed_example(&t.path().join("c"));
+    let o = omnipack()
+        .arg("spec")
+        .arg(&project)
+        .args(["-d", "debian-12", "--out"])
+        .arg(t.path().join("out"))
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("debian-12 is not a distribution of rpm packages"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: name a distribution of rpm packages"),
+        "{stderr}"
+    );
+}
