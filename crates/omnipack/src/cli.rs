@@ -94,6 +94,21 @@ pub enum Command {
   rpmbuild -ba --define \"_sourcedir $PWD/rpmbuild/SOURCES\" rpmbuild/SOURCES/greet.spec
   omnipack spec . --style fedora -d fedora-42 --json")]
     Spec(SpecArgs),
+    /// For distribution maintainers: the project's upstream tarball
+    /// (NAME_VERSION.orig.tar.gz, the sdist of the git tree at HEAD) and a
+    /// debian/ directory that builds it with debhelper.
+    ///
+    /// Source format 3.0 (quilt); control with Build-Depends and Depends
+    /// from omnipack.toml (renamed for --distribution); rules with `dh`
+    /// (and dh-python/pybuild for Python projects); changelog from the
+    /// project's version; a machine-readable copyright; watch when the
+    /// project has a URL. An existing OUT/debian is replaced. Both are the
+    /// same bytes on every run; the paths go to stdout.
+    #[command(after_help = "Examples:
+  omnipack debian examples/greet --out build
+  cd build && tar xzf greet_1.0.0.orig.tar.gz && cp -r debian greet-1.0.0/ && dpkg-source -b greet-1.0.0
+  (cd build/greet-1.0.0 && dpkg-buildpackage -us -uc)")]
+    Debian(DebianArgs),
     /// Manage a repository tree.
     #[command(subcommand)]
     Repo(RepoCommand),
@@ -1076,6 +1091,24 @@ pub struct SpecArgs {
     /// `fedora` follows the Fedora Python packaging guidelines.
     #[arg(long, value_enum, default_value_t = SpecStyleArg::Pip)]
     pub style: SpecStyleArg,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `omnipack debian`.
+#[derive(Debug, Args)]
+pub struct DebianArgs {
+    /// The project directory (holding omnipack.toml, in a git checkout).
+    #[arg(default_value = ".")]
+    pub project: PathBuf,
+    /// Where NAME_VERSION.orig.tar.gz and debian/ go.
+    #[arg(long, short, default_value = "dist", value_name = "DIR")]
+    pub out: PathBuf,
+    /// The distribution whose dependency names debian/control uses
+    /// (default: the newest Debian of `omnipack distributions`).
+    #[arg(long, short, value_name = "NAME")]
+    pub distribution: Option<String>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

@@ -95,6 +95,7 @@ fn main() -> ExitCode {
         cli::Command::Builder(cmd) => commands::builder::run(cmd, cli.quiet),
         cli::Command::Version(args) => commands::version::run(args),
         cli::Command::Spec(args) => commands::srcpkg::spec(args),
+        cli::Command::Debian(args) => commands::srcpkg::debian(args),
         cli::Command::Repo(cli::RepoCommand::Init(args)) => commands::repo::init(args, cli.quiet),
         cli::Command::Repo(cli::RepoCommand::Index(args)) => commands::repo::index(args, cli.quiet),
         cli::Command::Repo(cli::RepoCommand::Add(args)) => commands::repo::add(args, cli.quiet),

@@ -8,6 +8,7 @@
 //! Everything written is a function of the tree at `HEAD`, the manifest and
 //! `SOURCE_DATE_EPOCH` (else the commit time): two runs give the same bytes.
 
+mod debian;
 mod rpmspec;
 mod sdist;
 
@@ -201,6 +202,82 @@ pub fn spec(req: &SpecRequest<'_>) -> Result<SpecOutput, SrcPkgError> {
     Ok(SpecOutput {
         sdist,
         spec,
+        version: source.version,
+        distribution: dist.name,
+    })
+}
+
+/// What `omnipack debian` writes.
+#[derive(Debug)]
+pub struct DebianRequest<'a> {
+    /// The project's manifest.
+    pub manifest: &'a Manifest,
+    /// The distribution whose dependency names `debian/control` uses
+    /// (default: the newest Debian of the table).
+    pub distribution: Option<&'a str>,
+    /// Where `NAME_VERSION.orig.tar.gz` and `debian/` go.
+    pub out_dir: &'a Path,
+}
+
+/// What `omnipack debian` wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DebianOutput {
+    /// The upstream tarball, `OUT/NAME_VERSION.orig.tar.gz` (the sdist).
+    pub orig: PathBuf,
+    /// The packaging directory, `OUT/debian`.
+    pub debian_dir: PathBuf,
+    /// Every file written under it, sorted.
+    pub files: Vec<PathBuf>,
+    /// The project's version (`deb()` is the package's).
+    pub version: ProjectVersion,
+    /// The distribution whose names the dependencies have.
+    pub distribution: String,
+}
+
+/// Writes the `.orig.tar.gz` and the `debian/` directory of the project
+/// into `req.out_dir`; an existing `OUT/debian` is replaced whole.
+pub fn debian(req: &DebianRequest<'_>) -> Result<DebianOutput, SrcPkgError> {
+    let m = req.manifest;
+    let dist = distribution(m, req.distribution, Format::Deb)?;
+    let source = Source::read(m)?;
+    let out_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |e: std::io::Error| SrcPkgError::Output { path, source: e }
+    };
+    fs_err::create_dir_all(req.out_dir).map_err(out_err(req.out_dir))?;
+    let pkg_info = (m.build.recipe == RecipeKind::Python).then(|| sdist::pkg_info(m, &source));
+    let orig = req.out_dir.join(format!(
+        "{}_{}.orig.tar.gz",
+        source.name, source.version.rpm_version
+    ));
+    sdist::write(&m.root, &source, pkg_info.as_deref(), &orig)?;
+
+    let files = debian::render(m, &source, &dist)?;
+    let final_dir = req.out_dir.join("debian");
+    let temp = req
+        .out_dir
+        .join(format!(".debian.{}.tmp", std::process::id()));
+    if temp.exists() {
+        fs_err::remove_dir_all(&temp).map_err(out_err(&temp))?;
+    }
+    let mut written = Vec::new();
+    for (rel, text, mode) in &files {
+        let path = temp.join(rel);
+        if let Some(parent) = path.parent() {
+            fs_err::create_dir_all(parent).map_err(out_err(parent))?;
+        }
+        omnipack_core::atomic::write_file(&path, text.as_bytes(), *mode).map_err(out_err(&path))?;
+        written.push(final_dir.join(rel));
+    }
+    if final_dir.exists() {
+        fs_err::remove_dir_all(&final_dir).map_err(out_err(&final_dir))?;
+    }
+    fs_err::rename(&temp, &final_dir).map_err(out_err(&final_dir))?;
+    written.sort();
+    Ok(DebianOutput {
+        orig,
+        debian_dir: final_dir,
+        files: written,
         version: source.version,
         distribution: dist.name,
     })

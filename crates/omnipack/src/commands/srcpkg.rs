@@ -1,12 +1,13 @@
-//! `omnipack spec`: the sdist and RPM spec file for distribution
+//! `omnipack spec` and `omnipack debian`: the sdist with an RPM spec file,
+//! and the `.orig.tar.gz` with a `debian/` directory, for distribution
 //! maintainers (`omnipack_build::srcpkg`).
 
 use anyhow::Result;
-use omnipack_build::srcpkg::{self, SpecRequest, SpecStyle};
+use omnipack_build::srcpkg::{self, DebianRequest, SpecRequest, SpecStyle};
 use omnipack_spec::Manifest;
 use serde_json::json;
 
-use crate::cli::{SpecArgs, SpecStyleArg};
+use crate::cli::{DebianArgs, SpecArgs, SpecStyleArg};
 use crate::commands::json;
 
 /// Runs `omnipack spec`.
@@ -32,5 +33,30 @@ pub fn spec(args: SpecArgs) -> Result<()> {
     }
     println!("{}", out.sdist.display());
     println!("{}", out.spec.display());
+    Ok(())
+}
+
+/// Runs `omnipack debian`.
+pub fn debian(args: DebianArgs) -> Result<()> {
+    let manifest = Manifest::load(&args.project)?;
+    let out = srcpkg::debian(&DebianRequest {
+        manifest: &manifest,
+        distribution: args.distribution.as_deref(),
+        out_dir: &args.out,
+    })?;
+    if args.json {
+        let mut files = vec![json::file(&out.orig)?];
+        for f in &out.files {
+            files.push(json::file(f)?);
+        }
+        return json::print(&json!({
+            "name": manifest.project.name,
+            "version": out.version.deb(),
+            "distribution": out.distribution,
+            "files": files,
+        }));
+    }
+    println!("{}", out.orig.display());
+    println!("{}", out.debian_dir.display());
     Ok(())
 }
