@@ -57,7 +57,15 @@ fn tar_list(tarball: &Path) -> Vec<String> {
 
 #[test]
 fn spec_and_sdist_build_with_rpmbuild() {
-    if !require_tools(&["git", "rpmbuild", "rpm", "tar", "/usr/bin/python3"]) {
+    if !require_tools(&[
+        "git",
+        "rpmbuild",
+        "rpm",
+        "rpm2cpio",
+        "cpio",
+        "tar",
+        "/usr/bin/python3",
+    ]) {
         return;
     }
     let t = tempfile::tempdir().unwrap();
@@ -114,6 +122,38 @@ fn spec_and_sdist_build_with_rpmbuild() {
             "{want} not in the package:\n{files}"
         );
     }
+    // The installed files run: unpacked, the script finds its package (and
+    // tabulate, which the distribution would provide, from the vendored wheel).
+    let root = t.path().join("root");
+    fs::create_dir_all(&root).unwrap();
+    run_ok(Command::new("sh").arg("-c").arg(format!(
+        "rpm2cpio '{}' | (cd '{}' && cpio -idm --quiet)",
+        rpm.display(),
+        root.display()
+    )));
+    let script = files.lines().find(|l| l.ends_with("/bin/greet")).unwrap();
+    let package = files
+        .lines()
+        .find(|l| l.ends_with("-packages/greet"))
+        .unwrap();
+    let site = Path::new(package).parent().unwrap();
+    let python_path = format!(
+        "{}:{}",
+        root.join(site.strip_prefix("/").unwrap()).display(),
+        project
+            .join("vendor/tabulate-0.9.0-py3-none-any.whl")
+            .display()
+    );
+    let version = stdout_of(
+        Command::new(root.join(script.trim_start_matches('/')))
+            .arg("--version")
+            .env("PYTHONPATH", python_path),
+    );
+    assert!(
+        version.starts_with("greet 1.0.0 (tabulate 0.9.0"),
+        "{version}"
+    );
+
     // The source RPM carries the sdist and the spec.
     let srpm_files = stdout_of(
         Command::new("rpm")
