@@ -75,6 +75,9 @@ pub(super) fn render(
         RecipeKind::Cargo => build_depends.push("cargo".into()),
         _ => {}
     }
+    if python {
+        build_depends.extend(super::python_build_backend(m, source)?);
+    }
     build_depends.extend(super::build_depends(m, dist)?.iter().map(|d| d.to_deb()));
     let mut depends: Vec<String> = Vec::new();
     if python {

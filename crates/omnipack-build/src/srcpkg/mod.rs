@@ -362,6 +362,52 @@ fn renamed(m: &Manifest, dist: &Distribution, relation: &str) -> Result<Dependen
     Ok(d)
 }
 
+/// The Debian packages of a Python project's build backend: each name of
+/// `pyproject.toml`'s `[build-system] requires` as Debian's Python policy
+/// names its module package (`flit_core` → `python3-flit-core`), with the
+/// lower bound kept (`>=3.2` → `(>= 3.2)`). A tree without `pyproject.toml`
+/// (or one that is not TOML) gives none.
+fn python_build_backend(m: &Manifest, source: &Source) -> Result<Vec<String>, SrcPkgError> {
+    let Some(bytes) = sdist::read_file(&m.root, source, "pyproject.toml")? else {
+        return Ok(Vec::new());
+    };
+    let Ok(doc) = toml::from_str::<toml::Table>(&String::from_utf8_lossy(&bytes)) else {
+        return Ok(Vec::new());
+    };
+    let requires = doc
+        .get("build-system")
+        .and_then(|b| b.get("requires"))
+        .and_then(|r| r.as_array())
+        .cloned()
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for r in requires.iter().filter_map(|r| r.as_str()) {
+        let r = r.split(';').next().unwrap_or_default().trim();
+        let end = r
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+            .unwrap_or(r.len());
+        let (name, rest) = r.split_at(end);
+        if name.is_empty() {
+            continue;
+        }
+        let deb = format!(
+            "python3-{}",
+            name.to_ascii_lowercase().replace(['_', '.'], "-")
+        );
+        let lower = rest
+            .split(',')
+            .map(str::trim)
+            .find_map(|c| c.strip_prefix(">="))
+            .map(str::trim)
+            .filter(|v| !v.is_empty());
+        out.push(match lower {
+            Some(v) => format!("{deb} (>= {v})"),
+            None => deb,
+        });
+    }
+    Ok(out)
+}
+
 /// Splits `Name <email>`.
 fn maintainer_parts(maintainer: &str) -> (&str, &str) {
     match maintainer.split_once('<') {

@@ -156,6 +156,22 @@ impl Drop for Blobs {
     }
 }
 
+/// The content of the file `path` of the tree at `HEAD`, if it has one.
+pub(super) fn read_file(
+    dir: &Path,
+    source: &Source,
+    path: &str,
+) -> Result<Option<Vec<u8>>, SrcPkgError> {
+    let Some(entry) = source
+        .tree
+        .iter()
+        .find(|e| e.path == path && e.mode != "120000")
+    else {
+        return Ok(None);
+    };
+    Blobs::open(dir)?.read(dir, &entry.oid).map(Some)
+}
+
 /// Writes the sdist of `source` (the tree at `HEAD` of `dir`) to `dest`,
 /// with `pkg_info` as `NAME-VERSION/PKG-INFO` unless the tree has one.
 pub(super) fn write(

@@ -316,6 +316,7 @@ fn debian_source_package_builds_with_dpkg_source_and_passes_lintian() {
     let control = fs::read_to_string(out.join("debian/control")).unwrap();
     for want in [
         "Build-Depends: debhelper-compat (= 13),\n dh-sequence-python3,",
+        " python3-flit-core (>= 3.2)\n",
         "Architecture: all",
         "Depends: ${python3:Depends},",
         " openssh-client,",
