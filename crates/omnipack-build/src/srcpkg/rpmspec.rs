@@ -265,12 +265,14 @@ pub(super) fn render(
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|| ".".into());
             line!("%build");
-            line!("# The recipe's commands build and install in one step: see %install.");
+            line!("# The recipe's commands build and install in one step, below.");
             line!();
             line!();
             line!("%install");
             line!("export DESTDIR=%{{buildroot}} PREFIX={prefix}");
-            line!("cd {}", shell_quote(&workdir));
+            if workdir != "." {
+                line!("cd {}", shell_quote(&workdir));
+            }
             for c in &m.build.commands {
                 line!("{}", c.replace('%', "%%"));
             }

@@ -415,3 +415,107 @@ fn debian_output_is_reproducible() {
     debian(&project, &a);
     assert!(a.join("debian/control").is_file());
 }
+
+/// A project of the `command` recipe, committed in `dir/hello`.
+fn command_project(dir: &Path) -> PathBuf {
+    let p = dir.join("hello");
+    fs::create_dir_all(&p).unwrap();
+    fs::write(
+        p.join("omnipack.toml"),
+        r#"[project]
+name = "hello"
+version = "2.1"
+summary = "Says hello"
+license = "Apache-2.0"
+maintainer = "T <t@example.org>"
+
+[build]
+recipe = "command"
+commands = [
+  "mkdir -p \"$DESTDIR$PREFIX/bin\"",
+  "printf '#!/bin/sh\\necho hello\\n' > \"$DESTDIR$PREFIX/bin/hello\"",
+  "chmod 755 \"$DESTDIR$PREFIX/bin/hello\"",
+]
+
+[[package]]
+name = "hello"
+main = true
+depends = ["libssl3 (>= 3.0)"]
+"#,
+    )
+    .unwrap();
+    git(&p, &["init", "-q"]);
+    git(&p, &["add", "-A"]);
+    git(&p, &["commit", "-qm", "hello"]);
+    p
+}
+
+#[test]
+fn command_recipe_spec_and_debian_build() {
+    if !require_tools(&[
+        "git",
+        "rpmbuild",
+        "rpm",
+        "rpmlint",
+        "tar",
+        "dpkg-source",
+        "lintian",
+    ]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let project = command_project(t.path());
+    let out = t.path().join("out");
+    let paths = spec(&project, &out, &["-d", "rocky-9"]);
+    let text_ = fs::read_to_string(&paths[1]).unwrap();
+    assert!(
+        text_.contains("Requires:       libssl3 >= 3.0\n"),
+        "{text_}"
+    );
+    assert!(!text_.contains("BuildArch"), "{text_}");
+    let top = t.path().join("rpmbuild");
+    run_ok(
+        Command::new("rpmbuild")
+            .args(["-ba", "--nodeps"])
+            .arg("--define")
+            .arg(format!("_topdir {}", top.display()))
+            .arg("--define")
+            .arg(format!("_sourcedir {}", out.display()))
+            .arg(&paths[1]),
+    );
+    let arch = stdout_of(Command::new("rpm").args(["--eval", "%{_arch}"]));
+    let rpm = top.join(format!("RPMS/{0}/hello-2.1-1.{0}.rpm", arch.trim()));
+    let files = stdout_of(Command::new("rpm").arg("-qpl").arg(&rpm));
+    assert_eq!(files, "/opt/hello\n/opt/hello/bin\n/opt/hello/bin/hello\n");
+    let lint = stdout_of(Command::new("rpmlint").arg(&paths[1]));
+    assert!(lint.contains(" 0 errors"), "{lint}");
+
+    let paths = debian(&project, &out);
+    run_ok(
+        Command::new("tar")
+            .arg("-xzf")
+            .arg(&paths[0])
+            .arg("-C")
+            .arg(&out),
+    );
+    run_ok(
+        Command::new("cp")
+            .arg("-r")
+            .arg(&paths[1])
+            .arg(out.join("hello-2.1")),
+    );
+    run_ok(
+        Command::new("dpkg-source")
+            .args(["-b", "hello-2.1"])
+            .current_dir(&out),
+    );
+    let o = Command::new("lintian")
+        .arg(out.join("hello_2.1-1.dsc"))
+        .output()
+        .unwrap();
+    let (so, se) = text(&o);
+    assert!(
+        o.status.success() && !so.lines().any(|l| l.starts_with("E: ")),
+        "lintian reports errors:\n{so}\n{se}"
+    );
+}
