@@ -362,26 +362,33 @@ fn renamed(m: &Manifest, dist: &Distribution, relation: &str) -> Result<Dependen
     Ok(d)
 }
 
-/// The Debian packages of a Python project's build backend: each name of
-/// `pyproject.toml`'s `[build-system] requires` as Debian's Python policy
-/// names its module package (`flit_core` → `python3-flit-core`), with the
-/// lower bound kept (`>=3.2` → `(>= 3.2)`). A tree without `pyproject.toml`
-/// (or one that is not TOML) gives none.
-fn python_build_backend(m: &Manifest, source: &Source) -> Result<Vec<String>, SrcPkgError> {
+/// A Python requirement (PEP 508, without extras' or markers' meaning):
+/// the normalized name and its version clauses as `(operator, version)`.
+type PyRequirement = (String, Vec<(String, String)>);
+
+/// The requirement strings at `keys` (`["build-system", "requires"]`) of
+/// the tree's `pyproject.toml`, parsed; none without the file or the key.
+fn pyproject_requirements(
+    m: &Manifest,
+    source: &Source,
+    keys: &[&str],
+) -> Result<Vec<PyRequirement>, SrcPkgError> {
     let Some(bytes) = sdist::read_file(&m.root, source, "pyproject.toml")? else {
         return Ok(Vec::new());
     };
     let Ok(doc) = toml::from_str::<toml::Table>(&String::from_utf8_lossy(&bytes)) else {
         return Ok(Vec::new());
     };
-    let requires = doc
-        .get("build-system")
-        .and_then(|b| b.get("requires"))
+    let mut value = doc.get(keys[0]);
+    for k in &keys[1..] {
+        value = value.and_then(|v| v.get(k));
+    }
+    let list = value
         .and_then(|r| r.as_array())
         .cloned()
         .unwrap_or_default();
     let mut out = Vec::new();
-    for r in requires.iter().filter_map(|r| r.as_str()) {
+    for r in list.iter().filter_map(|r| r.as_str()) {
         let r = r.split(';').next().unwrap_or_default().trim();
         let end = r
             .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
@@ -390,20 +397,71 @@ fn python_build_backend(m: &Manifest, source: &Source) -> Result<Vec<String>, Sr
         if name.is_empty() {
             continue;
         }
-        let deb = format!(
-            "python3-{}",
-            name.to_ascii_lowercase().replace(['_', '.'], "-")
-        );
-        let lower = rest
+        // Extras (`name[extra]`) and parentheses are dropped.
+        let rest = rest.split(']').next_back().unwrap_or_default();
+        let rest = rest.trim().trim_start_matches('(').trim_end_matches(')');
+        let clauses = rest
             .split(',')
             .map(str::trim)
-            .find_map(|c| c.strip_prefix(">="))
-            .map(str::trim)
-            .filter(|v| !v.is_empty());
-        out.push(match lower {
-            Some(v) => format!("{deb} (>= {v})"),
-            None => deb,
-        });
+            .filter_map(|c| {
+                let op_len = c
+                    .find(|ch: char| !matches!(ch, '<' | '>' | '=' | '!' | '~'))
+                    .unwrap_or(c.len());
+                let (op, v) = c.split_at(op_len);
+                let v = v.trim();
+                (!op.is_empty() && !v.is_empty()).then(|| (op.to_owned(), v.to_owned()))
+            })
+            .collect();
+        let name = name.to_ascii_lowercase().replace(['_', '.'], "-");
+        out.push((name, clauses));
+    }
+    Ok(out)
+}
+
+/// The Debian packages of a Python project's build backend: each name of
+/// `pyproject.toml`'s `[build-system] requires` as Debian's Python policy
+/// names its module package (`flit_core` → `python3-flit-core`), with the
+/// lower bound kept (`>=3.2` → `(>= 3.2)`).
+fn python_build_backend(m: &Manifest, source: &Source) -> Result<Vec<String>, SrcPkgError> {
+    Ok(
+        pyproject_requirements(m, source, &["build-system", "requires"])?
+            .into_iter()
+            .map(|(name, clauses)| {
+                let deb = format!("python3-{name}");
+                match clauses.iter().find(|(op, _)| op == ">=") {
+                    Some((_, v)) => format!("{deb} (>= {v})"),
+                    None => deb,
+                }
+            })
+            .collect(),
+    )
+}
+
+/// The runtime requirements of a Python project (`pyproject.toml`'s
+/// `[project] dependencies`) as RPM dependencies on the `python3dist(NAME)`
+/// capabilities that Fedora's and EL's Python packages provide, one per
+/// version clause (`tabulate >=0.9,<0.10` → `python3dist(tabulate) >= 0.9`
+/// and `python3dist(tabulate) < 0.10`; `~=X.Y` is `>= X.Y`, `!=` is left out).
+fn python_rpm_requires(m: &Manifest, source: &Source) -> Result<Vec<String>, SrcPkgError> {
+    let mut out = Vec::new();
+    for (name, clauses) in pyproject_requirements(m, source, &["project", "dependencies"])? {
+        let cap = format!("python3dist({name})");
+        let mut any = false;
+        for (op, v) in &clauses {
+            let op = match op.as_str() {
+                ">=" | "~=" => ">=",
+                "<=" => "<=",
+                "<" => "<",
+                ">" => ">",
+                "==" | "===" if !v.contains('*') => "=",
+                _ => continue,
+            };
+            out.push(format!("{cap} {op} {v}"));
+            any = true;
+        }
+        if !any {
+            out.push(cap);
+        }
     }
     Ok(out)
 }

@@ -151,7 +151,9 @@ pub(super) fn render(
     }
     let mut requires: Vec<String> = Vec::new();
     if python && style == SpecStyle::Pip {
+        // pip installs with `--no-deps`: the distribution provides them.
         requires.push("python3".into());
+        requires.extend(super::python_rpm_requires(m, source)?);
     }
     requires.extend(
         super::runtime_depends(m, dist)?

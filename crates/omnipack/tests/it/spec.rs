@@ -161,6 +161,15 @@ fn spec_and_sdist_build_with_rpmbuild() {
             .arg(top.join("SRPMS/greet-1.0.0-1.src.rpm")),
     );
     assert_eq!(srpm_files, "greet-1.0.0.tar.gz\ngreet.spec\n");
+    let requires = stdout_of(Command::new("rpm").arg("-qpR").arg(&rpm));
+    for want in [
+        "python3dist(tabulate) >= 0.9",
+        "python3dist(tabulate) < 0.10",
+        "openssh-clients",
+        "lshw",
+    ] {
+        assert!(requires.lines().any(|l| l == want), "{want}:\n{requires}");
+    }
     let info = stdout_of(
         Command::new("rpm")
             .args(["-qp", "--qf", "%{LICENSE} %{URL} %{ARCH}\\n"])
