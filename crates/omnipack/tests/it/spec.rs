@@ -528,3 +528,60 @@ fn command_recipe_spec_and_debian_build() {
         "lintian reports errors:\n{so}\n{se}"
     );
 }
+
+#[test]
+fn spec_and_debian_print_json_documents() {
+    if !require_tools(&["git"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let project = committed_example(t.path());
+    let doc = |cmd: &str, out: &str| -> serde_json::Value {
+        let o = omnipack()
+            .arg(cmd)
+            .arg(&project)
+            .arg("--out")
+            .arg(t.path().join(out))
+            .arg("--json")
+            .output()
+            .unwrap();
+        let (stdout, stderr) = text(&o);
+        assert!(o.status.success(), "{stderr}");
+        serde_json::from_str(&stdout).unwrap()
+    };
+    let s = doc("spec", "s");
+    assert_eq!(s["name"], "greet");
+    assert_eq!(s["version"], "1.0.0");
+    assert_eq!(s["release"], "1");
+    assert_eq!(s["distribution"], "fedora-44");
+    let files = s["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    for f in files {
+        let path = Path::new(f["path"].as_str().unwrap());
+        assert_eq!(f["sha256"], crate::support::sha256(path));
+        assert_eq!(f["size"], fs::metadata(path).unwrap().len());
+    }
+    let d = doc("debian", "d");
+    assert_eq!(d["version"], "1.0.0-1");
+    assert_eq!(d["distribution"], "debian-13");
+    let names: Vec<&str> = d["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    let d_ = t.path().join("d");
+    let expected: Vec<String> = [
+        "greet_1.0.0.orig.tar.gz",
+        "debian/changelog",
+        "debian/control",
+        "debian/copyright",
+        "debian/rules",
+        "debian/source/format",
+        "debian/watch",
+    ]
+    .iter()
+    .map(|f| d_.join(f).display().to_string())
+    .collect();
+    assert_eq!(names, expected);
+}
