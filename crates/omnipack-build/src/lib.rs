@@ -24,6 +24,7 @@ pub mod plan;
 pub mod recipe;
 pub mod release;
 mod resolve;
+pub mod srcpkg;
 
 pub use epoch::source_date_epoch;
 pub use error::BuildError;

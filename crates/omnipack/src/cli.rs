@@ -77,6 +77,38 @@ pub enum Command {
   omnipack version                 # the project in the current directory
   omnipack version examples/greet --json")]
     Version(VersionArgs),
+    /// For distribution maintainers: the project's sdist (NAME-VERSION.tar.gz
+    /// of the git tree at HEAD) and an RPM spec file (NAME.spec) that builds
+    /// it the distribution's way, into /usr.
+    ///
+    /// Name, Version and Release come from the project's version (as
+    /// `omnipack version` gives it), License, URL, the description and the
+    /// dependencies (renamed for --distribution) from omnipack.toml. A Python
+    /// project gets a spec that needs only rpmbuild and pip (--style pip),
+    /// or one following the Fedora Python packaging guidelines (--style
+    /// fedora: %pyproject_wheel, %pyproject_install, %pyproject_save_files).
+    /// Both files are the same bytes on every run (SOURCE_DATE_EPOCH, else
+    /// the commit time); their paths go to stdout.
+    #[command(after_help = "Examples:
+  omnipack spec examples/greet --out rpmbuild/SOURCES
+  rpmbuild -ba --define \"_sourcedir $PWD/rpmbuild/SOURCES\" rpmbuild/SOURCES/greet.spec
+  omnipack spec . --style fedora -d fedora-42 --json")]
+    Spec(SpecArgs),
+    /// For distribution maintainers: the project's upstream tarball
+    /// (NAME_VERSION.orig.tar.gz, the sdist of the git tree at HEAD) and a
+    /// debian/ directory that builds it with debhelper.
+    ///
+    /// Source format 3.0 (quilt); control with Build-Depends and Depends
+    /// from omnipack.toml (renamed for --distribution); rules with `dh`
+    /// (and dh-python/pybuild for Python projects); changelog from the
+    /// project's version; a machine-readable copyright; watch when the
+    /// project has a URL. An existing OUT/debian is replaced. Both are the
+    /// same bytes on every run; the paths go to stdout.
+    #[command(after_help = "Examples:
+  omnipack debian examples/greet --out build
+  cd build && tar xzf greet_1.0.0.orig.tar.gz && cp -r debian greet-1.0.0/ && dpkg-source -b greet-1.0.0
+  (cd build/greet-1.0.0 && dpkg-buildpackage -us -uc)")]
+    Debian(DebianArgs),
     /// Manage a repository tree.
     #[command(subcommand)]
     Repo(RepoCommand),
@@ -1040,6 +1072,55 @@ pub struct DistributionsArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `omnipack spec`.
+#[derive(Debug, Args)]
+pub struct SpecArgs {
+    /// The project directory (holding omnipack.toml, in a git checkout).
+    #[arg(default_value = ".")]
+    pub project: PathBuf,
+    /// Where NAME-VERSION.tar.gz and NAME.spec go.
+    #[arg(long, short, default_value = "dist", value_name = "DIR")]
+    pub out: PathBuf,
+    /// The distribution whose dependency names the spec uses (default: the
+    /// newest Fedora of `omnipack distributions`).
+    #[arg(long, short, value_name = "NAME")]
+    pub distribution: Option<String>,
+    /// The spec of a Python project: `pip` needs only rpmbuild and pip,
+    /// `fedora` follows the Fedora Python packaging guidelines.
+    #[arg(long, value_enum, default_value_t = SpecStyleArg::Pip)]
+    pub style: SpecStyleArg,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `omnipack debian`.
+#[derive(Debug, Args)]
+pub struct DebianArgs {
+    /// The project directory (holding omnipack.toml, in a git checkout).
+    #[arg(default_value = ".")]
+    pub project: PathBuf,
+    /// Where NAME_VERSION.orig.tar.gz and debian/ go.
+    #[arg(long, short, default_value = "dist", value_name = "DIR")]
+    pub out: PathBuf,
+    /// The distribution whose dependency names debian/control uses
+    /// (default: the newest Debian of `omnipack distributions`).
+    #[arg(long, short, value_name = "NAME")]
+    pub distribution: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--style` of `omnipack spec`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SpecStyleArg {
+    /// Only rpmbuild and pip: builds anywhere rpmbuild runs.
+    Pip,
+    /// The Fedora Python guidelines (pyproject-rpm-macros).
+    Fedora,
 }
 
 /// `omnipack version`.

@@ -48,6 +48,7 @@ pub(crate) fn hint(e: &(dyn std::error::Error + 'static)) -> Option<String> {
         omnipack_image::ImageError,
         omnipack_serve::Error,
         omnipack_build::init::InitError,
+        omnipack_build::srcpkg::SrcPkgError,
     );
     None
 }
@@ -93,6 +94,8 @@ fn main() -> ExitCode {
         cli::Command::Distributions(args) => commands::distributions::run(args),
         cli::Command::Builder(cmd) => commands::builder::run(cmd, cli.quiet),
         cli::Command::Version(args) => commands::version::run(args),
+        cli::Command::Spec(args) => commands::srcpkg::spec(args),
+        cli::Command::Debian(args) => commands::srcpkg::debian(args),
         cli::Command::Repo(cli::RepoCommand::Init(args)) => commands::repo::init(args, cli.quiet),
         cli::Command::Repo(cli::RepoCommand::Index(args)) => commands::repo::index(args, cli.quiet),
         cli::Command::Repo(cli::RepoCommand::Add(args)) => commands::repo::add(args, cli.quiet),

@@ -42,6 +42,17 @@ pub fn artifact(p: &Path) -> Result<Value> {
     }))
 }
 
+/// A file written that is not a package (a source tarball, a spec file):
+/// where, its size and SHA-256.
+pub fn file(p: &Path) -> Result<Value> {
+    let digests = omnipack_core::hash::hash_file(p, false, false, true)?;
+    Ok(json!({
+        "path": path(p),
+        "size": digests.size,
+        "sha256": digests.sha256_hex(),
+    }))
+}
+
 /// `repo index`'s report (and the re-index of the channel commands).
 pub fn index_report(r: &IndexReport) -> Value {
     let leaves: Vec<Value> = r

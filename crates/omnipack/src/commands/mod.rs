@@ -15,4 +15,5 @@ pub mod publish;
 pub mod release;
 pub mod repo;
 pub mod serve;
+pub mod srcpkg;
 pub mod version;

@@ -21,4 +21,5 @@ mod repo_config;
 mod serve;
 mod serve_abuse;
 mod sign;
+mod spec;
 mod support;
