@@ -49,7 +49,10 @@ fn create_refuses_what_it_cannot_make_and_leaves_nothing() {
         "{err}"
     );
     assert!(err.contains("--mirror URL"), "{err}");
-    let err = fails(builder().args(["create", "plan9-4"]));
+    // A distribution no command knows is bad usage: exit 2.
+    let o = builder().args(["create", "plan9-4"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    let err = text(&o).1;
     assert!(err.contains("unknown distribution `plan9-4`"), "{err}");
     let err = fails(builder().args(["remove", "debian-11"]));
     assert!(
