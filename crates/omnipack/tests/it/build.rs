@@ -442,7 +442,11 @@ fn a_release_this_machine_is_not_is_refused_without_a_build_root() {
             .output()
             .unwrap();
         // A name no command takes is bad usage (2), anything else 1.
-        let want = if args.iter().any(|a| a.contains("plan9")) { 2 } else { 1 };
+        let want = if args.iter().any(|a| a.contains("plan9")) {
+            2
+        } else {
+            1
+        };
         assert_eq!(o.status.code(), Some(want), "{args:?}: {:?}", text(&o));
         assert!(!out.exists(), "{args:?} wrote into --out");
         text(&o).1
