@@ -153,6 +153,11 @@ fn sandbox_for(place: &Place, m: &Manifest, staging: &Path) -> Result<Sandbox, B
     Ok(sandbox)
 }
 
+/// The prefix of the staging directories in the temporary directory,
+/// followed by the builder's pid (so that the next build removes a killed
+/// one's).
+const STAGE_PREFIX: &str = "omnipack-stage-";
+
 /// Plans and checks every `[[package]]` for every distribution before
 /// anything is staged (staging takes seconds to minutes): names, versions,
 /// relations and each format's rules, and every `[[package.files]] src`.
@@ -165,7 +170,7 @@ fn preflight(
     sde: u64,
 ) -> Result<(), BuildError> {
     let empty = tempfile::Builder::new()
-        .prefix("omnipack-preflight-")
+        .prefix(&format!("{STAGE_PREFIX}{}-", std::process::id()))
         .tempdir()
         .map_err(|e| BuildError::Output {
             path: std::env::temp_dir(),
@@ -231,6 +236,17 @@ pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
     let sde = source_date_epoch(&m.root)?;
     let prefix = m.prefix();
 
+    // What killed builds left in the temporary directory: their staging
+    // trees (a whole virtualenv each).
+    let swept = omnipack_core::atomic::sweep_temp_dirs(STAGE_PREFIX);
+    if !swept.is_empty() {
+        req.progress.note(&format!(
+            "removed {} staging director{} that a killed build left in `{}`",
+            swept.len(),
+            if swept.len() == 1 { "y" } else { "ies" },
+            std::env::temp_dir().display()
+        ));
+    }
     preflight(m, req.distributions, &version, sde)?;
 
     let started = std::time::Instant::now();
@@ -263,7 +279,7 @@ pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
             continue;
         }
         let root = tempfile::Builder::new()
-            .prefix("omnipack-stage-")
+            .prefix(&format!("{STAGE_PREFIX}{}-", std::process::id()))
             .tempdir()
             .map_err(|e| BuildError::Output {
                 path: std::env::temp_dir(),

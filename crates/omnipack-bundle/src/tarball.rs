@@ -100,30 +100,7 @@ const UNPACK_PREFIX: &str = "omnipack-bundle-";
 /// killed `bundle install` leaves its whole unpacked bundle behind);
 /// returns them. Failures only leave them for the next run.
 pub fn sweep_unpacks() -> Vec<std::path::PathBuf> {
-    let dir = std::env::temp_dir();
-    let Ok(entries) = fs::read_dir(&dir) else {
-        return Vec::new();
-    };
-    let mut removed = Vec::new();
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(UNPACK_PREFIX)) else {
-            continue;
-        };
-        let Some(pid) = rest
-            .split_once('-')
-            .and_then(|(p, _)| p.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if !omnipack_core::atomic::pid_alive(pid)
-            && entry.file_type().is_ok_and(|t| t.is_dir())
-            && fs::remove_dir_all(entry.path()).is_ok()
-        {
-            removed.push(entry.path());
-        }
-    }
-    removed
+    omnipack_core::atomic::sweep_temp_dirs(UNPACK_PREFIX)
 }
 
 /// Unpacks like [`unpack`] without the checksum check (for `bundle verify`,

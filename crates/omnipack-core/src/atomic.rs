@@ -55,6 +55,38 @@ pub fn pid_alive(pid: u32) -> bool {
     }
 }
 
+/// Removes the directories `PREFIX<pid>-*` in the temporary directory
+/// whose process no longer runs (a killed run's unpack or staging
+/// directory, which it could not remove), and returns them. A live
+/// process's, and anything else, are left alone; failures leave them for
+/// the next run.
+pub fn sweep_temp_dirs(prefix: &str) -> Vec<PathBuf> {
+    let dir = std::env::temp_dir();
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
+            continue;
+        };
+        let Some(pid) = rest
+            .split_once('-')
+            .and_then(|(p, _)| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !pid_alive(pid)
+            && entry.file_type().is_ok_and(|t| t.is_dir())
+            && fs::remove_dir_all(entry.path()).is_ok()
+        {
+            removed.push(entry.path());
+        }
+    }
+    removed
+}
+
 /// The process that owns a temporary name made here
 /// (`.NAME.PID.XXXXXX.tmp`), if `name` is one.
 fn owner(name: &str) -> Option<u32> {

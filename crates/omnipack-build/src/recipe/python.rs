@@ -85,6 +85,22 @@ fn python_step<'a>(
         .env("PIP_NO_INPUT", "1")
         .env("PIP_NO_COLOR", "1")
         .env("PIP_PROGRESS_BAR", "off")
+        .env("TMPDIR", ctx.staging_root.join(PIP_TMP))
+}
+
+/// pip's own temporaries (build trackers, wheel caches, build
+/// environments) go here, inside the staging directory, so that a killed
+/// build's go with it when the next build sweeps it; removed before the
+/// tree is packaged.
+const PIP_TMP: &str = ".omnipack-tmp";
+
+/// Removes a directory when dropped (the stage's end, or its failure).
+struct RemoveOnDrop(std::path::PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
 }
 
 pub(super) fn stage(recipe: &PythonRecipe<'_>, ctx: &StageContext<'_>) -> Result<(), RecipeError> {
@@ -117,6 +133,9 @@ pub(super) fn stage(recipe: &PythonRecipe<'_>, ctx: &StageContext<'_>) -> Result
         return Err(RecipeError::InterpreterNotFound(python.to_owned()));
     }
 
+    let tmp = ctx.staging_root.join(PIP_TMP);
+    fs::create_dir_all(&tmp)?;
+    let _tmp = RemoveOnDrop(tmp);
     let venv = fresh_prefix(ctx)?;
     let venv_python = venv.join("bin/python");
     // Where pip comes from, in order of preference:
