@@ -84,10 +84,14 @@ pub struct Verified {
 /// read to their end (each compressed stream's checksum) and its data files
 /// against `md5sums`. An error names the part that does not match.
 pub fn verify(path: &Path) -> Result<Verified, BuildError> {
-    inspect(path)?;
     let mut head = [0u8; 8];
     let n = fs::File::open(path)?.read(&mut head)?;
     Ok(match Format::sniff(&head[..n]) {
+        None => {
+            return Err(BuildError::NotAPackage {
+                path: path.to_path_buf(),
+            });
+        }
         Some(Format::Rpm) => {
             let r = omnipack_rpm::verify_digests(path)?;
             Verified {
@@ -95,7 +99,7 @@ pub fn verify(path: &Path) -> Result<Verified, BuildError> {
                 not_checked: r.not_checked,
             }
         }
-        _ => {
+        Some(Format::Deb) => {
             let r = omnipack_deb::verify(path)?;
             let mut checked: Vec<String> = r
                 .members

@@ -158,6 +158,19 @@ fn sandbox_for(place: &Place, m: &Manifest, staging: &Path) -> Result<Sandbox, B
 /// one's).
 const STAGE_PREFIX: &str = "omnipack-stage-";
 
+/// A new staging directory `STAGE_PREFIX<pid>-…` in the temporary
+/// directory, removed when dropped (or by the next build if this one is
+/// killed).
+fn stage_tempdir() -> Result<tempfile::TempDir, BuildError> {
+    tempfile::Builder::new()
+        .prefix(&format!("{STAGE_PREFIX}{}-", std::process::id()))
+        .tempdir()
+        .map_err(|e| BuildError::Output {
+            path: std::env::temp_dir(),
+            source: e,
+        })
+}
+
 /// Plans and checks every `[[package]]` for every distribution before
 /// anything is staged (staging takes seconds to minutes): names, versions,
 /// relations and each format's rules, and every `[[package.files]] src`.
@@ -169,13 +182,7 @@ fn preflight(
     version: &ProjectVersion,
     sde: u64,
 ) -> Result<(), BuildError> {
-    let empty = tempfile::Builder::new()
-        .prefix(&format!("{STAGE_PREFIX}{}-", std::process::id()))
-        .tempdir()
-        .map_err(|e| BuildError::Output {
-            path: std::env::temp_dir(),
-            source: e,
-        })?;
+    let empty = stage_tempdir()?;
     fs::create_dir_all(empty.path().join(m.prefix().trim_start_matches('/')))?;
     let text = fs::read_to_string(&m.path).unwrap_or_default();
     for dist in distributions {
@@ -278,13 +285,7 @@ pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
             check_interpreter(dist, place, &key.1, done.python_version.as_deref())?;
             continue;
         }
-        let root = tempfile::Builder::new()
-            .prefix(&format!("{STAGE_PREFIX}{}-", std::process::id()))
-            .tempdir()
-            .map_err(|e| BuildError::Output {
-                path: std::env::temp_dir(),
-                source: e,
-            })?;
+        let root = stage_tempdir()?;
         let sandbox = sandbox_for(place, m, root.path())?;
         let version = if python_recipe {
             let v = python_version(&key.1, &sandbox, sde).map_err(|e| match e {
