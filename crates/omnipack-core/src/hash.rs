@@ -8,6 +8,9 @@ use std::path::Path;
 
 use md5::Digest as _;
 
+pub mod side;
+pub use side::SideHasher;
+
 /// Lower-case hex of a digest (the `{:x}` formatting that newer `digest` lost).
 pub fn hex(bytes: &[u8]) -> String {
     ::hex::encode(bytes)

@@ -1,7 +1,8 @@
 //! Writes a .deb (deb(5)) from a [`PackageSpec`], streaming every file once:
 //!
 //! 1. `data.tar.<codec>` goes through the compressor into a temporary file in
-//!    the scratch directory; each file's MD5 is taken as it streams.
+//!    the scratch directory; each file's MD5 is taken as it streams, on a
+//!    second thread ([`SideHasher`]) so hashing and compressing overlap.
 //! 2. `control.tar.gz` (control, md5sums, conffiles, scripts) is written next,
 //!    since `Installed-Size` and `md5sums` are known only after step 1.
 //! 3. The `ar` container is assembled: `debian-binary`, control, data.
@@ -14,10 +15,10 @@ use std::collections::BTreeSet;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 
 use fs_err as fs;
-use md5::{Digest, Md5};
 use omnipack_archive::ar::ArWriter;
 use omnipack_archive::tar::{Owner, TarWriter};
 use omnipack_archive::{Encoder, WriteOptions};
+use omnipack_core::hash::SideHasher;
 use omnipack_core::hex;
 use omnipack_spec::{Codec, Compression, FileKind, FileSource, PackageSpec};
 
@@ -158,20 +159,6 @@ fn plan(spec: &PackageSpec) -> io::Result<Vec<Planned<'_>>> {
     Ok(out)
 }
 
-/// Reads through, computing MD5 on the way.
-struct Md5Reader<R> {
-    inner: R,
-    md5: Md5,
-}
-
-impl<R: Read> Read for Md5Reader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.md5.update(&buf[..n]);
-        Ok(n)
-    }
-}
-
 /// A script as dpkg runs it: with an interpreter line, ending in a newline.
 fn script_text(body: &str) -> Vec<u8> {
     let mut s = if body.starts_with("#!") {
@@ -206,6 +193,10 @@ fn write_data<W: Write>(
         conffiles: String::new(),
         installed_kib: 0,
     };
+    // Each file's MD5 (for `md5sums`) is taken on another thread while the
+    // main one writes the tar and feeds the compressor (issue 20).
+    let mut hasher = SideHasher::new(true, false, false).map_err(DebError::Write)?;
+    let mut hashed: Vec<(&Planned<'_>, u64)> = Vec::new();
     tar.dir("./", 0o755, Owner::ROOT).map_err(DebError::Write)?;
     for e in entries {
         let owner = Owner {
@@ -223,24 +214,19 @@ fn write_data<W: Write>(
                 tar.symlink(&name, target, owner).map_err(DebError::Write)?;
                 r.installed_kib += 1;
             }
-            Kind::File(FileSource::Inline(data)) => {
-                let mut rd = Md5Reader {
-                    inner: &data[..],
-                    md5: Md5::new(),
-                };
-                tar.file(&name, e.mode, owner, data.len() as u64, &mut rd)
-                    .map_err(DebError::Write)?;
-                finish_file(&mut r, e, rd.md5, data.len() as u64);
-                opts.progress.advance(data.len() as u64);
-            }
-            Kind::Generated(data) => {
-                let mut rd = Md5Reader {
-                    inner: &data[..],
-                    md5: Md5::new(),
-                };
-                tar.file(&name, e.mode, owner, data.len() as u64, &mut rd)
-                    .map_err(DebError::Write)?;
-                finish_file(&mut r, e, rd.md5, data.len() as u64);
+            Kind::File(FileSource::Inline(data)) | Kind::Generated(data) => {
+                tar.file(
+                    &name,
+                    e.mode,
+                    owner,
+                    data.len() as u64,
+                    hasher.reader(&data[..]),
+                )
+                .map_err(DebError::Write)?;
+                hashed.push((e, data.len() as u64));
+                if matches!(e.kind, Kind::File(_)) {
+                    opts.progress.advance(data.len() as u64);
+                }
             }
             Kind::File(FileSource::Path(src)) => {
                 let file = fs::File::open(src).map_err(|err| DebError::Source {
@@ -248,33 +234,29 @@ fn write_data<W: Write>(
                     source: err,
                 })?;
                 let size = file.metadata()?.len();
-                let mut rd = Md5Reader {
-                    inner: file,
-                    md5: Md5::new(),
-                };
-                tar.file(&name, e.mode, owner, size, &mut rd)
+                tar.file(&name, e.mode, owner, size, hasher.reader(file))
                     .map_err(|err| DebError::Source {
                         path: src.clone(),
                         source: err,
                     })?;
-                finish_file(&mut r, e, rd.md5, size);
+                hashed.push((e, size));
                 opts.progress.advance(size);
             }
         }
     }
     let enc = tar.finish().map_err(DebError::Write)?;
     let out = enc.finish().map_err(DebError::Write)?;
-    Ok((out, r))
-}
-
-fn finish_file(r: &mut DataResult, e: &Planned<'_>, md5: Md5, size: u64) {
-    let rel = e.path.trim_start_matches('/');
-    r.md5sums
-        .push_str(&format!("{}  {rel}\n", hex(&md5.finalize())));
-    r.installed_kib += size.div_ceil(1024);
-    if e.config {
-        r.conffiles.push_str(&format!("{}\n", e.path));
+    let digests = hasher.finish().map_err(DebError::Write)?;
+    for ((e, size), d) in hashed.into_iter().zip(digests) {
+        let rel = e.path.trim_start_matches('/');
+        let md5 = d.md5.map(|m| hex(&m)).unwrap_or_default();
+        r.md5sums.push_str(&format!("{md5}  {rel}\n"));
+        r.installed_kib += size.div_ceil(1024);
+        if e.config {
+            r.conffiles.push_str(&format!("{}\n", e.path));
+        }
     }
+    Ok((out, r))
 }
 
 fn write_control<W: Write>(spec: &PackageSpec, data: &DataResult, out: W) -> Result<W, DebError> {

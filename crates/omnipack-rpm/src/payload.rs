@@ -14,7 +14,7 @@ use std::path::Path;
 use fs_err as fs;
 use omnipack_archive::cpio::{CpioEntry, CpioWriter};
 use omnipack_archive::{Encoder, WriteOptions};
-use omnipack_core::hash::{HashingWriter, Sink};
+use omnipack_core::hash::{HashingWriter, SideHasher};
 use omnipack_core::{Progress, hex};
 use omnipack_spec::{Compression, FileEntry, FileKind, FileSource};
 
@@ -88,17 +88,15 @@ pub(crate) struct Payload {
     pub archive_sha256: String,
 }
 
-/// Hashes (and reports) bytes as they are read from a source file.
-struct DigestReader<'a, R> {
+/// Reports bytes as they are read from a source file.
+struct ProgressReader<'a, R> {
     inner: R,
-    hash: HashingWriter<Sink>,
     progress: &'a dyn Progress,
 }
 
-impl<R: Read> Read for DigestReader<'_, R> {
+impl<R: Read> Read for ProgressReader<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hash.write_all(&buf[..n])?;
         self.progress.advance(n as u64);
         Ok(n)
     }
@@ -130,7 +128,11 @@ pub(crate) fn write(
     let archive = HashingWriter::new(encoder, false, false, true);
     let mut cpio = CpioWriter::new(BufWriter::with_capacity(1 << 18, archive));
 
-    let mut digests = Vec::with_capacity(entries.len());
+    // Each file's SHA-256 is taken on another thread while this one writes
+    // the archive and feeds the compressor (issue 20).
+    let mut hasher = SideHasher::new(false, false, true).map_err(scratch_err(scratch))?;
+    // Per entry: whether it is a regular file (its digest comes from the hasher).
+    let mut regular = Vec::with_capacity(entries.len());
     for (i, (entry, &size)) in entries.iter().zip(sizes).enumerate() {
         let cpio_entry = CpioEntry {
             name: &format!(".{}", entry.path),
@@ -156,23 +158,21 @@ pub(crate) fn write(
                         })?)
                     }
                 };
-                let mut reader = DigestReader {
-                    inner,
-                    hash: HashingWriter::new(Sink, false, false, true),
+                let reader = ProgressReader {
+                    inner: hasher.reader(inner),
                     progress: opts.progress,
                 };
-                cpio.append(&cpio_entry, &mut reader).map_err(payload_err)?;
-                let (_, d) = reader.hash.finish();
-                digests.push(d.sha256.map(|h| hex(&h)).unwrap_or_default());
+                cpio.append(&cpio_entry, reader).map_err(payload_err)?;
+                regular.push(true);
             }
             FileKind::Dir => {
                 cpio.append(&cpio_entry, io::empty()).map_err(payload_err)?;
-                digests.push(String::new());
+                regular.push(false);
             }
             FileKind::Symlink(target) => {
                 cpio.append(&cpio_entry, target.as_bytes())
                     .map_err(payload_err)?;
-                digests.push(String::new());
+                regular.push(false);
             }
         }
     }
@@ -191,6 +191,20 @@ pub(crate) fn write(
         .map_err(|e| finish_err(e.into_error()))?;
     file.flush().map_err(&finish_err)?;
     file.rewind().map_err(&finish_err)?;
+    let mut file_digests = hasher.finish().map_err(&finish_err)?.into_iter();
+    let digests = regular
+        .into_iter()
+        .map(|r| {
+            if r {
+                file_digests
+                    .next()
+                    .map(|d| d.sha256_hex())
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .collect();
 
     Ok(Payload {
         file,
