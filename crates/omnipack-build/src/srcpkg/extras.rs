@@ -124,9 +124,7 @@ pub(super) fn gather(
                 mode: mode(f.mode.as_ref(), &f.dst, 0o644)?,
                 user: f.user.clone().filter(|u| u != "root"),
                 group: f.group.clone().filter(|g| g != "root"),
-                config: f.config
-                    || f.dst.starts_with("/etc/")
-                    || p.config_files.iter().any(|c| *c == f.dst),
+                config: f.config || f.dst.starts_with("/etc/") || p.config_files.contains(&f.dst),
                 config_replace: f.config_replace,
             });
         }

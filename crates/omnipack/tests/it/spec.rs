@@ -1065,3 +1065,63 @@ fn cargo_recipe_spec_builds_with_rpmbuild() {
         "greeting = 'hello, 100%'\n"
     );
 }
+
+/// Issue 22: `omnipack debian` refuses what the target release cannot
+/// build (no pybuild-plugin-pyproject on Debian 11; a build backend the
+/// release does not package), and warns where omnipack has not checked
+/// the names (Ubuntu), rather than writing a `debian/` that fails later.
+#[test]
+fn debian_refuses_or_warns_where_the_release_lacks_a_build_dependency() {
+    if !require_tools(&["git"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let project = committed_example(t.path());
+    let run = |project: &Path, dist: &str| {
+        let o = omnipack()
+            .arg("debian")
+            .arg(project)
+            .args(["-d", dist, "--out"])
+            .arg(t.path().join(format!("out-{dist}")))
+            .output()
+            .unwrap();
+        let (_, stderr) = text(&o);
+        (o.status.code(), stderr)
+    };
+    let (code, stderr) = run(&project, "debian-11");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("debian-11: its dh-python has no `pybuild-plugin-pyproject`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: target a newer release"), "{stderr}");
+
+    let (code, stderr) = run(&project, "ubuntu-24.04");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning: Build-Depends names `python3-flit-core` for the build backend `flit-core` (pyproject.toml), which omnipack has not checked on ubuntu-24.04"),
+        "{stderr}"
+    );
+
+    // pdm-backend is packaged from Debian 13 on only.
+    let pyproject = project.join("pyproject.toml");
+    let text_ = fs::read_to_string(&pyproject)
+        .unwrap()
+        .replace("\"flit_core >=3.2,<4\"", "\"pdm-backend\"");
+    fs::write(&pyproject, text_).unwrap();
+    git(&project, &["commit", "-qam", "pdm"]);
+    let (code, stderr) = run(&project, "debian-12");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the build backend `pdm-backend` (pyproject.toml `[build-system] requires`) is not packaged in debian-12"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("renames = { python3-pdm-backend = \"PACKAGE\" }"),
+        "{stderr}"
+    );
+    let (code, stderr) = run(&project, "debian-13");
+    assert_eq!(code, Some(0), "{stderr}");
+    let control = fs::read_to_string(t.path().join("out-debian-13/debian/control")).unwrap();
+    assert!(control.contains(" python3-pdm-backend\n"), "{control}");
+}
