@@ -120,6 +120,96 @@ impl Distribution {
     }
 }
 
+/// The Debian releases whose packages of Python build backends omnipack
+/// checked (`apt-cache madison` against each release's `main`, 2026-12-07).
+const DEB_BACKEND_RELEASES: [&str; 3] = ["debian-11", "debian-12", "debian-13"];
+
+/// PEP 517 build backends (names of `pyproject.toml`'s `[build-system]
+/// requires`, normalized as PEP 503 does) and the package that provides
+/// each in [`DEB_BACKEND_RELEASES`], in that order; `None`: not packaged in
+/// that release. Debian's Python policy would name a module package
+/// `python3-NAME`, but `flit_core` ships in `flit` in every release, and
+/// `pdm-backend` replaced `pdm-pep517` after bookworm.
+#[rustfmt::skip] // one row per backend reads as the table it is
+const DEB_BACKENDS: &[(&str, [Option<&str>; 3])] = &[
+    ("flit-core",         [Some("flit"), Some("flit"), Some("flit")]),
+    ("flit-scm",          [None, Some("python3-flit-scm"), Some("python3-flit-scm")]),
+    ("hatch-vcs",         [None, Some("python3-hatch-vcs"), Some("python3-hatch-vcs")]),
+    ("hatchling",         [None, Some("python3-hatchling"), Some("python3-hatchling")]),
+    ("maturin",           [None, None, Some("python3-maturin")]),
+    ("meson-python",      [None, Some("python3-mesonpy"), Some("python3-mesonpy")]),
+    ("pdm-backend",       [None, None, Some("python3-pdm-backend")]),
+    ("pdm-pep517",        [None, Some("python3-pdm-pep517"), None]),
+    ("poetry-core",       [None, Some("python3-poetry-core"), Some("python3-poetry-core")]),
+    ("scikit-build-core", [None, None, Some("python3-scikit-build-core")]),
+    ("setuptools",        [Some("python3-setuptools"), Some("python3-setuptools"), Some("python3-setuptools")]),
+    ("setuptools-scm",    [Some("python3-setuptools-scm"), Some("python3-setuptools-scm"), Some("python3-setuptools-scm")]),
+    ("wheel",             [Some("python3-wheel"), Some("python3-wheel"), Some("python3-wheel")]),
+];
+
+/// How a deb distribution packages a Python build backend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendPackage {
+    /// This package provides it (checked, or named by the manifest's `renames`).
+    Known(String),
+    /// The release does not package it (checked).
+    Missing,
+    /// omnipack has not checked this backend or this distribution: the
+    /// name Debian's Python policy gives it, `python3-NAME`.
+    Unchecked(String),
+}
+
+impl Distribution {
+    /// The package that provides the Python build backend `requirement`
+    /// (a `[build-system] requires` name: `flit_core`, `hatchling`) on
+    /// this deb distribution. The manifest's `renames` of `python3-NAME`
+    /// win over the built-in table.
+    pub fn python_backend(&self, requirement: &str) -> BackendPackage {
+        let name = pep503(requirement);
+        let generic = format!("python3-{name}");
+        if let Some(renamed) = self.renames.get(&generic) {
+            return BackendPackage::Known(renamed.clone());
+        }
+        let Some(column) = DEB_BACKEND_RELEASES.iter().position(|r| *r == self.name) else {
+            return BackendPackage::Unchecked(generic);
+        };
+        match DEB_BACKENDS.iter().find(|(n, _)| *n == name) {
+            Some((_, row)) => row[column].map_or(BackendPackage::Missing, |p| {
+                BackendPackage::Known(p.to_owned())
+            }),
+            None => BackendPackage::Unchecked(generic),
+        }
+    }
+
+    /// Whether this deb distribution has `pybuild-plugin-pyproject`
+    /// (dh-python's PEP 517 build): `None` when omnipack has not checked.
+    /// Debian 11 (dh-python 4.20201102) lacks it; Debian 12 (5.20230130)
+    /// and 13 (6.20250414) have it (checked with the backends' table).
+    pub fn has_pybuild_pyproject(&self) -> Option<bool> {
+        match self.name.as_str() {
+            "debian-11" => Some(false),
+            "debian-12" | "debian-13" => Some(true),
+            _ => None,
+        }
+    }
+}
+
+/// A Python project name normalized as PEP 503 does: lower case, each run
+/// of `-`, `_`, `.` one `-`.
+fn pep503(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.trim().chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !out.ends_with('-') {
+                out.push('-');
+            }
+        } else {
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
 impl fmt::Display for Distribution {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.describe())
@@ -680,6 +770,47 @@ mod tests {
         assert_eq!(ubuntu.arch_name(Arch::X86_64), "amd64");
         assert_eq!(ubuntu.arch_name(Arch::All), "all");
         assert_eq!(centos.arch_name(Arch::All), "noarch");
+    }
+
+    #[test]
+    fn python_backends_by_release() {
+        let d = |n: &str| find(n, &none()).unwrap();
+        // Guards issue 22: Debian has no `python3-flit-core`; `flit` ships flit_core.
+        for n in ["debian-11", "debian-12", "debian-13"] {
+            assert_eq!(
+                d(n).python_backend("flit_core"),
+                BackendPackage::Known("flit".into())
+            );
+        }
+        assert_eq!(
+            d("debian-12").python_backend("Poetry.Core"),
+            BackendPackage::Known("python3-poetry-core".into())
+        );
+        assert_eq!(
+            d("debian-11").python_backend("hatchling"),
+            BackendPackage::Missing
+        );
+        assert_eq!(
+            d("debian-12").python_backend("my-backend"),
+            BackendPackage::Unchecked("python3-my-backend".into())
+        );
+        assert_eq!(
+            d("ubuntu-24.04").python_backend("flit_core"),
+            BackendPackage::Unchecked("python3-flit-core".into())
+        );
+        let o = overrides(
+            r#"
+            [debian-11]
+            renames = { python3-hatchling = "hatchling-backport" }
+            "#,
+        );
+        assert_eq!(
+            find("debian-11", &o).unwrap().python_backend("hatchling"),
+            BackendPackage::Known("hatchling-backport".into())
+        );
+        assert_eq!(d("debian-11").has_pybuild_pyproject(), Some(false));
+        assert_eq!(d("debian-12").has_pybuild_pyproject(), Some(true));
+        assert_eq!(d("ubuntu-22.04").has_pybuild_pyproject(), None);
     }
 
     #[test]

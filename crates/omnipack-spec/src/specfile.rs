@@ -123,7 +123,8 @@ pub enum Mode {
 }
 
 impl Mode {
-    fn bits(&self, path: &str) -> Result<u32, SpecError> {
+    /// The mode bits; `path` names the entry in the error.
+    pub fn bits(&self, path: &str) -> Result<u32, SpecError> {
         let v = match self {
             Mode::Int(n) => *n,
             Mode::Str(s) => u32::from_str_radix(s.trim_start_matches("0o"), 8).map_err(|_| {

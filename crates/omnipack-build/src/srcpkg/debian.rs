@@ -10,6 +10,7 @@
 use omnipack_spec::distribution::Distribution;
 use omnipack_spec::manifest::{Manifest, RecipeKind};
 
+use super::extras::{Content, Extras, sh_quote};
 use super::{Source, SrcPkgError};
 
 /// Debian policy version the files follow.
@@ -55,6 +56,8 @@ pub(super) fn render(
     m: &Manifest,
     source: &Source,
     dist: &Distribution,
+    extras: &Extras,
+    warnings: &mut Vec<String>,
 ) -> Result<Vec<(String, String, u32)>, SrcPkgError> {
     let p = &m.project;
     let name = &p.name;
@@ -76,7 +79,20 @@ pub(super) fn render(
         _ => {}
     }
     if python {
-        build_depends.extend(super::python_build_backend(m, source)?);
+        match dist.has_pybuild_pyproject() {
+            Some(true) => {}
+            Some(false) => {
+                return Err(SrcPkgError::Unsupported {
+                    distribution: dist.name.clone(),
+                    reason: "its dh-python has no `pybuild-plugin-pyproject`, which the generated `debian/rules` builds a Python project with (Debian 12 and newer have it)".into(),
+                });
+            }
+            None => warnings.push(format!(
+                "omnipack has not checked that {} has `pybuild-plugin-pyproject` (dh-python's PEP 517 build), which the generated `debian/rules` needs",
+                dist.name
+            )),
+        }
+        build_depends.extend(super::python_build_backend(m, source, dist, warnings)?);
     }
     build_depends.extend(super::build_depends(m, dist)?.iter().map(|d| d.to_deb()));
     let mut depends: Vec<String> = Vec::new();
@@ -128,7 +144,7 @@ pub(super) fn render(
                 "override_dh_auto_build:\n\tcargo build --release{args}\n\n"
             ));
             rules.push_str(&format!(
-                "override_dh_auto_install:\n\tcargo install --path . --root debian/{name}/usr --no-track{args}\n"
+                "override_dh_auto_install:\n\tcargo install --path . --root debian/{name}/usr --no-track --target-dir target{args}\n"
             ));
             rules.push_str("\noverride_dh_auto_test:\n\tcargo test --release\n");
         }
@@ -160,6 +176,7 @@ pub(super) fn render(
             }
         }
     }
+    install_extras(&mut rules, &mut files, name, extras, warnings);
     files.push(("rules".to_owned(), rules, 0o755));
 
     // changelog
@@ -210,6 +227,110 @@ pub(super) fn render(
         ));
     }
     Ok(files)
+}
+
+/// Puts the extra files and directories of the manifest's packages into
+/// the package's tree after `dh_auto_install` (debhelper's
+/// `execute_after_` targets, compat 13), a `content` file from
+/// `debian/extra/PATH`; symlinks go to `debian/links` (dh_link makes them
+/// relative as policy §10.5 wants). Files under `/etc` become conffiles
+/// (dh_installdeb). Owners other than root are not set: the package
+/// builds with `Rules-Requires-Root: no`.
+fn install_extras(
+    rules: &mut String,
+    files: &mut Vec<(String, String, u32)>,
+    name: &str,
+    extras: &Extras,
+    warnings: &mut Vec<String>,
+) {
+    if extras.files.is_empty() && extras.dirs.is_empty() {
+        if extras.symlinks.is_empty() {
+            return;
+        }
+    } else {
+        rules.push_str("\n# The files and directories of omnipack.toml's [[package]]s.\n");
+        rules.push_str("execute_after_dh_auto_install:\n");
+        let make = |w: String| w.replace('$', "$$");
+        for f in &extras.files {
+            let src = match &f.content {
+                Content::Tree(src) => src.clone(),
+                Content::Text(text) => {
+                    let rel = format!("extra{}", f.dst);
+                    files.push((rel.clone(), text.clone(), 0o644));
+                    format!("debian/{rel}")
+                }
+            };
+            rules.push_str(&format!(
+                "\tinstall -D -p -m {:04o} {} {}\n",
+                f.mode,
+                make(sh_quote(&src)),
+                make(sh_quote(&format!("debian/{name}{}", f.dst)))
+            ));
+        }
+        for d in &extras.dirs {
+            rules.push_str(&format!(
+                "\tinstall -d -m {:04o} {}\n",
+                d.mode,
+                make(sh_quote(&format!("debian/{name}{}", d.path)))
+            ));
+        }
+    }
+    for f in &extras.files {
+        if f.user.is_some() || f.group.is_some() {
+            warnings.push(format!(
+                "the owner of `{}` is not set in debian/ (it builds with `Rules-Requires-Root: no`): set it in a postinst",
+                f.dst
+            ));
+        }
+        if f.config && !f.dst.starts_with("/etc/") {
+            warnings.push(format!(
+                "`{}` is not a conffile in debian/: Debian policy §10.7.2 allows conffiles under /etc only",
+                f.dst
+            ));
+        }
+    }
+    for d in &extras.dirs {
+        if d.user.is_some() || d.group.is_some() {
+            warnings.push(format!(
+                "the owner of `{}` is not set in debian/ (it builds with `Rules-Requires-Root: no`): set it in a postinst",
+                d.path
+            ));
+        }
+    }
+    if !extras.symlinks.is_empty() {
+        let links: String = extras
+            .symlinks
+            .iter()
+            .map(|(path, target)| {
+                format!(
+                    "{} {}\n",
+                    absolute_target(path, target).trim_start_matches('/'),
+                    path.trim_start_matches('/')
+                )
+            })
+            .collect();
+        files.push(("links".to_owned(), links, 0o644));
+    }
+}
+
+/// The absolute path a symlink at `path` pointing at `target` resolves to
+/// (dh_link's `links` file takes both as paths in the package).
+fn absolute_target(path: &str, target: &str) -> String {
+    if target.starts_with('/') {
+        return target.to_owned();
+    }
+    let mut parts: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+    parts.pop();
+    for c in target.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    format!("/{}", parts.join("/"))
 }
 
 /// The DEP-5 short name of the manifest's license (`MIT` is `Expat`).

@@ -9,12 +9,13 @@
 //! `SOURCE_DATE_EPOCH` (else the commit time): two runs give the same bytes.
 
 mod debian;
+mod extras;
 mod rpmspec;
 mod sdist;
 
 use std::path::{Path, PathBuf};
 
-use omnipack_spec::distribution::Distribution;
+use omnipack_spec::distribution::{BackendPackage, Distribution};
 use omnipack_spec::manifest::{Manifest, RecipeKind};
 use omnipack_spec::version::ProjectVersion;
 use omnipack_spec::{Dependency, Format};
@@ -65,6 +66,24 @@ pub enum SrcPkgError {
         /// The format the command writes.
         format: &'static str,
     },
+    /// A build backend of a Python project that the target release does not package.
+    #[error(
+        "the build backend `{backend}` (pyproject.toml `[build-system] requires`) is not packaged in {distribution}: `dpkg-buildpackage` could not install it"
+    )]
+    NotPackaged {
+        /// The distribution.
+        distribution: String,
+        /// The backend's name.
+        backend: String,
+    },
+    /// What the generated packaging needs is missing from the target release.
+    #[error("{distribution}: {reason}")]
+    Unsupported {
+        /// The distribution.
+        distribution: String,
+        /// What is missing.
+        reason: String,
+    },
     /// An output could not be written.
     #[error("cannot write `{}`: {source}", path.display())]
     Output {
@@ -92,6 +111,15 @@ impl SrcPkgError {
             SrcPkgError::WrongFormat { format, .. } => Some(format!(
                 "name a distribution of {format} packages with `--distribution` (`omnipack distributions` lists them)"
             )),
+            SrcPkgError::NotPackaged {
+                distribution,
+                backend,
+            } => Some(format!(
+                "target a newer release with `-d`, or name a package that provides it with `renames = {{ python3-{backend} = \"PACKAGE\" }}` in `[distributions.{distribution}]` of omnipack.toml"
+            )),
+            SrcPkgError::Unsupported { .. } => {
+                Some("target a newer release with `-d` (`omnipack distributions` lists them)".into())
+            }
             SrcPkgError::Output { .. } => {
                 Some("check that the output directory is writable (`--out DIR`)".into())
             }
@@ -124,6 +152,8 @@ pub struct SpecOutput {
     pub version: ProjectVersion,
     /// The distribution whose names the dependencies have.
     pub distribution: String,
+    /// What the spec could not carry over from the manifest.
+    pub warnings: Vec<String>,
 }
 
 /// The facts every source package format is made from.
@@ -190,8 +220,11 @@ pub fn spec(req: &SpecRequest<'_>) -> Result<SpecOutput, SrcPkgError> {
         path: req.out_dir.to_path_buf(),
         source: e,
     })?;
+    let mut warnings = Vec::new();
+    let extras = extras::gather(m, &source, &mut warnings)?;
+    cargo_offline_warning(m, &source, &mut warnings)?;
     sdist::write(&m.root, &source, pkg_info.as_deref(), &sdist)?;
-    let text = rpmspec::render(m, &source, &dist, req.style)?;
+    let text = rpmspec::render(m, &source, &dist, req.style, &extras)?;
     let spec = req.out_dir.join(format!("{}.spec", source.name));
     omnipack_core::atomic::write_file(&spec, text.as_bytes(), 0o644).map_err(|e| {
         SrcPkgError::Output {
@@ -204,6 +237,7 @@ pub fn spec(req: &SpecRequest<'_>) -> Result<SpecOutput, SrcPkgError> {
         spec,
         version: source.version,
         distribution: dist.name,
+        warnings,
     })
 }
 
@@ -232,6 +266,9 @@ pub struct DebianOutput {
     pub version: ProjectVersion,
     /// The distribution whose names the dependencies have.
     pub distribution: String,
+    /// What `debian/` could not carry over from the manifest, and the
+    /// names in it omnipack has not checked on the distribution.
+    pub warnings: Vec<String>,
 }
 
 /// Writes the `.orig.tar.gz` and the `debian/` directory of the project
@@ -250,9 +287,12 @@ pub fn debian(req: &DebianRequest<'_>) -> Result<DebianOutput, SrcPkgError> {
         "{}_{}.orig.tar.gz",
         source.name, source.version.rpm_version
     ));
+    let mut warnings = Vec::new();
+    let extras = extras::gather(m, &source, &mut warnings)?;
+    cargo_offline_warning(m, &source, &mut warnings)?;
+    let files = debian::render(m, &source, &dist, &extras, &mut warnings)?;
     sdist::write(&m.root, &source, pkg_info.as_deref(), &orig)?;
 
-    let files = debian::render(m, &source, &dist)?;
     let final_dir = req.out_dir.join("debian");
     let temp = req
         .out_dir
@@ -280,6 +320,7 @@ pub fn debian(req: &DebianRequest<'_>) -> Result<DebianOutput, SrcPkgError> {
         files: written,
         version: source.version,
         distribution: dist.name,
+        warnings,
     })
 }
 
@@ -418,23 +459,49 @@ fn pyproject_requirements(
     Ok(out)
 }
 
-/// The Debian packages of a Python project's build backend: each name of
-/// `pyproject.toml`'s `[build-system] requires` as Debian's Python policy
-/// names its module package (`flit_core` → `python3-flit-core`), with the
-/// lower bound kept (`>=3.2` → `(>= 3.2)`).
-fn python_build_backend(m: &Manifest, source: &Source) -> Result<Vec<String>, SrcPkgError> {
-    Ok(
-        pyproject_requirements(m, source, &["build-system", "requires"])?
-            .into_iter()
-            .map(|(name, clauses)| {
-                let deb = format!("python3-{name}");
-                match clauses.iter().find(|(op, _)| op == ">=") {
-                    Some((_, v)) => format!("{deb} (>= {v})"),
-                    None => deb,
-                }
-            })
-            .collect(),
-    )
+/// The Debian packages of a Python project's build backend on `dist`:
+/// each name of `pyproject.toml`'s `[build-system] requires` as the
+/// distribution table says that release packages it (`flit_core` is in
+/// `flit`; [`Distribution::python_backend`]), with the lower bound kept
+/// (`>=3.2` → `(>= 3.2)`). A backend the release does not package is an
+/// error; one omnipack has not checked for `dist` gets Debian's Python
+/// policy name, `python3-NAME`, and a warning.
+fn python_build_backend(
+    m: &Manifest,
+    source: &Source,
+    dist: &Distribution,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<String>, SrcPkgError> {
+    let mut out = Vec::new();
+    for (name, clauses) in pyproject_requirements(m, source, &["build-system", "requires"])? {
+        let deb = match dist.python_backend(&name) {
+            BackendPackage::Known(p) => p,
+            BackendPackage::Missing => {
+                return Err(SrcPkgError::NotPackaged {
+                    distribution: dist.name.clone(),
+                    backend: name,
+                });
+            }
+            BackendPackage::Unchecked(p) => {
+                warnings.push(format!(
+                    "Build-Depends names `{p}` for the build backend `{name}` (pyproject.toml), which omnipack has not checked on {}: check it with `apt-cache policy {p}` there, or name the right package with `renames = {{ {p} = \"PACKAGE\" }}` in `[distributions.{}]`",
+                    dist.name, dist.name
+                ));
+                p
+            }
+        };
+        if out
+            .iter()
+            .any(|d: &String| d.split(' ').next() == Some(deb.as_str()))
+        {
+            continue;
+        }
+        out.push(match clauses.iter().find(|(op, _)| op == ">=") {
+            Some((_, v)) => format!("{deb} (>= {v})"),
+            None => deb,
+        });
+    }
+    Ok(out)
 }
 
 /// The runtime requirements of a Python project (`pyproject.toml`'s
@@ -464,6 +531,30 @@ fn python_rpm_requires(m: &Manifest, source: &Source) -> Result<Vec<String>, Src
         }
     }
     Ok(out)
+}
+
+/// A cargo project whose `Cargo.lock` names crates from a registry: the
+/// generated build runs `cargo build`, which fetches them, and the build
+/// systems of distributions (mock, koji, sbuild) have no network.
+fn cargo_offline_warning(
+    m: &Manifest,
+    source: &Source,
+    warnings: &mut Vec<String>,
+) -> Result<(), SrcPkgError> {
+    if m.build.recipe != RecipeKind::Cargo {
+        return Ok(());
+    }
+    let lock = sdist::read_file(&m.root, source, "Cargo.lock")?.unwrap_or_default();
+    let crates = String::from_utf8_lossy(&lock)
+        .lines()
+        .filter(|l| l.starts_with("source = \"registry+"))
+        .count();
+    if crates > 0 {
+        warnings.push(format!(
+            "Cargo.lock names {crates} crate(s) from a registry: the build fetches them, which a build system without network (mock, koji, sbuild) cannot; vendor them (`cargo vendor`) or build where crates.io is reachable"
+        ));
+    }
+    Ok(())
 }
 
 /// Splits `Name <email>`.

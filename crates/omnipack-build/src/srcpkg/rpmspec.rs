@@ -17,6 +17,7 @@ use std::fmt::Write as _;
 use omnipack_spec::distribution::Distribution;
 use omnipack_spec::manifest::{Manifest, RecipeKind};
 
+use super::extras::{Content, Extras};
 use super::{Source, SrcPkgError};
 
 /// Which spec a Python project gets.
@@ -90,6 +91,7 @@ pub(super) fn render(
     source: &Source,
     dist: &Distribution,
     style: SpecStyle,
+    extras: &Extras,
 ) -> Result<String, SrcPkgError> {
     let p = &m.project;
     let recipe = m.build.recipe;
@@ -187,14 +189,22 @@ pub(super) fn render(
             } else {
                 packages.join(" ")
             };
-            let l = if licenses.is_empty() { "-L" } else { "-l" };
+            // `-l`/`-L` (assert / do not assert a license file) came with
+            // pyproject-rpm-macros 1.11.0 (Fedora 40 on); EL's may be older
+            // and reject them, and `-L` is the default behaviour anyway.
+            let l = match (dist.id.as_str(), licenses.is_empty()) {
+                ("fedora", true) => "-L ",
+                ("fedora", false) => "-l ",
+                _ => "",
+            };
             line!("%build");
             line!("%pyproject_wheel");
             line!();
             line!();
             line!("%install");
             line!("%pyproject_install");
-            line!("%pyproject_save_files {l} {save}");
+            line!("%pyproject_save_files {l}{save}");
+            install_extras(w, extras);
             line!();
             line!();
             line!("%check");
@@ -221,6 +231,7 @@ pub(super) fn render(
             );
             line!("  | sed -E 's,^(/.*/(site|dist)-packages/[^/]+)/.*,\\1,' \\");
             line!("  | LC_ALL=C sort -u > %{{name}}.files");
+            install_extras(w, extras);
             line!();
             line!();
             line!("%files -f %{{name}}.files");
@@ -232,7 +243,11 @@ pub(super) fn render(
             line!();
             line!();
             line!("%install");
-            line!("cargo install --path . --root %{{buildroot}}%{{_prefix}} --no-track{args}");
+            // `--target-dir target`: the binaries `%build` made, not a second build.
+            line!(
+                "cargo install --path . --root %{{buildroot}}%{{_prefix}} --no-track --target-dir target{args}"
+            );
+            install_extras(w, extras);
             line!();
             line!();
             line!("%files");
@@ -253,6 +268,7 @@ pub(super) fn render(
             line!("%install");
             line!("mkdir -p %{{buildroot}}{prefix}");
             line!("cp -a {}/. %{{buildroot}}{prefix}/", shell_quote(&rel));
+            install_extras(w, extras);
             line!();
             line!();
             line!("%files");
@@ -272,18 +288,26 @@ pub(super) fn render(
             line!();
             line!("%install");
             line!("export DESTDIR=%{{buildroot}} PREFIX={prefix}");
+            if !extras.is_empty() {
+                line!("omnipack_top=$PWD");
+            }
             if workdir != "." {
                 line!("cd {}", shell_quote(&workdir));
             }
             for c in &m.build.commands {
                 line!("{}", c.replace('%', "%%"));
             }
+            if !extras.is_empty() {
+                line!("cd \"$omnipack_top\"");
+            }
+            install_extras(w, extras);
             line!();
             line!();
             line!("%files");
             line!("{prefix}");
         }
     }
+    list_extras(w, extras);
     for l in &licenses {
         line!("%license {l}");
     }
@@ -303,6 +327,117 @@ pub(super) fn render(
         source.version.upstream
     );
     Ok(s)
+}
+
+/// `%install` lines that put the extra files, directories and symlinks
+/// of the manifest's packages into the build root.
+fn install_extras(w: &mut String, extras: &Extras) {
+    if extras.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        w,
+        "# The files, directories and symlinks of omnipack.toml's [[package]]s."
+    );
+    for f in &extras.files {
+        let dst = format!("%{{buildroot}}{}", shell_path(&f.dst));
+        match &f.content {
+            Content::Tree(src) => {
+                let _ = writeln!(
+                    w,
+                    "install -D -p -m {:04o} {} {dst}",
+                    f.mode,
+                    shell_quote(src)
+                );
+            }
+            Content::Text(text) => {
+                let _ = writeln!(w, "mkdir -p \"$(dirname {dst})\"");
+                let _ = writeln!(w, "printf '%%s' {} > {dst}", shell_quote_always(text));
+                let _ = writeln!(w, "chmod {:04o} {dst}", f.mode);
+            }
+        }
+    }
+    for d in &extras.dirs {
+        let dst = format!("%{{buildroot}}{}", shell_path(&d.path));
+        let _ = writeln!(w, "install -d -m {:04o} {dst}", d.mode);
+    }
+    for (path, target) in &extras.symlinks {
+        let dst = format!("%{{buildroot}}{}", shell_path(path));
+        let _ = writeln!(w, "mkdir -p \"$(dirname {dst})\"");
+        let _ = writeln!(w, "ln -s {} {dst}", shell_quote(target));
+    }
+}
+
+/// `%files` lines of the extras: modes and owners with `%attr`,
+/// configuration files `%config(noreplace)` (`%config` with
+/// `config-replace`), directories `%dir`.
+fn list_extras(w: &mut String, extras: &Extras) {
+    let owner = |u: &Option<String>| u.clone().unwrap_or_else(|| "-".into());
+    for f in &extras.files {
+        let config = match (f.config, f.config_replace) {
+            (false, _) => "",
+            (true, false) => "%config(noreplace) ",
+            (true, true) => "%config ",
+        };
+        let _ = writeln!(
+            w,
+            "%attr({:04o},{},{}) {config}{}",
+            f.mode,
+            owner(&f.user),
+            owner(&f.group),
+            spec_path(&f.dst)
+        );
+    }
+    for d in &extras.dirs {
+        let _ = writeln!(
+            w,
+            "%dir %attr({:04o},{},{}) {}",
+            d.mode,
+            owner(&d.user),
+            owner(&d.group),
+            spec_path(&d.path)
+        );
+    }
+    for (path, _) in &extras.symlinks {
+        let _ = writeln!(w, "{}", spec_path(path));
+    }
+}
+
+/// A path written with the macro of its directory where every RPM
+/// distribution agrees on it: `/usr/…` as `%{_prefix}/…`, and
+/// `/lib/systemd/…` as `%{_prefix}/lib/systemd/…` (`/lib` is `usr/lib`
+/// on Fedora and EL, and rpmlint calls a literal `/usr/lib`
+/// `hardcoded-library-path`). `(macro, rest)`.
+fn split_macro(path: &str) -> (&'static str, &str) {
+    if let Some(rest) = path.strip_prefix("/lib/systemd/") {
+        ("%{_prefix}/lib/systemd/", rest)
+    } else if let Some(rest) = path.strip_prefix("/usr/") {
+        ("%{_prefix}/", rest)
+    } else {
+        ("", path)
+    }
+}
+
+/// A path in `%files`: `%` doubled, quoted when it holds white space.
+fn spec_path(path: &str) -> String {
+    let (m, rest) = split_macro(path);
+    let p = format!("{m}{}", rest.replace('%', "%%"));
+    if p.contains(char::is_whitespace) {
+        format!("\"{p}\"")
+    } else {
+        p
+    }
+}
+
+/// A path in `%install`'s shell: the macro, then the rest shell-quoted.
+fn shell_path(path: &str) -> String {
+    let (m, rest) = split_macro(path);
+    format!("{m}{}", shell_quote(rest))
+}
+
+/// `word` in single quotes for `sh`, `%` doubled for rpm.
+fn shell_quote_always(word: &str) -> String {
+    format!("'{}'", word.replace('%', "%%").replace('\'', r"'\''"))
 }
 
 /// ` a b c`, each word shell-quoted when it needs to be, `%` doubled for rpm.

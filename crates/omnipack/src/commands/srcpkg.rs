@@ -22,6 +22,9 @@ pub fn spec(args: SpecArgs) -> Result<()> {
         },
         out_dir: &args.out,
     })?;
+    for w in &out.warnings {
+        eprintln!("warning: {w}");
+    }
     if args.json {
         return json::print(&json!({
             "name": manifest.project.name,
@@ -29,6 +32,7 @@ pub fn spec(args: SpecArgs) -> Result<()> {
             "release": out.version.rpm_release,
             "distribution": out.distribution,
             "files": [json::file(&out.sdist)?, json::file(&out.spec)?],
+            "warnings": out.warnings,
         }));
     }
     println!("{}", out.sdist.display());
@@ -44,6 +48,9 @@ pub fn debian(args: DebianArgs) -> Result<()> {
         distribution: args.distribution.as_deref(),
         out_dir: &args.out,
     })?;
+    for w in &out.warnings {
+        eprintln!("warning: {w}");
+    }
     if args.json {
         let mut files = vec![json::file(&out.orig)?];
         for f in &out.files {
@@ -54,6 +61,7 @@ pub fn debian(args: DebianArgs) -> Result<()> {
             "version": out.version.deb(),
             "distribution": out.distribution,
             "files": files,
+            "warnings": out.warnings,
         }));
     }
     println!("{}", out.orig.display());

@@ -715,3 +715,40 @@ fn every_command_has_examples_in_its_help() {
         .collect();
     assert!(missing.is_empty(), "no examples in --help: {missing:?}");
 }
+
+/// Issue 22: the `--help` of `omnipack` and of every command and
+/// subcommand, as insta snapshots (`snapshots/it__cli__help_*.snap`), so
+/// a change of any help text is seen in review. The width is fixed
+/// (`COLUMNS=100`); a path in the home directory reads `[HOME]/…`.
+#[test]
+fn help_of_every_command() {
+    let mut commands: Vec<Vec<String>> = vec![Vec::new()];
+    for c in subcommands(&[]) {
+        commands.push(vec![c.clone()]);
+        for s in subcommands(&[c.as_str()]) {
+            commands.push(vec![c.clone(), s]);
+        }
+    }
+    assert!(commands.len() > 30, "{commands:?}");
+    let home = std::env::var("HOME").unwrap_or_default();
+    for args in &commands {
+        let o = omnipack()
+            .args(args)
+            .arg("--help")
+            .env("COLUMNS", "100")
+            .output()
+            .unwrap();
+        let (stdout, stderr) = text(&o);
+        assert!(o.status.success(), "{args:?}: {stderr}");
+        let mut help = stdout;
+        if !home.is_empty() && home != "/" {
+            help = help.replace(&format!("{home}/"), "[HOME]/");
+        }
+        let name = if args.is_empty() {
+            "help".to_owned()
+        } else {
+            format!("help_{}", args.join("_").replace('-', "_"))
+        };
+        insta::assert_snapshot!(name, help);
+    }
+}
