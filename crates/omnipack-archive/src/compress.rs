@@ -1,14 +1,16 @@
-//! Compression for payloads: gzip (zlib-rs), xz (liblzma, multithreaded) and
-//! zstd (multithreaded).
+//! Compression for payloads: gzip (zlib-rs, pigz-style on every core, see
+//! [`crate::pgzip`]), xz (liblzma, multithreaded) and zstd (multithreaded).
 //!
-//! Reproducibility across machines: the multithreaded xz and zstd encoders
-//! produce the same bytes for any number of threads ≥ 1 (xz splits into blocks
-//! of a fixed size; zstd's jobs are sized by level, not by workers), so they are
-//! always used, even on one core, and the thread count only changes speed.
+//! Reproducibility across machines: the three encoders produce the same bytes
+//! for any number of threads ≥ 1 (gzip and xz split into blocks of a fixed
+//! size; zstd's jobs are sized by level, not by workers), so they are always
+//! used, even on one core, and the thread count only changes speed.
 
 use std::io::{self, BufRead, Read, Write};
 
 use omnipack_spec::{Codec, Compression};
+
+use crate::pgzip::GzipEncoder;
 
 /// Threads to compress with: every core.
 pub fn default_threads() -> u32 {
@@ -21,8 +23,8 @@ pub fn default_threads() -> u32 {
 pub enum Encoder<W: Write> {
     /// Stored as is.
     None(W),
-    /// gzip.
-    Gzip(flate2::write::GzEncoder<W>),
+    /// gzip (one member, compressed in parallel blocks).
+    Gzip(GzipEncoder<W>),
     /// xz.
     Xz(liblzma::write::XzEncoder<W>),
     /// zstd.
@@ -45,20 +47,14 @@ fn lzma_err(e: liblzma::stream::Error) -> io::Error {
 }
 
 impl<W: Write> Encoder<W> {
-    /// Starts a stream of `compression` into `inner`, using `threads` threads
-    /// for xz and zstd.
+    /// Starts a stream of `compression` into `inner`, using `threads` threads.
     pub fn new(inner: W, compression: Compression, threads: u32) -> io::Result<Self> {
         let level = compression.level_or_default();
         let threads = threads.max(1);
         Ok(match compression.codec {
             Codec::None => Encoder::None(inner),
             // Header mtime 0 and no file name: dpkg-deb and rpm write the same.
-            Codec::Gzip => Encoder::Gzip(
-                flate2::GzBuilder::new()
-                    .mtime(0)
-                    .operating_system(3)
-                    .write(inner, flate2::Compression::new(level)),
-            ),
+            Codec::Gzip => Encoder::Gzip(GzipEncoder::new(inner, level, threads)?),
             Codec::Xz => {
                 let stream = liblzma::stream::MtStreamBuilder::new()
                     .preset(level)
@@ -189,7 +185,7 @@ mod tests {
     // Guards reproducibility across machines with different core counts.
     #[test]
     fn thread_count_does_not_change_the_bytes() {
-        for c in ["xz:1", "zstd:3"] {
+        for c in ["gzip:9", "xz:1", "zstd:3"] {
             assert_eq!(roundtrip(c, 1), roundtrip(c, 4), "{c}");
         }
     }

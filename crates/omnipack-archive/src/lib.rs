@@ -10,6 +10,7 @@ pub mod ar;
 pub mod compress;
 pub mod cpio;
 pub mod format;
+pub mod pgzip;
 pub mod tar;
 pub mod tree;
 

@@ -259,14 +259,21 @@ fn write_data<W: Write>(
     Ok((out, r))
 }
 
-fn write_control<W: Write>(spec: &PackageSpec, data: &DataResult, out: W) -> Result<W, DebError> {
+fn write_control<W: Write>(
+    spec: &PackageSpec,
+    data: &DataResult,
+    out: W,
+    threads: u32,
+) -> Result<W, DebError> {
+    // `md5sums` of a large tree is megabytes: gzip it on every core too (the
+    // bytes do not depend on the thread count).
     let enc = Encoder::new(
         out,
         Compression {
             codec: Codec::Gzip,
             level: Some(9),
         },
-        1,
+        threads,
     )
     .map_err(DebError::Write)?;
     let mut tar = TarWriter::new(enc, spec.source_date_epoch);
@@ -342,7 +349,7 @@ pub(crate) fn write(
     let data_len = data_file.seek(SeekFrom::End(0))?;
     data_file.seek(SeekFrom::Start(0))?;
 
-    let control = write_control(spec, &result, Vec::new())?;
+    let control = write_control(spec, &result, Vec::new(), opts.threads)?;
 
     let mut ar = ArWriter::new(out, spec.source_date_epoch);
     ar.member("debian-binary", 4, &b"2.0\n"[..])

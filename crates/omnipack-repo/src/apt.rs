@@ -334,11 +334,10 @@ impl Hashed {
     }
 }
 
+/// gzip -9 on every core in fixed blocks (`omnipack_archive::pgzip`): the
+/// same bytes on any machine; a `Packages` of one block is plain gzip.
 fn gzip(data: &[u8]) -> std::io::Result<Vec<u8>> {
-    // No name and mtime 0 in the header: the same input gives the same bytes.
-    let mut e = flate2::GzBuilder::new().write(Vec::new(), flate2::Compression::best());
-    e.write_all(data)?;
-    e.finish()
+    omnipack_archive::pgzip::gzip(data, 9, omnipack_archive::default_threads())
 }
 
 /// Block size of the multithreaded xz encoder: fixed, so the bytes do not
@@ -460,7 +459,7 @@ fn check_records(records: &[Record]) -> Result<(), AptError> {
 /// `Packages`, `Packages.gz` and `Packages.xz` under `dir` (`""` or
 /// `main/binary-amd64/`), hashed.
 fn compressed_set(dir: &str, packages: Vec<u8>) -> Result<[Hashed; 3], AptError> {
-    // gzip on one core while xz uses the others.
+    // Both on every core: for a large `Packages` the two encoders share them.
     let (gz, xz) = rayon::join(|| gzip(&packages), || xz(&packages));
     let gz = gz.map_err(|source| AptError::Compress {
         file: "Packages.gz",

@@ -64,6 +64,55 @@ pub fn stdout_of(cmd: &mut Command) -> String {
     String::from_utf8(run_ok(cmd).stdout).expect("utf-8 output")
 }
 
+/// Runs `cmd` with `input` on its stdin, panicking with its output if it fails
+/// (`gzip -t` on a stream held in memory).
+pub fn run_ok_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let feeder = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed with {}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// `len` bytes of text-like content that compresses about 3:1 like source
+/// code does, the same on every run: large enough inputs span many of
+/// the parallel gzip's 128 KiB blocks.
+pub fn text_like(len: usize) -> Vec<u8> {
+    const WORDS: [&str; 16] = [
+        "fn ", "let ", "match ", "return ", "self", ".into()", "Ok(", "Err(", " => ", "{\n", "}\n",
+        "    ", "value", "// ", "packet", "buffer",
+    ];
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut out = Vec::with_capacity(len + 16);
+    while out.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        if x % 4 == 0 {
+            out.extend_from_slice(format!("{:x}", x >> 40).as_bytes());
+        } else {
+            out.extend_from_slice(WORDS[(x >> 20) as usize % WORDS.len()].as_bytes());
+        }
+    }
+    out.truncate(len);
+    out
+}
+
 fn write_mode(path: &Path, contents: &[u8], mode: u32) {
     fs::create_dir_all(path.parent().unwrap()).unwrap();
     fs::write(path, contents).unwrap();

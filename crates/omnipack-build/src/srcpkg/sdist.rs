@@ -13,7 +13,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use omnipack_archive::compress::Encoder;
+use omnipack_archive::compress::{Encoder, default_threads};
 use omnipack_archive::tar::{Owner, TarWriter};
 use omnipack_core::atomic::AtomicFile;
 use omnipack_spec::manifest::Manifest;
@@ -208,7 +208,9 @@ pub(super) fn write(
     }
 
     let file = AtomicFile::create(dest).map_err(out_err)?;
-    let gz = Encoder::new(file, Compression::new(Codec::Gzip), 1).map_err(out_err)?;
+    // Every core: the bytes do not depend on the thread count.
+    let gz =
+        Encoder::new(file, Compression::new(Codec::Gzip), default_threads()).map_err(out_err)?;
     let mut tar = TarWriter::new(gz, source.epoch);
     let mut blobs = Blobs::open(dir)?;
     for (name, item) in &items {

@@ -8,7 +8,9 @@ use omnipack_archive::{PackageFormat, WriteOptions};
 use omnipack_core::NoProgress;
 use omnipack_deb::Deb;
 use omnipack_spec::{InfoFileKind, PackageSpec};
-use omnipack_test_support::{EPOCH, require_tools, run_ok, sample_tree, stdout_of};
+use omnipack_test_support::{
+    EPOCH, require_tools, run_ok, run_ok_with_stdin, sample_tree, stdout_of, text_like,
+};
 use sha2::Digest;
 
 fn spec_for(root: &Path) -> PackageSpec {
@@ -112,6 +114,50 @@ fn every_codec_extracts_with_dpkg_deb() {
             "{codec}"
         );
     }
+}
+
+// Guards the parallel gzip members: data.tar.gz of many 128 KiB blocks (and
+// control.tar.gz) the same on 1, 2 and 4 threads, read by `gzip -t` and dpkg-deb.
+#[test]
+fn multi_block_gzip_members_are_read_by_dpkg_deb_at_any_thread_count() {
+    if !require_tools(&["dpkg-deb", "ar", "gzip"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let stage = t.path().join("stage");
+    let mut spec = spec_for(&stage);
+    let big = text_like(1_500_000);
+    fs::write(stage.join("opt/hello/lib/big.txt"), &big).unwrap();
+    spec.files = scan_tree(&stage, &ScanOptions::default()).unwrap();
+    spec.deb.compression = Some("gzip:9".parse().unwrap());
+    let built: Vec<PathBuf> = [1, 2, 4]
+        .into_iter()
+        .map(|threads| {
+            let out = t.path().join(format!("out-{threads}"));
+            fs::create_dir(&out).unwrap();
+            build(&spec, &out, threads)
+        })
+        .collect();
+    let deb = &built[0];
+    for other in &built[1..] {
+        assert_eq!(sha256(deb), sha256(other), "{}", other.display());
+    }
+    for member in ["data.tar.gz", "control.tar.gz"] {
+        let bytes = run_ok(Command::new("ar").arg("p").arg(deb).arg(member)).stdout;
+        run_ok_with_stdin(Command::new("gzip").arg("-t"), &bytes);
+        if member == "data.tar.gz" {
+            assert!(
+                bytes.len() > 200_000,
+                "{} bytes: one block only",
+                bytes.len()
+            );
+        }
+    }
+    let list = stdout_of(Command::new("dpkg-deb").arg("-c").arg(deb));
+    assert!(list.contains("./opt/hello/lib/big.txt"), "{list}");
+    let x = t.path().join("x");
+    run_ok(Command::new("dpkg-deb").arg("-x").arg(deb).arg(&x));
+    assert!(fs::read(x.join("opt/hello/lib/big.txt")).unwrap() == big);
 }
 
 fn dpkg(root: &Path, args: &[&str]) -> std::process::Output {

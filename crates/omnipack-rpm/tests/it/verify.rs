@@ -4,7 +4,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use omnipack_test_support::{require_tools, run_ok};
+use omnipack_archive::tree::{ScanOptions, scan_tree};
+use omnipack_test_support::{require_tools, run_ok, run_ok_with_stdin, text_like};
 
 use crate::common::*;
 
@@ -47,6 +48,59 @@ fn rpm_k_verifies_every_codec() {
         };
         assert_eq!(compressor, expected, "{codec}");
     }
+}
+
+/// The compressed payload: what follows the lead, the signature header
+/// (padded to 8 bytes) and the main header.
+fn payload_of(rpm: &[u8]) -> &[u8] {
+    let be = |at: usize| u32::from_be_bytes(rpm[at..at + 4].try_into().unwrap()) as usize;
+    let header = (96 + 16 + 16 * be(96 + 8) + be(96 + 12)).next_multiple_of(8);
+    &rpm[header + 16 + 16 * be(header + 8) + be(header + 12)..]
+}
+
+// Guards the parallel gzip payload: many 128 KiB blocks, the same bytes on
+// 1, 2 and 4 threads, read by `gzip -t`, `rpm -K`, `rpm -qlp` and `rpm2cpio`.
+#[test]
+fn a_multi_block_gzip_payload_is_read_by_rpm_at_any_thread_count() {
+    if !require_tools(&["rpm", "rpm2cpio", "cpio", "gzip"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    let mut spec = sample_spec(&tree);
+    let big = text_like(1_500_000);
+    fs_err::write(tree.join("opt/hello/share/big.txt"), &big).unwrap();
+    spec.files = scan_tree(&tree, &ScanOptions::default()).unwrap();
+    spec.rpm.compression = Some("gzip:9".parse().unwrap());
+    let mut built = Vec::new();
+    for threads in [1, 2, 4] {
+        let out = dir.path().join(format!("out-{threads}"));
+        fs_err::create_dir(&out).unwrap();
+        built.push(write_with(&spec, &out, threads));
+    }
+    let rpm = &built[0];
+    for other in &built[1..] {
+        assert_eq!(sha256_file(rpm), sha256_file(other), "{}", other.display());
+    }
+    check_digests(rpm);
+    let bytes = fs_err::read(rpm).unwrap();
+    let payload = payload_of(&bytes);
+    assert!(
+        payload.len() > 200_000,
+        "{} bytes: one block only",
+        payload.len()
+    );
+    run_ok_with_stdin(Command::new("gzip").arg("-t"), payload);
+    let list = rpm_q(&["-qlp"], rpm);
+    assert!(
+        list.lines().any(|l| l == "/opt/hello/share/big.txt"),
+        "{list}"
+    );
+    let got = run_ok(Command::new("sh").arg("-c").arg(format!(
+        "rpm2cpio '{}' | cpio -i --quiet --to-stdout ./opt/hello/share/big.txt",
+        rpm.display()
+    )));
+    assert!(got.stdout == big, "big.txt differs after rpm2cpio | cpio");
 }
 
 #[test]
