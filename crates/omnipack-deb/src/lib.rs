@@ -8,6 +8,7 @@
 
 mod control;
 mod error;
+mod index;
 mod read;
 mod validate;
 mod write;
@@ -20,15 +21,17 @@ use omnipack_spec::{PackageInfo, PackageSpec};
 
 pub use control::{ControlFields, control_file};
 pub use error::DebError;
-pub use read::{DebVerifyReport, verify};
-pub use validate::indexable;
+pub use index::{DebControl, IndexReader};
+pub use read::{DebVerifyReport, split_version, verify};
+pub use validate::{indexable, indexable_fields};
 
-/// Reads a .deb's control information only (no file list): fast, for
-/// indexes. A package apt would refuse ([`indexable`]) is an error.
+/// Reads a .deb's control information only (no file list), as a
+/// repository index does ([`IndexReader`], which reads many). A package apt
+/// would refuse ([`indexable`]) is an error.
 pub fn read_control(path: &Path) -> Result<PackageInfo, DebError> {
-    let info = read::read_with(path, false)?;
-    indexable(&info, path)?;
-    Ok(info)
+    let c = IndexReader::new().read(path, &mut |_| {})?;
+    let scripts = c.scripts().map(str::to_owned).collect();
+    Ok(read::package_info(c.fields, scripts, Vec::new()))
 }
 
 /// The .deb format.

@@ -60,7 +60,7 @@ fn open_tar<R: Read>(
 /// The most a control member may unpack to, all its files together (dpkg's
 /// own are kilobytes; `md5sums` of a package with 100 000 files is about 10 MB):
 /// a compressed member that expands past it is refused before it fills memory.
-const CONTROL_UNPACKED_MAX: u64 = 64 * 1024 * 1024;
+pub(crate) const CONTROL_UNPACKED_MAX: u64 = 64 * 1024 * 1024;
 
 /// A reader that fails once more than `left` bytes have come through it.
 struct Bounded<R> {
@@ -306,16 +306,29 @@ pub(crate) fn read_with(path: &Path, with_files: bool) -> Result<PackageInfo, De
     }
     let c = control.ok_or_else(|| corrupt("control.tar", "missing (truncated file?)".into()))?;
     let files = files.ok_or_else(|| corrupt("data.tar", "missing (truncated file?)".into()))?;
-    let f = &c.fields;
-    let full = f.get("Version").unwrap_or_default();
+    Ok(package_info(c.fields, c.scripts, files))
+}
+
+/// A Debian version's parts: epoch, upstream version, revision (empty
+/// when there is none), as `[epoch:]upstream[-revision]` splits (Debian
+/// Policy §5.6.12).
+pub fn split_version(full: &str) -> (Option<u32>, &str, &str) {
     let (epoch, rest) = match full.split_once(':') {
         Some((e, r)) => (e.parse().ok(), r),
         None => (None, full),
     };
-    let (version, release) = match rest.rsplit_once('-') {
-        Some((v, r)) => (v.to_owned(), r.to_owned()),
-        None => (rest.to_owned(), String::new()),
-    };
+    let (version, release) = rest.rsplit_once('-').unwrap_or((rest, ""));
+    (epoch, version, release)
+}
+
+/// The [`PackageInfo`] of a package with these control fields, scripts and files.
+pub(crate) fn package_info(
+    fields: ControlFields,
+    scripts: Vec<String>,
+    files: Vec<InfoFile>,
+) -> PackageInfo {
+    let f = &fields;
+    let (epoch, version, release) = split_version(f.get("Version").unwrap_or_default());
     let desc = f.get("Description").unwrap_or_default();
     let (summary, long) = desc.split_once('\n').unwrap_or((desc, ""));
     let long: Vec<&str> = long
@@ -325,11 +338,11 @@ pub(crate) fn read_with(path: &Path, with_files: bool) -> Result<PackageInfo, De
             if l == "." { "" } else { l }
         })
         .collect();
-    Ok(PackageInfo {
+    PackageInfo {
         format: Format::Deb,
         name: f.get("Package").unwrap_or_default().to_owned(),
-        version,
-        release,
+        version: version.to_owned(),
+        release: release.to_owned(),
         epoch,
         arch: f.get("Architecture").unwrap_or_default().to_owned(),
         summary: summary.to_owned(),
@@ -342,10 +355,10 @@ pub(crate) fn read_with(path: &Path, with_files: bool) -> Result<PackageInfo, De
             .and_then(|s| s.parse::<u64>().ok())
             .unwrap_or(0)
             * 1024,
-        scripts: c.scripts.clone(),
-        fields: c.fields.0.clone(),
+        scripts,
+        fields: fields.0,
         files,
-    })
+    }
 }
 
 /// What [`verify`] checked.

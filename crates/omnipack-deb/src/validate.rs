@@ -120,12 +120,25 @@ fn field_fault(value: Option<&str>) -> Option<&'static str> {
 /// repository: its control stanza has a `Package`, `Version` and
 /// `Architecture`, each a non-empty single word.
 pub fn indexable(info: &PackageInfo, path: &Path) -> Result<(), DebError> {
+    indexable_by(
+        |name| {
+            info.fields
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        },
+        path,
+    )
+}
+
+/// [`indexable`] of a package's control fields.
+pub fn indexable_fields(fields: &crate::ControlFields, path: &Path) -> Result<(), DebError> {
+    indexable_by(|name| fields.get(name), path)
+}
+
+fn indexable_by<'a>(get: impl Fn(&str) -> Option<&'a str>, path: &Path) -> Result<(), DebError> {
     for field in ["Package", "Version", "Architecture"] {
-        let value = info
-            .fields
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(field))
-            .map(|(_, v)| v.as_str());
+        let value = get(field);
         if let Some(fault) = field_fault(value) {
             return Err(DebError::Unindexable {
                 path: path.to_path_buf(),

@@ -28,7 +28,7 @@ use crate::spool::{self, Spool};
 
 /// Bumped when the record layout or the rendering of cached fragments
 /// changes; an older cache is ignored.
-const CACHE_VERSION: u32 = 4;
+const CACHE_VERSION: u32 = 5;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Entry {
@@ -44,7 +44,7 @@ struct Entry {
 /// scan are saved again as they are. The frames come first so that those of
 /// packages read this run go to the next file as they are given back, never
 /// gathered in memory.
-const MAGIC: &[u8; 24] = b"omnipack index cache v4\n";
+const MAGIC: &[u8; 24] = b"omnipack index cache v5\n";
 
 /// Everything in the cache file but the package entries.
 #[derive(Debug, Default, Serialize, Deserialize)]

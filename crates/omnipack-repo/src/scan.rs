@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 use fs_err as fs;
 use md5::Digest as _;
 use omnipack_core::Stamp;
-use omnipack_spec::{Format, PackageInfo};
+use omnipack_spec::Format;
 use rayon::prelude::*;
 
 use crate::RepoError;
 use crate::cache::Cache;
-use crate::record::{Checksum, IndexInfo, Origin, Record};
+use crate::record::{Checksum, Fields, IndexInfo, Origin, Record};
 
 /// A package that could not be indexed, and why.
 pub use omnipack_core::Problem;
@@ -164,33 +164,90 @@ fn digests_of(bytes: &[u8], format: Format) -> Digests {
     }
 }
 
-/// A package read (on a worker thread), to be made a [`Record`] by
-/// [`ReadPackage::finish`] on the thread that keeps it.
-struct ReadPackage {
-    /// For a .deb, without its info yet.
-    record: Record,
-    /// A .deb's control information, as the reader left it.
-    deb: Option<PackageInfo>,
+thread_local! {
+    /// Each thread's .deb reader: its buffers and decoder states serve
+    /// every package the thread reads (see `omnipack_deb::IndexReader`).
+    static DEB_READER: std::cell::RefCell<omnipack_deb::IndexReader> =
+        std::cell::RefCell::new(omnipack_deb::IndexReader::new());
 }
 
-impl ReadPackage {
-    /// The record, a .deb's info copied in here: what a record keeps is
-    /// allocated by the thread that keeps it, not among a reader's
-    /// transient buffers (inflate state and window, 32–128 KiB a package)
-    /// in a worker's arena, where it pinned the holes they left: reading
-    /// 10 000 .deb under an absolute path grew the heap to 233 MiB, and
-    /// to 59 MiB with this.
-    fn finish(self) -> Record {
-        let mut record = self.record;
-        if let Some(info) = self.deb {
-            record.info = IndexInfo::from(&info);
-        }
-        record
+/// Reads and hashes a .deb in one pass with this thread's reader: its
+/// [`IndexInfo`] and digests, or `Ok(None)` when the file starts like an
+/// .rpm (it is then read as one).
+fn read_deb(path: &Path) -> Result<Option<(IndexInfo, Digests)>, Problem> {
+    let problem = |message: String| Problem {
+        path: path.to_path_buf(),
+        message,
+    };
+    let (mut md5, mut sha1, mut sha256) = (md5::Md5::new(), sha1::Sha1::new(), sha2::Sha256::new());
+    let mut head = [0u8; 8];
+    let mut got = 0;
+    let read = DEB_READER.with_borrow_mut(|reader| {
+        reader.read(path, &mut |c| {
+            let n = (head.len() - got).min(c.len());
+            head[got..got + n].copy_from_slice(&c[..n]);
+            got += n;
+            md5.update(c);
+            sha1.update(c);
+            sha256.update(c);
+        })
+    });
+    match Format::sniff(&head[..got]) {
+        Some(Format::Deb) => {}
+        Some(Format::Rpm) => return Ok(None),
+        None => return Err(not_a_package(path)),
+    }
+    let control = read.map_err(|e| problem(e.to_string()))?;
+    let fields = &control.fields;
+    let (epoch, version, release) =
+        omnipack_deb::split_version(fields.get("Version").unwrap_or_default());
+    let info = IndexInfo {
+        format: Format::Deb,
+        name: fields.get("Package").unwrap_or_default().to_owned(),
+        version: version.to_owned(),
+        release: release.to_owned(),
+        epoch,
+        arch: fields.get("Architecture").unwrap_or_default().to_owned(),
+        fields: Fields::new(fields.0.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .ok_or_else(|| problem("its control file holds a NUL byte, which no `Packages` stanza can carry; rebuild the package".into()))?,
+    };
+    let digests = (
+        Some(Checksum(md5.finalize().into())),
+        Some(Checksum(sha1.finalize().into())),
+        Checksum(sha256.finalize().into()),
+    );
+    Ok(Some((info, digests)))
+}
+
+fn not_a_package(path: &Path) -> Problem {
+    Problem {
+        path: path.to_path_buf(),
+        message: "not a package (neither the .deb ar magic nor the .rpm lead); remove or rename it"
+            .into(),
     }
 }
 
-/// Reads and hashes one package.
-fn read_record(owned: PathBuf, rel: String, stamp: Stamp) -> Result<ReadPackage, Problem> {
+/// Reads and hashes one package: a .deb in one pass ([`read_deb`]), any
+/// other file by its first bytes.
+fn read_record(owned: PathBuf, rel: String, stamp: Stamp) -> Result<Record, Problem> {
+    let record =
+        |path: PathBuf, rel: String, (md5, sha1, sha256): Digests, info: IndexInfo| Record {
+            path,
+            rel,
+            size: stamp.size,
+            mtime: stamp.mtime,
+            md5,
+            sha1,
+            sha256,
+            info,
+            yum: None,
+            origin: Origin::default(),
+        };
+    if is_package(&owned) == Some(Format::Deb)
+        && let Some((info, digests)) = read_deb(&owned)?
+    {
+        return Ok(record(owned, rel, digests, info));
+    }
     let path = owned.as_path();
     let problem = |message: String| Problem {
         path: path.to_path_buf(),
@@ -216,57 +273,36 @@ fn read_record(owned: PathBuf, rel: String, stamp: Stamp) -> Result<ReadPackage,
                 f.read(&mut head).map_err(|e| problem(e.to_string()))?
             }
         };
-        Format::sniff(&head[..n]).ok_or_else(|| {
-            problem(
-                "not a package (neither the .deb ar magic nor the .rpm lead); remove or rename it"
-                    .into(),
-            )
-        })?
+        Format::sniff(&head[..n]).ok_or_else(|| not_a_package(path))?
     };
-    // A .deb's info is kept as read and copied by the caller (see
-    // `ReadPackage::finish`).
-    let (info, deb, yum) = match format {
-        Format::Deb => (
-            IndexInfo::unread(format),
-            Some(omnipack_deb::read_control(path).map_err(|e| problem(e.to_string()))?),
-            None,
+    if format == Format::Deb {
+        // A .deb under another name.
+        drop(whole);
+        let (info, digests) = read_deb(path)?.ok_or_else(|| not_a_package(path))?;
+        return Ok(record(owned, rel, digests, info));
+    }
+    // One parse of the headers serves both the info and the yum data.
+    let (info, meta) = match &whole {
+        Some(bytes) => omnipack_rpm::read_with_metadata_from(
+            &mut std::io::Cursor::new(bytes.as_slice()),
+            bytes.len() as u64,
+            path,
         ),
-        Format::Rpm => {
-            // One parse of the headers serves both the info and the yum data.
-            let (info, meta) = match &whole {
-                Some(bytes) => omnipack_rpm::read_with_metadata_from(
-                    &mut std::io::Cursor::new(bytes.as_slice()),
-                    bytes.len() as u64,
-                    path,
-                ),
-                None => omnipack_rpm::read_with_metadata(path),
-            }
-            .map_err(|e| problem(e.to_string()))?;
-            let yum = crate::yum::from_package_metadata(&meta, path)
-                .map_err(|e| problem(e.problem_text()))?;
-            // Its yum entries carry everything else an index needs: the
-            // record keeps what identifies the package.
-            (IndexInfo::identity(&info), None, Some(yum))
-        }
-    };
-    let (md5, sha1, sha256) = match &whole {
+        None => omnipack_rpm::read_with_metadata(path),
+    }
+    .map_err(|e| problem(e.to_string()))?;
+    let yum =
+        crate::yum::from_package_metadata(&meta, path).map_err(|e| problem(e.problem_text()))?;
+    let digests = match &whole {
         Some(bytes) => digests_of(bytes, format),
         None => digests(path, format).map_err(|e| problem(e.to_string()))?,
     };
-    let mut record = Record {
-        path: owned,
-        rel,
-        size: stamp.size,
-        mtime: stamp.mtime,
-        md5,
-        sha1,
-        sha256,
-        info,
-        yum: None,
-        origin: Origin::default(),
-    };
-    record.yum = yum.map(|y| crate::yum::render_package(&record, &y).into());
-    Ok(ReadPackage { record, deb })
+    drop(whole);
+    // Its yum entries carry everything else an index needs: the record
+    // keeps what identifies the package.
+    let mut record = record(owned, rel, digests, IndexInfo::identity(&info));
+    record.yum = Some(crate::yum::render_package(&record, &yum).into());
+    Ok(record)
 }
 
 /// Reads and hashes one package file wherever it is (its `rel` is its file name).
@@ -279,7 +315,7 @@ pub fn read_package(path: &Path) -> Result<Record, Problem> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    read_record(path.to_path_buf(), rel, Stamp::of(&meta)).map(ReadPackage::finish)
+    read_record(path.to_path_buf(), rel, Stamp::of(&meta))
 }
 
 /// Scans the packages directly in `leaf`, reading only those the cache does
@@ -416,14 +452,13 @@ pub fn scan_dir(
         else {
             break;
         };
-        let read: Vec<(usize, Stamp, Result<ReadPackage, Problem>)> = batch
+        let read: Vec<(usize, Stamp, Result<Record, Problem>)> = batch
             .into_par_iter()
             .map(|(i, (path, rel, stamp))| (i, stamp, read_record(path, rel, stamp)))
             .collect();
         for (i, stamp, r) in read {
             match r {
-                Ok(read) => {
-                    let mut record = read.finish();
+                Ok(mut record) => {
                     record.origin = Origin::read(stamp);
                     slots[i] = Some(record);
                 }
