@@ -20,8 +20,7 @@
 //! the `!<arch>` magic, every member header (no extended names, sizes inside
 //! the file, the last member ending where the file does), `debian-binary`
 //! first, the control member before the data member, the control member
-//! unpacking to at most [`CONTROL_UNPACKED_MAX`](crate::read) bytes and
-//! holding a `control` file.
+//! unpacking to at most 64 MiB and holding a `control` file.
 
 use std::io::Read;
 use std::path::Path;
@@ -41,7 +40,7 @@ const CHUNK: usize = 64 << 10;
 const KEEP_MAX: usize = 1 << 20;
 
 /// The maintainer scripts a control member may hold, in the order
-/// [`DebControl::scripts`] lists them.
+/// `DebControl::scripts` lists them.
 const SCRIPTS: [&str; 6] = [
     "preinst", "postinst", "prerm", "postrm", "config", "triggers",
 ];
@@ -51,7 +50,7 @@ const SCRIPTS: [&str; 6] = [
 pub struct DebControl {
     /// The fields of `control`, in file order.
     pub fields: ControlFields,
-    /// Which of [`SCRIPTS`] are present (bit `i` for `SCRIPTS[i]`).
+    /// Which of `SCRIPTS` are present (bit `i` for `SCRIPTS[i]`).
     scripts: u8,
 }
 
@@ -546,9 +545,10 @@ fn unzstd(
         grow(out)?;
         let before = (src.pos(), out.len());
         let len = out.len();
-        let mut dst = OutBuffer::around_pos(out, len);
-        hint = d.run(&mut src, &mut dst)?;
-        drop(dst);
+        hint = {
+            let mut dst = OutBuffer::around_pos(out, len);
+            d.run(&mut src, &mut dst)?
+        };
         if hint != 0 && before == (src.pos(), out.len()) {
             return Err(cut_short());
         }

@@ -12,7 +12,7 @@
 //! Debian policy §12.5 and §12.7 require (lintian: no-copyright-file, no-changelog).
 
 use std::collections::BTreeSet;
-use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 
 use fs_err as fs;
 use omnipack_archive::ar::ArWriter;
