@@ -605,7 +605,7 @@ mod tests {
                 release: "1".into(),
                 epoch: None,
                 arch: "noarch".into(),
-                fields: Vec::new(),
+                fields: Default::default(),
             },
             yum: Some(
                 YumXml {

@@ -509,7 +509,7 @@ mod chunk_tests {
                 release: "1".into(),
                 epoch: None,
                 arch: "noarch".into(),
-                fields: Vec::new(),
+                fields: Default::default(),
             },
             yum: Some(
                 YumXml {
