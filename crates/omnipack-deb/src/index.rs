@@ -553,9 +553,7 @@ fn unzstd(
         grow(out)?;
         let before = (src.pos(), out.len());
         let len = out.len();
-        let mut dst = OutBuffer::around_pos(out, len);
-        hint = d.run(&mut src, &mut dst)?;
-        drop(dst);
+        hint = d.run(&mut src, &mut OutBuffer::around_pos(out, len))?;
         if hint != 0 && before == (src.pos(), out.len()) {
             return Err(cut_short());
         }
