@@ -39,6 +39,11 @@ const CHUNK: usize = 64 << 10;
 /// after it, so that one package does not pin its size for the whole run.
 const KEEP_MAX: usize = 1 << 20;
 
+/// The largest control member copied out: compression never grows data
+/// by a megabyte in 64 MiB, so a larger one cannot unpack within
+/// `CONTROL_UNPACKED_MAX` and is refused without being held.
+const MEMBER_MAX: u64 = CONTROL_UNPACKED_MAX + (1 << 20);
+
 /// The maintainer scripts a control member may hold, in the order
 /// `DebControl::scripts` lists them.
 const SCRIPTS: [&str; 6] = [
@@ -211,13 +216,6 @@ impl ArWalk {
         }
         if self.first.is_none() {
             if name[..len].starts_with(b"control.tar") {
-                // Compression never grows data by this much: a larger
-                // member cannot unpack within the limit, and is not copied.
-                if size > CONTROL_UNPACKED_MAX + (1 << 20) {
-                    return Err(corrupt(format!(
-                        "its control member at byte {pos} is {size} bytes, more than it may unpack to ({CONTROL_UNPACKED_MAX} bytes)"
-                    )));
-                }
                 self.first = Some(First::Control {
                     name,
                     len,
@@ -341,8 +339,13 @@ impl IndexReader {
                 });
             }
         }
-        let (name, len) = match walk.first {
-            Some(First::Control { name, len, .. }) => (name, len),
+        let (name, len, size) = match walk.first {
+            Some(First::Control {
+                name,
+                len,
+                start,
+                end,
+            }) => (name, len, end - start),
             Some(First::Data { name, len }) => {
                 return Err(DebError::Corrupt {
                     path: path.to_path_buf(),
@@ -366,6 +369,11 @@ impl IndexReader {
         };
         let codec = Decoder::<&[u8]>::codec_for_name(&name)
             .ok_or_else(|| corrupt("unknown compression".into()))?;
+        if size > MEMBER_MAX {
+            return Err(corrupt(format!(
+                "it is {size} bytes, so it unpacks to more than {CONTROL_UNPACKED_MAX} bytes"
+            )));
+        }
         self.unpack(codec).map_err(|e| corrupt(e.to_string()))?;
         control_of(&self.tar, &corrupt)
     }
@@ -545,10 +553,7 @@ fn unzstd(
         grow(out)?;
         let before = (src.pos(), out.len());
         let len = out.len();
-        hint = {
-            let mut dst = OutBuffer::around_pos(out, len);
-            d.run(&mut src, &mut dst)?
-        };
+        hint = d.run(&mut src, &mut OutBuffer::around_pos(out, len))?;
         if hint != 0 && before == (src.pos(), out.len()) {
             return Err(cut_short());
         }
@@ -598,4 +603,150 @@ fn entry_name(mut p: &[u8]) -> &[u8] {
         p = r;
     }
     p
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use omnipack_archive::Encoder;
+
+    use super::*;
+
+    fn member(name: &str, data: &[u8]) -> Vec<u8> {
+        let mut m = format!(
+            "{name:<16}{:<12}{:<6}{:<6}{:<8}{:<10}`\n",
+            0,
+            0,
+            0,
+            100644,
+            data.len()
+        )
+        .into_bytes();
+        m.extend_from_slice(data);
+        if data.len() % 2 == 1 {
+            m.push(b'\n');
+        }
+        m
+    }
+
+    /// A control.tar holding `control`, a `postinst` and an `md5sums` of
+    /// `pad` bytes (to make the member span several read chunks).
+    fn control_tar(pad: usize) -> Vec<u8> {
+        let mut tar = tar::Builder::new(Vec::new());
+        let md5sums = vec![b'0'; pad];
+        for (name, data) in [
+            ("./", &b""[..]),
+            (
+                "./control",
+                b"Package: hello\nVersion: 1:1.0-2\nArchitecture: all\nDescription: hi\n there\n",
+            ),
+            ("./md5sums", &md5sums),
+            ("./postinst", b"#!/bin/sh\n"),
+        ] {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_entry_type(if name == "./" {
+                tar::EntryType::Directory
+            } else {
+                tar::EntryType::Regular
+            });
+            h.set_cksum();
+            tar.append_data(&mut h, name, data).unwrap();
+        }
+        tar.into_inner().unwrap()
+    }
+
+    fn deb(ext: &str, compression: &str, pad: usize) -> Vec<u8> {
+        let mut e = Encoder::new(Vec::new(), compression.parse().unwrap(), 1).unwrap();
+        e.write_all(&control_tar(pad)).unwrap();
+        let control = e.finish().unwrap();
+        let mut out = b"!<arch>\n".to_vec();
+        out.extend(member("debian-binary", b"2.0\n"));
+        out.extend(member(&format!("control.tar{ext}"), &control));
+        out.extend(member("data.tar.gz", &[7; 99_999]));
+        out
+    }
+
+    /// Every codec dpkg-deb writes, with control members inside one read
+    /// chunk and across several, and two packages through one reader (its
+    /// state reused): the same fields, and every byte passed to the caller.
+    #[test]
+    fn every_codec_in_one_reader_and_every_byte_seen() {
+        let t = tempfile::tempdir().unwrap();
+        let mut reader = IndexReader::new();
+        for (ext, compression) in [
+            ("", "none"),
+            (".gz", "gzip:6"),
+            (".xz", "xz:6"),
+            (".zst", "zstd:3"),
+        ] {
+            for pad in [10, 300_000] {
+                let bytes = deb(ext, compression, pad);
+                let path = t.path().join("p.deb");
+                fs::write(&path, &bytes).unwrap();
+                let mut seen = Vec::new();
+                let c = reader
+                    .read(&path, &mut |b| seen.extend_from_slice(b))
+                    .unwrap_or_else(|e| panic!("{ext} {pad}: {e}"));
+                assert_eq!(seen, bytes, "{ext} {pad}");
+                assert_eq!(c.fields.get("version"), Some("1:1.0-2"));
+                assert_eq!(c.fields.get("Description"), Some("hi\n there"));
+                assert_eq!(c.scripts().collect::<Vec<_>>(), ["postinst"]);
+            }
+        }
+    }
+
+    /// A member header straddling two read chunks, at every split.
+    #[test]
+    fn a_header_across_two_chunks_is_read() {
+        let t = tempfile::tempdir().unwrap();
+        let mut reader = IndexReader::new();
+        let head = deb(".gz", "gzip:6", 10);
+        // Up to the data member: debian-binary and control.
+        let data_at = head.len() - member("data.tar.gz", &[7; 99_999]).len();
+        let path = t.path().join("p.deb");
+        // An ignored member whose size puts the data member's header at
+        // every position across the first chunk boundary.
+        let base = data_at + 60;
+        for extra in (CHUNK - base - 62)..(CHUNK - base + 2) {
+            let mut bytes = head[..data_at].to_vec();
+            bytes.extend(member("_extra", &vec![1; extra]));
+            bytes.extend(member("data.tar.gz", &[7; 99_999]));
+            fs::write(&path, &bytes).unwrap();
+            let mut seen = 0;
+            reader
+                .read(&path, &mut |b| seen += b.len())
+                .unwrap_or_else(|e| panic!("{extra}: {e}"));
+            assert_eq!(seen, bytes.len());
+        }
+    }
+
+    /// A damaged gzip member (its CRC) is an error naming the member, and
+    /// the reader still reads the next package.
+    #[test]
+    fn a_bad_checksum_is_refused_and_the_reader_goes_on() {
+        let t = tempfile::tempdir().unwrap();
+        let mut reader = IndexReader::new();
+        let mut bytes = deb(".gz", "gzip:6", 10);
+        // The gzip trailer's CRC-32 sits 8 bytes before the end of the
+        // member's data: after debian-binary (8 + 60 + 4) and the header.
+        let start = 8 + 60 + 4 + 60;
+        let len: usize = std::str::from_utf8(&bytes[start - 12..start - 2])
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        bytes[start + len - 8] ^= 0xff;
+        let path = t.path().join("bad.deb");
+        fs::write(&path, &bytes).unwrap();
+        let err = reader.read(&path, &mut |_| {}).unwrap_err().to_string();
+        assert!(
+            err.contains("control.tar.gz") && err.contains("checksum"),
+            "{err}"
+        );
+        fs::write(&path, deb(".gz", "gzip:6", 10)).unwrap();
+        reader.read(&path, &mut |_| {}).unwrap();
+    }
 }

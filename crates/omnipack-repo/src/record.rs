@@ -257,3 +257,20 @@ pub struct YumXml {
     /// Its `<package>` element in `other.xml`.
     pub other: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_keep_order_and_values_and_refuse_a_nul() {
+        let pairs = [("Package", "a"), ("Description", "x\n y"), ("Empty", "")];
+        let f = Fields::new(pairs.into_iter()).unwrap();
+        assert_eq!(f.iter().collect::<Vec<_>>(), pairs);
+        assert_eq!(f.get("description"), Some("x\n y"));
+        assert_eq!(f.get("Empty"), Some(""));
+        assert_eq!(f.get("Missing"), None);
+        assert!(Fields::new([("A", "b\0c")].into_iter()).is_none());
+        assert!(Fields::default().iter().next().is_none());
+    }
+}
