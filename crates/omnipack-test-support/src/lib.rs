@@ -103,7 +103,7 @@ pub fn text_like(len: usize) -> Vec<u8> {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        if x % 4 == 0 {
+        if x.is_multiple_of(4) {
             out.extend_from_slice(format!("{:x}", x >> 40).as_bytes());
         } else {
             out.extend_from_slice(WORDS[(x >> 20) as usize % WORDS.len()].as_bytes());
