@@ -24,7 +24,7 @@ WORK=$(cd "$WORK" && pwd)
 export SOURCE_DATE_EPOCH=1700000000
 
 cargo build --release --locked -q
-OMNI=$PWD/target/release/omnipack
+OMNI=${CARGO_TARGET_DIR:-$PWD/target}/release/omnipack
 
 TREE=$WORK/tree-$MB
 if [ ! -d "$TREE" ]; then

@@ -360,7 +360,7 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 17;
                 x ^= x << 5;
-                if i % 7 == 0 {
+                if i.is_multiple_of(7) {
                     b'a' + (x % 26) as u8
                 } else {
                     b"the quick brown fox jumps over the lazy dog\n"[i % 44]
