@@ -177,26 +177,12 @@ impl ArWalk {
         Ok(())
     }
 
-    /// Checks the header just gathered, as `check_members` in `read.rs`
-    /// does, and notes the member.
+    /// Checks the header just gathered ([`crate::read::member_size`], as
+    /// `check_members` does) and notes the member.
     fn header_done(&mut self, corrupt: &dyn Fn(String) -> DebError) -> Result<(), DebError> {
         let h = &self.header;
         let pos = self.next;
-        if &h[58..60] != b"`\n" {
-            return Err(corrupt(format!("bad member header at byte {pos}")));
-        }
-        let size: u64 = std::str::from_utf8(&h[48..58])
-            .ok()
-            .map(str::trim)
-            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| corrupt(format!("bad member size at byte {pos}")))?;
-        if h[0] == b'/' || h.starts_with(b"#1/") {
-            return Err(corrupt(format!(
-                "member at byte {pos} has an extended name (`{}`), which a .deb does not use",
-                String::from_utf8_lossy(&h[..16]).trim_end()
-            )));
-        }
+        let size = crate::read::member_size(h, pos, corrupt)?;
         // The name as the `ar` crate gives it: trailing blanks dropped, then
         // a GNU-style trailing `/`.
         let mut name = [0u8; 16];

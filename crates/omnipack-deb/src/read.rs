@@ -209,21 +209,7 @@ fn check_members(path: &Path) -> Result<(), DebError> {
                 "member header at byte {pos} is cut short (truncated file?)"
             ))
         })?;
-        if &h[58..60] != b"`\n" {
-            return Err(corrupt(format!("bad member header at byte {pos}")));
-        }
-        let size: u64 = std::str::from_utf8(&h[48..58])
-            .ok()
-            .map(str::trim)
-            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| corrupt(format!("bad member size at byte {pos}")))?;
-        if h[0] == b'/' || h.starts_with(b"#1/") {
-            return Err(corrupt(format!(
-                "member at byte {pos} has an extended name (`{}`), which a .deb does not use",
-                String::from_utf8_lossy(&h[..16]).trim_end()
-            )));
-        }
+        let size = member_size(&h, pos, &corrupt)?;
         // At most 10 decimal digits: no overflow.
         let end = pos + 60 + size;
         if end > len {
@@ -246,6 +232,34 @@ fn check_members(path: &Path) -> Result<(), DebError> {
         )));
     }
     Ok(())
+}
+
+/// The size of the ar member whose 60-byte header `h` starts at byte `pos`,
+/// after the checks both readers make (the full one here and the index's
+/// one-pass `IndexReader`): the header's end marker, a decimal size (at
+/// most 10 digits: no overflow), and no GNU (`/`, `//`, `/N`) or BSD
+/// (`#1/N`) extended name, which a .deb does not use.
+pub(crate) fn member_size(
+    h: &[u8],
+    pos: u64,
+    corrupt: &dyn Fn(String) -> DebError,
+) -> Result<u64, DebError> {
+    if &h[58..60] != b"`\n" {
+        return Err(corrupt(format!("bad member header at byte {pos}")));
+    }
+    let size: u64 = std::str::from_utf8(&h[48..58])
+        .ok()
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| corrupt(format!("bad member size at byte {pos}")))?;
+    if h[0] == b'/' || h.starts_with(b"#1/") {
+        return Err(corrupt(format!(
+            "member at byte {pos} has an extended name (`{}`), which a .deb does not use",
+            String::from_utf8_lossy(&h[..16]).trim_end()
+        )));
+    }
+    Ok(size)
 }
 
 /// Reads `path` as a .deb.
