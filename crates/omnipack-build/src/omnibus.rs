@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use fs_err as fs;
 use omnipack_core::Progress;
+use omnipack_core::cleanup::{ScratchDir, sweep_dirs};
 use omnipack_spec::distribution::Distribution;
 use omnipack_spec::manifest::{Manifest, RecipeKind};
 use omnipack_spec::version::ProjectVersion;
@@ -93,7 +94,7 @@ fn interpreter(manifest: &Manifest, dist: &Distribution) -> String {
 
 /// A staged tree and the python version that made it.
 struct Staged {
-    dir: tempfile::TempDir,
+    dir: ScratchDir,
     python_version: Option<String>,
 }
 
@@ -158,17 +159,17 @@ fn sandbox_for(place: &Place, m: &Manifest, staging: &Path) -> Result<Sandbox, B
 /// one's).
 const STAGE_PREFIX: &str = "omnipack-stage-";
 
+/// `--out`'s scratch directories: `.omnipack-build-<pid>-…`.
+const OUT_SCRATCH_PREFIX: &str = ".omnipack-build-";
+
 /// A new staging directory `STAGE_PREFIX<pid>-…` in the temporary
 /// directory, removed when dropped (or by the next build if this one is
 /// killed).
-fn stage_tempdir() -> Result<tempfile::TempDir, BuildError> {
-    tempfile::Builder::new()
-        .prefix(&format!("{STAGE_PREFIX}{}-", std::process::id()))
-        .tempdir()
-        .map_err(|e| BuildError::Output {
-            path: std::env::temp_dir(),
-            source: e,
-        })
+fn stage_tempdir() -> Result<ScratchDir, BuildError> {
+    ScratchDir::new(STAGE_PREFIX).map_err(|e| BuildError::Output {
+        path: std::env::temp_dir(),
+        source: e,
+    })
 }
 
 /// Plans and checks every `[[package]]` for every distribution before
@@ -374,10 +375,19 @@ pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
     }
 
     fs::create_dir_all(req.out_dir)?;
-    let scratch = tempfile::Builder::new()
-        .prefix(".omnipack-build-")
-        .tempdir_in(req.out_dir)
-        .map_err(|e| BuildError::Output {
+    // The packages are written in a scratch directory of `--out` and moved
+    // into place once all are made; a killed build's is removed here.
+    let left = sweep_dirs(req.out_dir, OUT_SCRATCH_PREFIX);
+    if !left.is_empty() {
+        req.progress.note(&format!(
+            "removed {} unfinished output director{} that a killed build left in `{}`",
+            left.len(),
+            if left.len() == 1 { "y" } else { "ies" },
+            req.out_dir.display()
+        ));
+    }
+    let scratch =
+        ScratchDir::new_in(req.out_dir, OUT_SCRATCH_PREFIX).map_err(|e| BuildError::Output {
             path: req.out_dir.to_path_buf(),
             source: e,
         })?;

@@ -26,7 +26,7 @@ use crate::sums::{self, Sums};
 pub struct Unpacked {
     /// The bundle directory (`<tmp>/<name>`).
     pub dir: PathBuf,
-    _tmp: tempfile::TempDir,
+    _tmp: omnipack_core::cleanup::ScratchDir,
 }
 
 /// Normalises an entry name: `./` prefixes and `.` components dropped;
@@ -106,10 +106,7 @@ pub fn sweep_unpacks() -> Vec<std::path::PathBuf> {
 /// Unpacks like [`unpack`] without the checksum check (for `bundle verify`,
 /// which reports mismatches instead of refusing).
 pub fn unpack_unchecked(path: &Path) -> Result<Unpacked, BundleError> {
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!("{UNPACK_PREFIX}{}-", std::process::id()))
-        .tempdir()
-        .map_err(|e| std::io::Error::other(format!("cannot create a temporary directory: {e}")))?;
+    let tmp = omnipack_core::cleanup::ScratchDir::new(UNPACK_PREFIX)?;
     let top = extract(path, tmp.path())?;
     Ok(Unpacked {
         dir: tmp.path().join(&top),

@@ -23,6 +23,8 @@ use fs_err as fs;
 pub struct AtomicFile {
     tmp: tempfile::NamedTempFile,
     dest: PathBuf,
+    /// Removed by a stopped process's clean-up while uncommitted.
+    _registered: crate::cleanup::Registered,
 }
 
 impl std::fmt::Debug for AtomicFile {
@@ -61,30 +63,7 @@ pub fn pid_alive(pid: u32) -> bool {
 /// process's, and anything else, are left alone; failures leave them for
 /// the next run.
 pub fn sweep_temp_dirs(prefix: &str) -> Vec<PathBuf> {
-    let dir = std::env::temp_dir();
-    let Ok(entries) = fs::read_dir(&dir) else {
-        return Vec::new();
-    };
-    let mut removed = Vec::new();
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
-            continue;
-        };
-        let Some(pid) = rest
-            .split_once('-')
-            .and_then(|(p, _)| p.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if !pid_alive(pid)
-            && entry.file_type().is_ok_and(|t| t.is_dir())
-            && fs::remove_dir_all(entry.path()).is_ok()
-        {
-            removed.push(entry.path());
-        }
-    }
-    removed
+    crate::cleanup::sweep_dirs(&std::env::temp_dir(), prefix)
 }
 
 /// The process that owns a temporary name made here
@@ -184,9 +163,12 @@ impl AtomicFile {
     /// Starts writing `dest` (its directory is created if missing).
     pub fn create(dest: impl Into<PathBuf>) -> std::io::Result<AtomicFile> {
         let dest = dest.into();
+        let tmp = temp_beside(&dest)?;
+        let registered = crate::cleanup::register(tmp.path());
         Ok(AtomicFile {
-            tmp: temp_beside(&dest)?,
+            tmp,
             dest,
+            _registered: registered,
         })
     }
 
@@ -262,6 +244,7 @@ pub fn write_file(dest: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
 struct Pending {
     tmp: tempfile::TempPath,
     dest: PathBuf,
+    _registered: crate::cleanup::Registered,
 }
 
 /// One step of the top sequence: a file renamed into place, or a file
@@ -336,9 +319,11 @@ impl Staging {
         write_all_vectored(tmp.as_file_mut(), parts)?;
         set_mode(&tmp, 0o644, &dest)?;
         tmp.as_file().sync_all()?;
+        let registered = crate::cleanup::register(tmp.path());
         Ok(Pending {
             tmp: tmp.into_temp_path(),
             dest,
+            _registered: registered,
         })
     }
 

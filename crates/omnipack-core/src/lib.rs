@@ -2,7 +2,8 @@
 //! ([`Progress`]), the clock and `SOURCE_DATE_EPOCH` ([`time`]), writing
 //! files so that nothing half-written is ever seen ([`atomic`]), hashing
 //! ([`hash`]), a skipped input and why ([`Problem`]), a file's cache identity ([`stamp`]), the cache directory
-//! ([`dirs`]), a request to stop ([`interrupt`]) and a verification's
+//! ([`dirs`]), a request to stop ([`interrupt`]), what a stopped process
+//! removes on its way out ([`cleanup`]) and a verification's
 //! "differences found" ([`outcome`]).
 //!
 //! This crate is first in the dependency order: it depends on no other
@@ -11,6 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod atomic;
+pub mod cleanup;
 pub mod dirs;
 pub mod hash;
 pub mod interrupt;

@@ -401,10 +401,10 @@ fn unpack_cached(
     if dir.join("root.json").is_file() && rootfs.is_dir() {
         return Ok(rootfs);
     }
-    fs::create_dir_all(roots)?;
-    let work = tempfile::Builder::new()
-        .prefix(".unpack-")
-        .tempdir_in(roots)?;
+    // Unpacked in `.unpack-<pid>-…` beside the roots, renamed into place;
+    // a killed run's goes first.
+    omnipack_core::cleanup::sweep_dirs(roots, ".unpack-");
+    let work = omnipack_core::cleanup::ScratchDir::new_in(roots, ".unpack-")?;
     let into = work.path().join("rootfs");
     fs::create_dir_all(&into)?;
     for (d, _, blob) in layers {

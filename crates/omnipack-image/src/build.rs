@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use fs_err as fs;
 use omnipack_core::Progress;
+use omnipack_core::cleanup::ScratchDir;
 use omnipack_rootfs::{Access, RootStore, Sandbox};
 use omnipack_spec::{Format, ImageDecl, Manifest};
 use serde_json::{Value, json};
@@ -348,12 +349,27 @@ fn build_one(
 
     fs::create_dir_all(&req.out)?;
     let final_dir = req.out.join(&decl.name);
-    let staging = tempfile::Builder::new()
-        .prefix(&format!(".{}.new-", decl.name))
-        .tempdir_in(&req.out)?;
-    let work = tempfile::Builder::new()
-        .prefix(&format!(".{}.work-", decl.name))
-        .tempdir_in(&req.out)?;
+    // The layout is made in `.NAME.new-<pid>-…` and the packages installed
+    // in `.NAME.work-<pid>-…`, both in `--out`; a killed build's go first.
+    let (new_prefix, work_prefix) = (
+        format!(".{}.new-", decl.name),
+        format!(".{}.work-", decl.name),
+    );
+    let left: Vec<PathBuf> = [&new_prefix, &work_prefix]
+        .into_iter()
+        .flat_map(|p| omnipack_core::cleanup::sweep_dirs(&req.out, p))
+        .collect();
+    if !left.is_empty() {
+        progress.note(&format!(
+            "`{}`: removed {} unfinished director{} that a killed build left in `{}`",
+            decl.name,
+            left.len(),
+            if left.len() == 1 { "y" } else { "ies" },
+            req.out.display()
+        ));
+    }
+    let staging = ScratchDir::new_in(&req.out, &new_prefix)?;
+    let work = ScratchDir::new_in(&req.out, &work_prefix)?;
 
     // (descriptor, diff id, blob) of every base layer.
     let base_layers: Vec<(Descriptor, String, PathBuf)> = match &image_base {
@@ -581,18 +597,31 @@ fn build_one(
     index.push((sbom_manifest_desc.clone(), json!({})));
     dir.write_index(&index)?;
 
-    // The layout appears whole; a previous one goes only after.
-    let staged = staging.keep();
-    let old = req
-        .out
-        .join(format!(".{}.old-{}", decl.name, std::process::id()));
-    if final_dir.exists() {
-        fs::rename(&final_dir, &old)?;
+    // The layout appears whole, in one step: a previous one is exchanged
+    // with the new one (so the name never lacks a layout), then goes with
+    // the scratch directory.
+    if fs::symlink_metadata(&final_dir).is_ok() {
+        rustix::fs::renameat_with(
+            rustix::fs::CWD,
+            staging.path(),
+            rustix::fs::CWD,
+            &final_dir,
+            rustix::fs::RenameFlags::EXCHANGE,
+        )
+        .map_err(|e| {
+            std::io::Error::new(
+                std::io::Error::from(e).kind(),
+                format!(
+                    "cannot put the new layout in place of `{}`: {e}",
+                    final_dir.display()
+                ),
+            )
+        })?;
+        drop(staging);
+    } else {
+        fs::rename(staging.keep(), &final_dir)?;
     }
-    fs::rename(&staged, &final_dir)?;
-    if old.exists() {
-        fs::remove_dir_all(&old)?;
-    }
+    omnipack_core::atomic::sync_dir(&req.out);
     drop(work);
     let mut layers: Vec<Layer> = base_layers
         .iter()

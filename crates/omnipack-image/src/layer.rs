@@ -73,9 +73,14 @@ fn sha256_digest(hash: Sha256) -> String {
 /// named by its digest; returns it.
 pub fn write_layer(tree: &Path, kind: TreeKind<'_>, epoch: u64, blobs: &Path) -> Result<Layer> {
     fs::create_dir_all(blobs)?;
+    // Written as `.layer.<pid>.XXXXXX.tmp`, the atomic writes' naming: a
+    // killed run's is removed here, Ctrl-C's at once.
+    omnipack_core::atomic::sweep(blobs)?;
     let tmp = tempfile::Builder::new()
-        .prefix(".layer-")
+        .prefix(&format!(".layer.{}.", std::process::id()))
+        .suffix(".tmp")
         .tempfile_in(blobs)?;
+    let _registered = omnipack_core::cleanup::register(tmp.path());
     let file = io::BufWriter::with_capacity(1 << 20, tmp.as_file().try_clone()?);
     let compressed = Hashing {
         inner: file,

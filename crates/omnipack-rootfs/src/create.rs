@@ -48,6 +48,9 @@ pub fn create(
         Format::Rpm => rpm_plan(dist, opts)?,
     };
     let scratch = store.scratch(&dist.name)?;
+    // Ctrl-C during the bootstrap removes it (`omnipack_core::cleanup`);
+    // once committed it has moved and nothing is left to remove.
+    let _registered = omnipack_core::cleanup::register(&scratch);
     let target = scratch.join("root");
     let log = store.dir().join(format!("{}-create.log", dist.name));
     let mut packages = opts.packages.clone();

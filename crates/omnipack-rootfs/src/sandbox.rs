@@ -46,6 +46,9 @@ pub enum Access {
     Read,
 }
 
+/// The overlay scratch directories in `$TMPDIR`: `omnipack-sandbox-<pid>-…`.
+const SCRATCH_PREFIX: &str = "omnipack-sandbox-";
+
 /// Where commands run: this machine, or inside a root filesystem.
 #[derive(Debug)]
 pub struct Sandbox {
@@ -53,7 +56,7 @@ pub struct Sandbox {
     binds: Vec<(PathBuf, Access)>,
     network: bool,
     /// Overlay upper and work directories, one set per command.
-    scratch: Option<tempfile::TempDir>,
+    scratch: Option<omnipack_core::cleanup::ScratchDir>,
     count: AtomicUsize,
     /// Where the root's changes are kept ([`Sandbox::keep_changes`]).
     changes: Option<PathBuf>,
@@ -83,9 +86,10 @@ impl Sandbox {
         }
         let root = std::path::absolute(root)?;
         check_overlay_path(&root)?;
-        let scratch = tempfile::Builder::new()
-            .prefix("omnipack-sandbox-")
-            .tempdir()?;
+        // A killed run's overlay scratch (its upper directories hold what
+        // its commands wrote) goes first.
+        omnipack_core::cleanup::sweep_dirs(&std::env::temp_dir(), SCRATCH_PREFIX);
+        let scratch = omnipack_core::cleanup::ScratchDir::new(SCRATCH_PREFIX)?;
         Ok(Sandbox {
             root: Some(root),
             binds: Vec::new(),

@@ -87,6 +87,13 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    // Ctrl-C and SIGTERM remove what the command was writing (`serve`
+    // handles them itself). Without the handler the default action stays.
+    if !matches!(cli.command, cli::Command::Serve(_))
+        && let Err(e) = signals::catch()
+    {
+        eprintln!("warning: {e:#}: Ctrl-C may leave temporary files for the next run to remove");
+    }
     let result = match cli.command {
         cli::Command::Package(args) => commands::package::run(*args, cli.quiet),
         cli::Command::Inspect(args) => commands::inspect::run(args),
@@ -125,6 +132,9 @@ fn main() -> ExitCode {
         cli::Command::Completions(args) => commands::docs::completions(args, command()),
         cli::Command::Man(args) => commands::docs::man(args, command(), cli.quiet),
     };
+    // From here the process ends with this command's result, unless a
+    // signal's clean-up has begun: then that ends it (with 128+N).
+    let _exiting = signals::exiting();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

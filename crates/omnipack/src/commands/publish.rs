@@ -51,7 +51,7 @@ pub fn run(args: PublishArgs, quiet: bool) -> Result<()> {
     }
     // From here on Ctrl-C and SIGTERM stop the publish at its next write
     // and release its lock (a second signal ends the process at once).
-    crate::signals::catch()?;
+    crate::signals::cooperate();
     let bar = PublishBar::new(quiet);
     let report = omnipack_store::publish_to(&args.repo, &dest, &s3, &opts, &bar)?;
     if !quiet {

@@ -422,6 +422,76 @@ fn a_failed_build_leaves_nothing_in_out() {
     assert!(left.is_empty(), "left in out: {left:?}");
 }
 
+/// Ctrl-C (SIGINT) or SIGTERM while pip fills the staging tree: the build
+/// stops its children, removes the staging directory from `$TMPDIR` and
+/// leaves nothing in `--out`, at once (not only on the next run), and
+/// exits 128+N saying so.
+#[test]
+fn a_stopped_build_removes_what_it_was_writing() {
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        let t = tempfile::tempdir().unwrap();
+        let project = example_copy(t.path());
+        let (tmp, out) = (t.path().join("tmp"), t.path().join("out"));
+        fs::create_dir_all(&tmp).unwrap();
+        let child = omnipack()
+            .arg("build")
+            .arg(&project)
+            .args(["-d", "debian-12", "--out"])
+            .arg(&out)
+            .env("TMPDIR", &tmp)
+            .env("OMNIPACK_CACHE_DIR", t.path().join("cache"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Until the staging tree has a virtualenv (pip runs then).
+        let started = std::time::Instant::now();
+        let staging_has_venv = || {
+            fs::read_dir(&tmp).is_ok_and(|mut r| {
+                r.any(|e| {
+                    e.is_ok_and(|e| {
+                        e.file_name()
+                            .to_string_lossy()
+                            .starts_with("omnipack-stage-")
+                            && e.path().join("opt/greet/bin").is_dir()
+                    })
+                })
+            })
+        };
+        while !staging_has_venv() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(120),
+                "no staging tree in {}",
+                tmp.display()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let kill = Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let o = child.wait_with_output().unwrap();
+        let err = text(&o).1;
+        assert_eq!(o.status.code(), Some(code), "SIG{signal}: {err}");
+        // "…: removed N unfinished …" unless the build's own clean-up, after
+        // its pip was stopped, got there first.
+        assert!(
+            err.contains(&format!("interrupted by SIG{signal}")),
+            "{err}"
+        );
+        let left: Vec<_> = fs::read_dir(&tmp)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        assert!(left.is_empty(), "SIG{signal}: left in TMPDIR: {left:?}");
+        let left: Vec<_> = fs::read_dir(&out)
+            .map(|r| r.flatten().map(|e| e.path()).collect::<Vec<_>>())
+            .unwrap_or_default();
+        assert!(left.is_empty(), "SIG{signal}: left in out: {left:?}");
+    }
+}
 /// A distribution this machine is not, with no build root: refused before
 /// staging, naming the distribution, both pythons and the fixes; `--out`
 /// untouched. The same for a `--builder` naming a distribution not built,
