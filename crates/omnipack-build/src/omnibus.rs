@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 
 use fs_err as fs;
 use omnipack_core::Progress;
+use omnipack_spec::Recipe;
 use omnipack_spec::distribution::Distribution;
-use omnipack_spec::manifest::{Manifest, RecipeKind};
+use omnipack_spec::manifest::{Installer, Manifest, RecipeKind};
 use omnipack_spec::version::ProjectVersion;
 
 use omnipack_rootfs::{Access, RootStore, Sandbox};
@@ -36,6 +37,9 @@ pub struct BuildRequest<'a> {
     pub builders: &'a BTreeMap<String, Builder>,
     /// The cache of build roots.
     pub roots: &'a RootStore,
+    /// `--installer`: what installs into the python recipe's virtualenv,
+    /// instead of `[build] installer`.
+    pub installer: Option<Installer>,
     /// Progress reporter.
     pub progress: &'a dyn Progress,
 }
@@ -118,10 +122,33 @@ fn check_interpreter(
     }
 }
 
+/// The manifest's recipe, with `--installer` applied.
+fn recipe_for(m: &Manifest, installer: Option<Installer>) -> Result<Recipe, BuildError> {
+    let mut recipe = m.recipe();
+    match (&mut recipe, installer) {
+        (_, None) => {}
+        (Recipe::Python { installer: i, .. }, Some(chosen)) => *i = chosen,
+        (_, Some(_)) => {
+            return Err(BuildError::InstallerNotForRecipe {
+                path: m.path.clone(),
+                recipe: format!("{:?}", m.build.recipe).to_lowercase(),
+            });
+        }
+    }
+    Ok(recipe)
+}
+
 /// Where the recipe's commands run: this machine, or the build root with
 /// the staging root writable and the project (and any recipe input
 /// outside it) writable through a throwaway overlay, at their own paths.
-fn sandbox_for(place: &Place, m: &Manifest, staging: &Path) -> Result<Sandbox, BuildError> {
+/// A python recipe installing with uv into a root that has no `uv` of its
+/// own gets this machine's binary, read-only at its own path.
+fn sandbox_for(
+    place: &Place,
+    m: &Manifest,
+    recipe: &Recipe,
+    staging: &Path,
+) -> Result<Sandbox, BuildError> {
     let Some(root) = &place.root else {
         return Ok(Sandbox::host());
     };
@@ -129,19 +156,30 @@ fn sandbox_for(place: &Place, m: &Manifest, staging: &Path) -> Result<Sandbox, B
     sandbox.bind(staging, Access::Write)?;
     let project = std::path::absolute(&m.root)?;
     sandbox.bind(&project, Access::Overlay)?;
-    let inputs = match m.recipe() {
-        omnipack_spec::Recipe::Python {
+    let inputs = match recipe {
+        Recipe::Python {
             project: p,
             requirements,
+            installer,
             ..
         } => {
-            let mut v = vec![p];
-            v.extend(requirements.and_then(|r| r.parent().map(Path::to_path_buf)));
+            if *installer == Installer::Uv
+                && !sandbox.has_program("uv")
+                && let Some(uv) = crate::recipe::host_uv()
+            {
+                sandbox.bind(&uv, Access::Read)?;
+            }
+            let mut v = vec![p.clone()];
+            v.extend(
+                requirements
+                    .as_ref()
+                    .and_then(|r| r.parent().map(Path::to_path_buf)),
+            );
             v
         }
-        omnipack_spec::Recipe::Cargo { path, .. } => vec![path],
-        omnipack_spec::Recipe::Dir { path } => vec![path],
-        omnipack_spec::Recipe::Command { workdir, .. } => vec![workdir],
+        Recipe::Cargo { path, .. } => vec![path.clone()],
+        Recipe::Dir { path } => vec![path.clone()],
+        Recipe::Command { workdir, .. } => vec![workdir.clone()],
     };
     for input in inputs {
         let input = std::path::absolute(&input)?;
@@ -254,6 +292,7 @@ pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
             std::env::temp_dir().display()
         ));
     }
+    let recipe = recipe_for(m, req.installer)?;
     preflight(m, req.distributions, &version, sde)?;
 
     let started = std::time::Instant::now();
@@ -286,7 +325,7 @@ pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
             continue;
         }
         let root = stage_tempdir()?;
-        let sandbox = sandbox_for(place, m, root.path())?;
+        let sandbox = sandbox_for(place, m, &recipe, root.path())?;
         let version = if python_recipe {
             let v = python_version(&key.1, &sandbox, sde).map_err(|e| match e {
                 crate::recipe::RecipeError::InterpreterNotFound(interpreter) => {
@@ -310,7 +349,7 @@ pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
             0,
         );
         stage(
-            &m.recipe(),
+            &recipe,
             &StageContext {
                 staging_root: root.path(),
                 prefix: &prefix,
@@ -329,8 +368,12 @@ pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
         );
     }
 
+    let installer = match &recipe {
+        Recipe::Python { installer, .. } => format!(", {installer}"),
+        _ => String::new(),
+    };
     req.progress.note(&format!(
-        "staged {} ({:?} recipe) {} time(s) in {:.2} s",
+        "staged {} ({:?} recipe{installer}) {} time(s) in {:.2} s",
         m.project.name,
         m.build.recipe,
         staged.len(),
