@@ -355,8 +355,8 @@ fn a_missing_interpreter_or_input_says_what_to_do() {
 
 /// The files of a staged tree that pip and uv write differently, and why
 /// that is harmless: `INSTALLER` names the installer (`pip`, `uv`);
-/// `RECORD` lists the same files with the hashes of those differing files,
-/// in another order; the console scripts (`bin/greet`, `bin/tabulate`)
+/// `RECORD` lists the same files in the same order, with the hashes of
+/// those differing files; the console scripts (`bin/greet`, `bin/tabulate`)
 /// call the same entry point through each installer's own template
 /// (distlib's, with `re.sub`, and uv's), under the same shebang.
 fn differs_by_installer(path: &Path) -> bool {
