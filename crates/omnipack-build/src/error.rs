@@ -129,6 +129,14 @@ pub enum BuildError {
         /// Why.
         reason: String,
     },
+    /// `--installer` with a recipe that installs nothing with pip or uv.
+    #[error("`--installer` chooses what installs into the python recipe's virtualenv, and `{}` uses the {recipe} recipe", path.display())]
+    InstallerNotForRecipe {
+        /// The manifest.
+        path: PathBuf,
+        /// Its recipe.
+        recipe: String,
+    },
     /// A filesystem error naming its path.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -173,6 +181,7 @@ impl BuildError {
             BuildError::Rpm(e) => e.hint(),
             BuildError::BadEpoch(e) => e.hint(),
             BuildError::Rootfs(e) => e.hint(),
+            BuildError::Recipe(e) => e.hint(),
             BuildError::LibDeps(e) => Some(e.hint().to_owned()),
             BuildError::NotAPackage { .. } => Some("give a .deb or .rpm file".into()),
             BuildError::NeedsBuildRoot { distribution, .. } => Some(root_hint(distribution)),
@@ -188,6 +197,7 @@ impl BuildError {
             BuildError::Untagged { .. } => Some(
                 "tag a release, e.g. `git tag -a 0.1.0 -m 0.1.0` (MAJOR.MINOR[.PATCH], Flocker's rules), or set `version` under [project] in omnipack.toml".into(),
             ),
+            BuildError::InstallerNotForRecipe { .. } => Some("drop `--installer`".into()),
             BuildError::Lint { .. } => Some(
                 "fix what the linter reports, or add a suppression with its reason to the checked-in list".into(),
             ),

@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use fs_err as fs;
 use omnipack_core::Progress;
 use omnipack_core::cleanup::{ScratchDir, sweep_dirs};
+use omnipack_spec::Recipe;
 use omnipack_spec::distribution::Distribution;
-use omnipack_spec::manifest::{Manifest, RecipeKind};
+use omnipack_spec::manifest::{Installer, Manifest, RecipeKind};
 use omnipack_spec::version::ProjectVersion;
 
 use omnipack_rootfs::{Access, RootStore, Sandbox};
@@ -37,6 +38,9 @@ pub struct BuildRequest<'a> {
     pub builders: &'a BTreeMap<String, Builder>,
     /// The cache of build roots.
     pub roots: &'a RootStore,
+    /// `--installer`: what installs into the python recipe's virtualenv,
+    /// instead of `[build] installer`.
+    pub installer: Option<Installer>,
     /// Progress reporter.
     pub progress: &'a dyn Progress,
 }
@@ -119,10 +123,33 @@ fn check_interpreter(
     }
 }
 
+/// The manifest's recipe, with `--installer` applied.
+fn recipe_for(m: &Manifest, installer: Option<Installer>) -> Result<Recipe, BuildError> {
+    let mut recipe = m.recipe();
+    match (&mut recipe, installer) {
+        (_, None) => {}
+        (Recipe::Python { installer: i, .. }, Some(chosen)) => *i = chosen,
+        (_, Some(_)) => {
+            return Err(BuildError::InstallerNotForRecipe {
+                path: m.path.clone(),
+                recipe: format!("{:?}", m.build.recipe).to_lowercase(),
+            });
+        }
+    }
+    Ok(recipe)
+}
+
 /// Where the recipe's commands run: this machine, or the build root with
 /// the staging root writable and the project (and any recipe input
 /// outside it) writable through a throwaway overlay, at their own paths.
-fn sandbox_for(place: &Place, m: &Manifest, staging: &Path) -> Result<Sandbox, BuildError> {
+/// A python recipe installing with uv into a root that has no `uv` of its
+/// own gets this machine's binary, read-only at its own path.
+fn sandbox_for(
+    place: &Place,
+    m: &Manifest,
+    recipe: &Recipe,
+    staging: &Path,
+) -> Result<Sandbox, BuildError> {
     let Some(root) = &place.root else {
         return Ok(Sandbox::host());
     };
@@ -130,19 +157,30 @@ fn sandbox_for(place: &Place, m: &Manifest, staging: &Path) -> Result<Sandbox, B
     sandbox.bind(staging, Access::Write)?;
     let project = std::path::absolute(&m.root)?;
     sandbox.bind(&project, Access::Overlay)?;
-    let inputs = match m.recipe() {
-        omnipack_spec::Recipe::Python {
+    let inputs = match recipe {
+        Recipe::Python {
             project: p,
             requirements,
+            installer,
             ..
         } => {
-            let mut v = vec![p];
-            v.extend(requirements.and_then(|r| r.parent().map(Path::to_path_buf)));
+            if *installer == Installer::Uv
+                && !sandbox.has_program("uv")
+                && let Some(uv) = crate::recipe::host_uv()
+            {
+                sandbox.bind(&uv, Access::Read)?;
+            }
+            let mut v = vec![p.clone()];
+            v.extend(
+                requirements
+                    .as_ref()
+                    .and_then(|r| r.parent().map(Path::to_path_buf)),
+            );
             v
         }
-        omnipack_spec::Recipe::Cargo { path, .. } => vec![path],
-        omnipack_spec::Recipe::Dir { path } => vec![path],
-        omnipack_spec::Recipe::Command { workdir, .. } => vec![workdir],
+        Recipe::Cargo { path, .. } => vec![path.clone()],
+        Recipe::Dir { path } => vec![path.clone()],
+        Recipe::Command { workdir, .. } => vec![workdir.clone()],
     };
     for input in inputs {
         let input = std::path::absolute(&input)?;
@@ -255,6 +293,7 @@ pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
             std::env::temp_dir().display()
         ));
     }
+    let recipe = recipe_for(m, req.installer)?;
     preflight(m, req.distributions, &version, sde)?;
 
     let started = std::time::Instant::now();
@@ -287,7 +326,7 @@ pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
             continue;
         }
         let root = stage_tempdir()?;
-        let sandbox = sandbox_for(place, m, root.path())?;
+        let sandbox = sandbox_for(place, m, &recipe, root.path())?;
         let version = if python_recipe {
             let v = python_version(&key.1, &sandbox, sde).map_err(|e| match e {
                 crate::recipe::RecipeError::InterpreterNotFound(interpreter) => {
@@ -311,7 +350,7 @@ pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
             0,
         );
         stage(
-            &m.recipe(),
+            &recipe,
             &StageContext {
                 staging_root: root.path(),
                 prefix: &prefix,
@@ -330,8 +369,12 @@ pub fn build(req: &BuildRequest<'_>) -> Result<Vec<Built>, BuildError> {
         );
     }
 
+    let installer = match &recipe {
+        Recipe::Python { installer, .. } => format!(", {installer}"),
+        _ => String::new(),
+    };
     req.progress.note(&format!(
-        "staged {} ({:?} recipe) {} time(s) in {:.2} s",
+        "staged {} ({:?} recipe{installer}) {} time(s) in {:.2} s",
         m.project.name,
         m.build.recipe,
         staged.len(),

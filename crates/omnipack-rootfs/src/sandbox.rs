@@ -117,7 +117,8 @@ impl Sandbox {
         Ok(())
     }
 
-    /// Makes `path` (a host directory) visible at the same path inside.
+    /// Makes `path` (a host directory, or a file such as a program) visible
+    /// at the same path inside.
     pub fn bind(&mut self, path: &Path, access: Access) -> Result<(), RootfsError> {
         let path = std::path::absolute(path)?;
         if access == Access::Overlay {

@@ -25,6 +25,6 @@ pub use compression::{Codec, Compression};
 pub use depend::{Constraint, Dependency, Op, Relation};
 pub use error::{DependencyProblem, DistributionProblem, ManifestProblem, SpecError};
 pub use info::{Format, InfoFile, InfoFileKind, PackageInfo, word_fault};
-pub use manifest::{ImageDecl, Manifest, PackageDecl, Recipe};
+pub use manifest::{ImageDecl, Installer, Manifest, PackageDecl, Recipe};
 pub use model::{Config, FileEntry, FileKind, FileSource, FormatOptions, PackageSpec, Scripts};
 pub use specfile::SpecFile;

@@ -187,6 +187,36 @@ pub enum RecipeKind {
     Command,
 }
 
+/// The program that installs into the python recipe's virtualenv
+/// (`[build] installer`, `omnipack build --installer`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Installer {
+    /// pip, run from outside the virtualenv (`pip --python`), or the
+    /// distribution's pip wheel, or `ensurepip` seeds removed afterwards.
+    #[default]
+    Pip,
+    /// uv (`uv pip install --python`), from the build root's `PATH` or this
+    /// machine's (its binary is bound into the build root).
+    Uv,
+}
+
+impl Installer {
+    /// The name as written in the manifest and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Installer::Pip => "pip",
+            Installer::Uv => "uv",
+        }
+    }
+}
+
+impl std::fmt::Display for Installer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// `[build]` as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -205,6 +235,10 @@ pub struct BuildDecl {
     pub pip_args: Vec<String>,
     /// python: the interpreter for the virtualenv (default: the distribution's).
     pub python: Option<String>,
+    /// python: what installs into the virtualenv, `pip` (default) or `uv`;
+    /// `pip-args` go to either.
+    #[serde(default)]
+    pub installer: Installer,
     /// cargo: extra `cargo install` arguments.
     #[serde(default)]
     pub cargo_args: Vec<String>,
@@ -234,6 +268,8 @@ pub enum Recipe {
         pip_args: Vec<String>,
         /// Interpreter override.
         python: Option<String>,
+        /// pip or uv.
+        installer: Installer,
     },
     /// `cargo install`.
     Cargo {
@@ -397,6 +433,7 @@ impl Manifest {
         unused("requirements", !python && b.requirements.is_some())?;
         unused("pip-args", !python && !b.pip_args.is_empty())?;
         unused("python", !python && b.python.is_some())?;
+        unused("installer", !python && b.installer != Installer::Pip)?;
         unused(
             "cargo-args",
             b.recipe != RecipeKind::Cargo && !b.cargo_args.is_empty(),
@@ -467,6 +504,7 @@ impl Manifest {
                 requirements: b.requirements.as_ref().map(|r| self.root.join(r)),
                 pip_args: b.pip_args.clone(),
                 python: b.python.clone(),
+                installer: b.installer,
             },
             RecipeKind::Cargo => Recipe::Cargo {
                 path: at(&b.source),
@@ -560,5 +598,35 @@ target = \"/opt/app/bin/app\"
             .unwrap_err()
             .to_string();
         assert!(e.contains("`requirements` does not apply"), "{e}");
+    }
+
+    #[test]
+    fn the_installer_is_pip_unless_uv_is_asked_for() {
+        let main = "\n[[package]]\nname = \"x\"\nmain = true\n";
+        let installer = |m: Manifest| match m.recipe() {
+            Recipe::Python { installer, .. } => installer,
+            r => panic!("{r:?}"),
+        };
+        assert_eq!(
+            installer(load(&format!("{BASE}{main}")).unwrap()),
+            Installer::Pip
+        );
+        let uv = BASE.replace("[build]\n", "[build]\ninstaller = \"uv\"\n");
+        assert_eq!(
+            installer(load(&format!("{uv}{main}")).unwrap()),
+            Installer::Uv
+        );
+        let e = load(&format!("{}{main}", uv.replace("\"uv\"", "\"poetry\"")))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("unknown variant `poetry`, expected `pip` or `uv`"),
+            "{e}"
+        );
+        let cargo = uv
+            .replace("recipe = \"python\"", "recipe = \"cargo\"")
+            .replace("requirements = \"requirements.txt\"\n", "");
+        let e = load(&format!("{cargo}{main}")).unwrap_err().to_string();
+        assert!(e.contains("`installer` does not apply"), "{e}");
     }
 }

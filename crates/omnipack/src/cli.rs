@@ -1061,6 +1061,29 @@ pub struct BuildArgs {
     /// for its own release, else the cached root.
     #[arg(long, value_name = "DIST=WHERE")]
     pub builder: Vec<String>,
+    /// What installs into the python recipe's virtualenv, instead of
+    /// `[build] installer`: `pip` (the default) or `uv` (from PATH; a build
+    /// root without its own gets this machine's).
+    #[arg(long, value_enum, value_name = "INSTALLER")]
+    pub installer: Option<InstallerArg>,
+}
+
+/// `build --installer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InstallerArg {
+    /// pip (`pip --python`, the distribution's pip wheel, or ensurepip).
+    Pip,
+    /// uv (`uv pip install --python`).
+    Uv,
+}
+
+impl From<InstallerArg> for omnipack_spec::Installer {
+    fn from(a: InstallerArg) -> Self {
+        match a {
+            InstallerArg::Pip => Self::Pip,
+            InstallerArg::Uv => Self::Uv,
+        }
+    }
 }
 
 /// `omnipack distributions`.

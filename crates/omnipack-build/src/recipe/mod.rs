@@ -32,7 +32,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use fs_err as fs;
 use omnipack_spec::Recipe;
 
-pub use python::python_version;
+pub use python::{host_uv, python_version};
 pub use relocate::find_staging_references;
 
 /// How many trailing lines of a failed subprocess's output an error shows.
@@ -100,6 +100,22 @@ pub enum RecipeError {
         /// Each candidate and why it was rejected, one per line.
         tried: String,
     },
+    /// `installer = "uv"`, and no uv where the recipe runs.
+    #[error(
+        "the python recipe's installer is uv (`installer = \"uv\"` or `--installer uv`), and {place} has no `uv` on `PATH`"
+    )]
+    UvNotFound {
+        /// Where it was looked for.
+        place: String,
+    },
+    /// uv refused an argument of `[build] pip-args`.
+    #[error("`uv pip install` does not take `{arg}` from `[build] pip-args`\n{tail}")]
+    UvRejectsPipArg {
+        /// The argument, as uv named it.
+        arg: String,
+        /// uv's output, already formatted.
+        tail: String,
+    },
     /// A command could not be started.
     #[error("cannot run `{command}`: {source}; {hint}")]
     Spawn {
@@ -160,6 +176,23 @@ pub enum RecipeError {
     Io(#[from] std::io::Error),
 }
 
+impl RecipeError {
+    /// What the user can do, for the errors whose message does not say it
+    /// already: printed by the binary as a `hint:` line of its own.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            RecipeError::UvNotFound { .. } => Some(
+                "install uv on this machine (`pip install uv`, `pipx install uv`, or the distribution's `uv` package where it has one; a build root uses this machine's when it has none), or build with `--installer pip`".into(),
+            ),
+            RecipeError::UvRejectsPipArg { arg, .. } => Some(format!(
+                "remove `{arg}` from `[build] pip-args` (uv takes `--no-index`, `--find-links`, `--index-url`, `--extra-index-url`, `--constraint`, `--no-build-isolation`, …), or build with `--installer pip`"
+            )),
+            RecipeError::Rootfs(e) => e.hint(),
+            _ => None,
+        }
+    }
+}
+
 impl From<omnipack_rootfs::RootfsError> for RecipeError {
     fn from(e: omnipack_rootfs::RootfsError) -> Self {
         RecipeError::Rootfs(Box::new(e))
@@ -200,12 +233,14 @@ pub fn stage(recipe: &Recipe, ctx: &StageContext<'_>) -> Result<(), RecipeError>
             requirements,
             pip_args,
             python,
+            installer,
         } => python::stage(
             &python::PythonRecipe {
                 project,
                 requirements: requirements.as_deref(),
                 pip_args,
                 python: python.as_deref().unwrap_or(ctx.python),
+                installer: *installer,
             },
             &ctx,
         )?,

@@ -13,6 +13,9 @@
 //! * pip runs in the project directory (relative paths in `pip-args`, such as
 //!   `--find-links vendor`, mean the project's), with `--no-compile`,
 //!   `SOURCE_DATE_EPOCH`, no bytecode writing and no version check.
+//! * With `installer = "uv"`, `uv pip install --python <venv>/bin/python`
+//!   does the same two installs into the same venv (see
+//!   `Installs::with_uv`); uv's own files are removed before relocation.
 //! * `.pyc` files are compiled afterwards by the venv's interpreter with
 //!   `compileall` (`ddir` = the final prefix, so tracebacks name installed
 //!   paths) in `checked-hash` mode (PEP 552): they hold a hash of their source,
@@ -25,6 +28,8 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use fs_err as fs;
+
+use omnipack_spec::Installer;
 
 use super::{RecipeError, StageContext, Step, fresh_prefix, program_exists, relocate};
 
@@ -67,6 +72,7 @@ pub(super) struct PythonRecipe<'a> {
     pub requirements: Option<&'a Path>,
     pub pip_args: &'a [String],
     pub python: &'a str,
+    pub installer: Installer,
 }
 
 fn python_step<'a>(
@@ -133,105 +139,33 @@ pub(super) fn stage(recipe: &PythonRecipe<'_>, ctx: &StageContext<'_>) -> Result
         return Err(RecipeError::InterpreterNotFound(python.to_owned()));
     }
 
+    // Fail before anything is made when the installer is missing.
+    let uv = match recipe.installer {
+        Installer::Uv => Some(find_uv(ctx)?),
+        Installer::Pip => None,
+    };
     let tmp = ctx.staging_root.join(PIP_TMP);
     fs::create_dir_all(&tmp)?;
     let _tmp = RemoveOnDrop(tmp);
     let venv = fresh_prefix(ctx)?;
     let venv_python = venv.join("bin/python");
-    // Where pip comes from, in order of preference:
-    // * outside the venv, new enough for `pip --python` (this machine);
-    // * in a build root, the distribution's own self-contained pip wheel
-    //   (`/usr/share/python-wheels/pip-*.whl`), run by the venv's python
-    //   from the wheel, so it installs into the venv and is not in it;
-    // * else the venv is seeded with pip by `ensurepip` and the seeds are
-    //   removed after the installs (Debian 11's debundled pip 20.3).
-    let outside_pip = find_pip(python, &venv_python, ctx);
-    let create_venv = |with_pip: bool| {
-        let step = python_step(
-            "creating the virtualenv",
-            python,
-            format!(
-                "`{python}` must be Python 3 with the `venv` module (Debian/Ubuntu: `apt-get install python3-venv`)"
-            ),
-            ctx,
-        )
-        .args(["-m", "venv", "--clear"]);
-        if with_pip {
-            step
-        } else {
-            step.arg("--without-pip")
-        }
-        .arg(&venv)
-        .run()
-    };
-    let mut seeded = false;
-    let pip = match outside_pip {
-        Ok(pip) => {
-            create_venv(false)?;
-            pip
-        }
-        Err(e) if ctx.sandbox.root().is_none() => return Err(e),
-        Err(_) => {
-            create_venv(false)?;
-            match usable_pip_wheel(&venv_python, ctx) {
-                Some(wheel) => vec![
-                    venv_python.clone().into_os_string(),
-                    wheel.join("pip").into_os_string(),
-                ],
-                None => {
-                    create_venv(true)?;
-                    seeded = true;
-                    vec![
-                        venv_python.clone().into_os_string(),
-                        "-m".into(),
-                        "pip".into(),
-                    ]
-                }
-            }
-        }
-    };
-    // Python 3.13+ writes a `.gitignore` (`*`) into every venv: no use in a package.
-    let gitignore = venv.join(".gitignore");
-    if fs::read(&gitignore).is_ok_and(|d| d.starts_with(b"# Created by venv")) {
-        fs::remove_file(&gitignore)?;
-    }
-    let seeds = if seeded {
-        installed(&venv)?
-    } else {
-        Vec::new()
-    };
-    if let Some(req) = &requirements {
-        python_step(
-            "installing the requirements",
-            &pip[0],
-            "fix the requirements file or `[build] pip-args`; an offline build needs `--no-index --find-links DIR` with a wheel for every requirement",
-            ctx,
-        )
-        .args(&pip[1..])
-        .args(["install", "--no-compile"])
-        .args(recipe.pip_args)
-        .arg("--requirement")
-        .arg(req)
-        .cwd(&project)
-        .run()?;
-    }
-    python_step(
-        "installing the project",
-        &pip[0],
-        "check that the project builds with `pip install`; with `--no-index`, `--find-links` needs a wheel of the build backend named in pyproject.toml `[build-system] requires` too",
+    let installs = Installs {
+        recipe,
+        project: &project,
+        requirements: requirements.as_deref(),
+        venv: &venv,
         ctx,
-    )
-    .args(&pip[1..])
-    .args(["install", "--no-compile"])
-    .args(recipe.pip_args)
-    .arg(&project)
-    .cwd(&project)
-    .run()?;
-    if seeded {
-        remove_seeds(&venv_python, &seeds, ctx)?;
+    };
+    match uv {
+        Some(uv) => installs.with_uv(&uv)?,
+        None => installs.with_pip()?,
     }
 
-    relocate::relocate_venv(&venv, ctx.staging_root)?;
+    let drop = match recipe.installer {
+        Installer::Uv => UV_DIST_INFO_FILES,
+        Installer::Pip => &[],
+    };
+    relocate::relocate_venv(&venv, ctx.staging_root, drop)?;
 
     // Sources get the packages' mtime, so that timestamp pycs (Python < 3.7)
     // match them once installed.
@@ -252,6 +186,283 @@ pub(super) fn stage(recipe: &PythonRecipe<'_>, ctx: &StageContext<'_>) -> Result
     .arg(ctx.prefix)
     .run()?;
     Ok(())
+}
+
+/// One staging's installs into its fresh virtualenv.
+struct Installs<'r, 'a> {
+    recipe: &'r PythonRecipe<'a>,
+    project: &'r Path,
+    requirements: Option<&'r Path>,
+    venv: &'r Path,
+    ctx: &'r StageContext<'a>,
+}
+
+impl Installs<'_, '_> {
+    fn venv_python(&self) -> std::path::PathBuf {
+        self.venv.join("bin/python")
+    }
+
+    /// `python -m venv --clear [--without-pip] <venv>`.
+    fn create_venv(&self, with_pip: bool) -> Result<(), RecipeError> {
+        let python = self.recipe.python;
+        let step = python_step(
+            "creating the virtualenv",
+            python,
+            format!(
+                "`{python}` must be Python 3 with the `venv` module (Debian/Ubuntu: `apt-get install python3-venv`)"
+            ),
+            self.ctx,
+        )
+        .args(["-m", "venv", "--clear"]);
+        if with_pip {
+            step
+        } else {
+            step.arg("--without-pip")
+        }
+        .arg(self.venv)
+        .run()?;
+        // Python 3.13+ writes a `.gitignore` (`*`) into every venv: no use in a package.
+        let gitignore = self.venv.join(".gitignore");
+        if fs::read(&gitignore).is_ok_and(|d| d.starts_with(b"# Created by venv")) {
+            fs::remove_file(&gitignore)?;
+        }
+        Ok(())
+    }
+
+    /// pip installs the requirements, then the project.
+    fn with_pip(&self) -> Result<(), RecipeError> {
+        let (recipe, ctx) = (self.recipe, self.ctx);
+        let venv_python = self.venv_python();
+        // Where pip comes from, in order of preference:
+        // * outside the venv, new enough for `pip --python` (this machine);
+        // * in a build root, the distribution's own self-contained pip wheel
+        //   (`/usr/share/python-wheels/pip-*.whl`), run by the venv's python
+        //   from the wheel, so it installs into the venv and is not in it;
+        // * else the venv is seeded with pip by `ensurepip` and the seeds are
+        //   removed after the installs (Debian 11's debundled pip 20.3).
+        let outside_pip = find_pip(recipe.python, &venv_python, ctx);
+        let mut seeded = false;
+        let pip = match outside_pip {
+            Ok(pip) => {
+                self.create_venv(false)?;
+                pip
+            }
+            Err(e) if ctx.sandbox.root().is_none() => return Err(e),
+            Err(_) => {
+                self.create_venv(false)?;
+                match usable_pip_wheel(&venv_python, ctx) {
+                    Some(wheel) => vec![
+                        venv_python.clone().into_os_string(),
+                        wheel.join("pip").into_os_string(),
+                    ],
+                    None => {
+                        self.create_venv(true)?;
+                        seeded = true;
+                        vec![
+                            venv_python.clone().into_os_string(),
+                            "-m".into(),
+                            "pip".into(),
+                        ]
+                    }
+                }
+            }
+        };
+        let seeds = if seeded {
+            installed(self.venv)?
+        } else {
+            Vec::new()
+        };
+        if let Some(req) = self.requirements {
+            python_step(
+                "installing the requirements",
+                &pip[0],
+                "fix the requirements file or `[build] pip-args`; an offline build needs `--no-index --find-links DIR` with a wheel for every requirement",
+                ctx,
+            )
+            .args(&pip[1..])
+            .args(["install", "--no-compile"])
+            .args(recipe.pip_args)
+            .arg("--requirement")
+            .arg(req)
+            .cwd(self.project)
+            .run()?;
+        }
+        python_step(
+            "installing the project",
+            &pip[0],
+            "check that the project builds with `pip install`; with `--no-index`, `--find-links` needs a wheel of the build backend named in pyproject.toml `[build-system] requires` too",
+            ctx,
+        )
+        .args(&pip[1..])
+        .args(["install", "--no-compile"])
+        .args(recipe.pip_args)
+        .arg(self.project)
+        .cwd(self.project)
+        .run()?;
+        if seeded {
+            remove_seeds(&venv_python, &seeds, ctx)?;
+        }
+        Ok(())
+    }
+
+    /// uv installs the requirements, then the project:
+    /// `uv pip install --python <venv>/bin/python`, with what pip gets
+    /// (the project directory as working directory, `pip-args`, no
+    /// bytecode) and uv's own settings: files copied out of its cache
+    /// (`UV_LINK_MODE=copy`: a hard link into a cache that is deleted, or
+    /// a reflink, gains nothing), the cache and temporaries inside the
+    /// staging directory's `.omnipack-tmp` (so a killed build's go with
+    /// it), no progress display, and never a downloaded interpreter
+    /// (`UV_PYTHON_DOWNLOADS=never`): the venv's is the distribution's.
+    fn with_uv(&self, uv: &std::ffi::OsStr) -> Result<(), RecipeError> {
+        let (recipe, ctx) = (self.recipe, self.ctx);
+        self.create_venv(false)?;
+        let venv_python = self.venv_python();
+        let step = |what: &str, hint: &str| {
+            python_step(what, uv, hint, ctx)
+                .env_remove(ENV_REMOVE_UV)
+                .env(
+                    "UV_CACHE_DIR",
+                    ctx.staging_root.join(PIP_TMP).join("uv-cache"),
+                )
+                .env("UV_LINK_MODE", "copy")
+                .env("UV_NO_PROGRESS", "1")
+                .env("UV_PYTHON_DOWNLOADS", "never")
+                .env("NO_COLOR", "1")
+                .args(["pip", "install", "--no-compile-bytecode", "--python"])
+                .arg(&venv_python)
+                .args(recipe.pip_args)
+                .cwd(self.project)
+        };
+        let rejected = |e: RecipeError| uv_rejected_arg(e, recipe.pip_args);
+        if let Some(req) = self.requirements {
+            step(
+                "installing the requirements with uv",
+                "fix the requirements file or `[build] pip-args`; an offline build needs `--no-index --find-links DIR` with a wheel for every requirement",
+            )
+            .arg("--requirement")
+            .arg(req)
+            .run()
+            .map_err(rejected)?;
+        }
+        step(
+            "installing the project with uv",
+            "check that the project builds with `uv pip install`; with `--no-index`, `--find-links` needs a wheel of the build backend named in pyproject.toml `[build-system] requires` too",
+        )
+        .arg(self.project)
+        .run()
+        .map_err(rejected)?;
+        remove_uv_lock(self.venv)
+    }
+}
+
+/// Environment that would make uv install elsewhere, into another
+/// interpreter, or byte-compile (pip's are in [`ENV_REMOVE`]).
+const ENV_REMOVE_UV: &[&str] = &[
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONSTARTUP",
+    "PYTHONUSERBASE",
+    "PYTHONEXECUTABLE",
+    "VIRTUAL_ENV",
+    "CONDA_PREFIX",
+    "UV_PYTHON",
+    "UV_SYSTEM_PYTHON",
+    "UV_BREAK_SYSTEM_PACKAGES",
+    "UV_TARGET",
+    "UV_PREFIX",
+    "UV_COMPILE_BYTECODE",
+    "UV_PROJECT_ENVIRONMENT",
+];
+
+/// uv's own files in the venv, none of which belongs in a package: the
+/// venv's `.lock` (an empty, world-writable file uv locks while it
+/// installs) and, in every `*.dist-info`, `uv_cache.json` (the cache
+/// entry's timestamp at build time: no two builds would be identical) and
+/// `uv_build.json` (the settings the cached build was made with). The
+/// relocation removes those with their `RECORD` lines.
+const UV_DIST_INFO_FILES: &[&str] = &["uv_cache.json", "uv_build.json"];
+
+/// Removes the venv's `.lock` that uv leaves.
+fn remove_uv_lock(venv: &Path) -> Result<(), RecipeError> {
+    let lock = venv.join(".lock");
+    if fs::symlink_metadata(&lock).is_ok_and(|m| m.is_file() && m.len() == 0) {
+        fs::remove_file(&lock)?;
+    }
+    Ok(())
+}
+
+/// uv on this machine: the first `uv` on `PATH`, symlinks resolved (a
+/// `pip install uv` in a venv, or `~/.local/bin/uv` from pipx, is a link
+/// whose target is the binary that can be bound into a build root).
+pub fn host_uv() -> Option<std::path::PathBuf> {
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|d| d.join("uv"))
+        .find(|p| p.is_file())
+        .and_then(|p| fs::canonicalize(p).ok())
+}
+
+/// The uv that runs where the recipe runs: this machine's; in a build
+/// root, the root's own (on its `PATH`), else this machine's, bound into
+/// the root at its own path by the build (see `omnibus::sandbox_for`).
+/// PyPI's x86_64 manylinux uv binary (what `pip install uv` gives on a
+/// glibc machine) links only glibc 2.17+ and `libgcc_s`, which every
+/// build root has; the musllinux one is static.
+fn find_uv(ctx: &StageContext<'_>) -> Result<std::ffi::OsString, RecipeError> {
+    let sandbox = ctx.sandbox;
+    if sandbox.root().is_some() && sandbox.has_program("uv") {
+        return Ok("uv".into());
+    }
+    match host_uv() {
+        Some(uv) if sandbox.root().is_none() => Ok(uv.into_os_string()),
+        Some(uv) if uv.to_str().is_some_and(|u| sandbox.has_program(u)) => Ok(uv.into_os_string()),
+        _ => Err(RecipeError::UvNotFound {
+            place: match sandbox.root() {
+                None => "this machine".to_owned(),
+                Some(root) => format!("the build root `{}` or this machine", root.display()),
+            },
+        }),
+    }
+}
+
+/// A failed uv step whose error is clap's refusal of an argument of
+/// `pip-args` (`error: unexpected argument '--prefer-binary' found`,
+/// `error: invalid value 'x' for '--index-strategy <…>'`) becomes an error
+/// that names `[build] pip-args`; anything else is returned as it is.
+fn uv_rejected_arg(e: RecipeError, pip_args: &[String]) -> RecipeError {
+    let RecipeError::Failed { tail, .. } = &e else {
+        return e;
+    };
+    let quoted = |line: &str, after: &str| -> Option<String> {
+        let rest = &line[line.find(after)? + after.len()..];
+        let rest = rest.strip_prefix('\'')?;
+        Some(rest[..rest.find('\'')?].to_owned())
+    };
+    let refused = tail.lines().find_map(|l| {
+        let l = l.trim_start_matches(['|', ' ']);
+        if l.starts_with("error: unexpected argument ") {
+            quoted(l, "error: unexpected argument ")
+        } else if l.starts_with("error: invalid value ") {
+            // The option is the second quoted word: `for '--opt <V>'`.
+            quoted(l, "' for ").map(|o| o.split(' ').next().unwrap_or_default().to_owned())
+        } else {
+            None
+        }
+    });
+    match refused {
+        Some(arg)
+            if pip_args
+                .iter()
+                .any(|a| a == &arg || a.split('=').next() == Some(arg.as_str())) =>
+        {
+            RecipeError::UvRejectsPipArg {
+                arg,
+                tail: tail.clone(),
+            }
+        }
+        _ => e,
+    }
 }
 
 /// The `X.Y` version of `python` where `sandbox` runs commands.

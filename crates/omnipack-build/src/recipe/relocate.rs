@@ -4,9 +4,10 @@
 //! A virtualenv records its location in many places. What is rewritten:
 //!
 //! * Console scripts: the `#!<staging>/opt/x/bin/python` shebang, and the
-//!   `/bin/sh` trampoline pip (distlib) writes when that shebang would exceed
-//!   the kernel's 127-byte limit or contain a space:
-//!   `#!/bin/sh` / `'''exec' <python> "$0" "$@"` / `' '''`. A trampoline is
+//!   `/bin/sh` trampoline pip (distlib) and uv write when that shebang would
+//!   exceed the kernel's 127-byte limit or contain a space:
+//!   `#!/bin/sh` / `'''exec' <python> "$0" "$@"` / `' '''` (uv quotes the
+//!   interpreter with `'`, pip with `"` when it must). A trampoline is
 //!   turned back into the shebang pip would have written at the final path
 //!   (when that one fits), so a deep staging root gives the same bytes as a
 //!   shallow one.
@@ -18,6 +19,9 @@
 //!   line: it names a directory of the build machine, which means nothing once
 //!   installed and would make the tree depend on where the checkout was.
 //!   Non-local URLs (VCS, https archives) are kept.
+//! * An installer's own bookkeeping in `*.dist-info` that the recipe names
+//!   (uv's `uv_cache.json`, which holds the build time, and `uv_build.json`)
+//!   is removed the same way, with its `RECORD` line.
 //! * `RECORD` lines of rewritten files get their new `sha256=` (urlsafe base64
 //!   without padding, as the wheel spec says) and size, so `RECORD` stays
 //!   true. Compiled `.pyc` files are not listed (pip does not list them either
@@ -136,8 +140,14 @@ fn rewrite(path: &Path, data: &[u8]) -> Result<(), RecipeError> {
 }
 
 /// Relocates the virtualenv at `venv` (inside `staging_root`) to its final
-/// path, as the module documentation describes.
-pub(super) fn relocate_venv(venv: &Path, staging_root: &Path) -> Result<(), RecipeError> {
+/// path, as the module documentation describes; files named in `drop`
+/// inside any `*.dist-info` (an installer's own bookkeeping) are removed
+/// with their `RECORD` lines.
+pub(super) fn relocate_venv(
+    venv: &Path,
+    staging_root: &Path,
+    drop: &[&str],
+) -> Result<(), RecipeError> {
     let needles = needles(staging_root);
     let venv = normalize(venv);
     for path in walk(&venv)? {
@@ -168,7 +178,9 @@ pub(super) fn relocate_venv(venv: &Path, staging_root: &Path) -> Result<(), Reci
             .is_some_and(|d| d.to_string_lossy().ends_with(".dist-info"));
         let name = path.file_name().unwrap_or_default();
         let data = fs::read(&path)?;
-        if in_dist_info && name == "direct_url.json" && find(&data, b"\"file:").is_some() {
+        let dropped = in_dist_info && drop.iter().any(|d| name == *d);
+        if dropped || in_dist_info && name == "direct_url.json" && find(&data, b"\"file:").is_some()
+        {
             fs::remove_file(&path)?;
             removed.insert(path);
             continue;
@@ -201,8 +213,15 @@ fn normalize_trampoline(data: &[u8], needles: &[Vec<u8>]) -> Option<Vec<u8>> {
     let eol = rest.iter().position(|&b| b == b'\n')?;
     let middle = rest[..eol].strip_suffix(b" \"$0\" \"$@\"")?;
     let body = rest[eol + 1..].strip_prefix(b"' '''\n")?;
-    let (exe, post_interp) = if let Some(quoted) = middle.strip_prefix(b"\"") {
-        let end = quoted.iter().position(|&b| b == b'"')?;
+    // pip (distlib) quotes the interpreter with `"` when it must; uv
+    // always quotes it with `'`.
+    let quote = middle
+        .first()
+        .copied()
+        .filter(|q| *q == b'"' || *q == b'\'');
+    let (exe, post_interp) = if let Some(q) = quote {
+        let quoted = &middle[1..];
+        let end = quoted.iter().position(|&b| b == q)?;
         (&quoted[..end], &quoted[end + 1..])
     } else {
         let end = middle
@@ -397,6 +416,17 @@ mod tests {
             "'''exec' \"/tmp/stage/opt/greet/bin/python\"",
         );
         assert_eq!(normalize_trampoline(quoted.as_bytes(), &n()).unwrap(), want);
+        // uv's form, always quoted with `'`: the quotes must not end up in
+        // the shebang.
+        let uv = quoted.replace(
+            "\"/tmp/stage/opt/greet/bin/python\"",
+            "'/tmp/stage/opt/greet/bin/python'",
+        );
+        assert!(
+            uv.contains("'''exec' '/tmp/stage/opt/greet/bin/python' \"$0\""),
+            "{uv}"
+        );
+        assert_eq!(normalize_trampoline(uv.as_bytes(), &n()).unwrap(), want);
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! The python recipe on the example application `examples/greet` (one
 //! third-party dependency, `tabulate`, and the `flit_core` build backend,
-//! both vendored as wheels: no network).
+//! both vendored as wheels: no network), installed with pip and with uv
+//! (`installer = "uv"`): the same checks run on both trees, and the trees
+//! are compared.
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use fs_err as fs;
-use omnipack_spec::Recipe;
+use omnipack_spec::{Installer, Recipe};
 use omnipack_test_support::{require_tools, stdout_of};
 
 use crate::{copy_dir, files_containing, stage_at, tree_digest};
@@ -21,13 +23,25 @@ fn greet_checkout(dest: &Path) -> PathBuf {
     dest.to_path_buf()
 }
 
-fn greet_recipe(project: &Path) -> Recipe {
+fn greet_recipe(project: &Path, installer: Installer) -> Recipe {
     Recipe::Python {
         project: project.to_path_buf(),
         requirements: Some(project.join("requirements.txt")),
         pip_args: vec!["--no-index".into(), "--find-links".into(), "vendor".into()],
         python: None,
+        installer,
     }
+}
+
+/// The tools staging with `installer` needs (uv comes from `PATH`:
+/// `scripts/test` puts a pinned one there).
+fn tools(installer: Installer, more: &[&'static str]) -> Vec<&'static str> {
+    let mut v = vec![PYTHON];
+    if installer == Installer::Uv {
+        v.push("uv");
+    }
+    v.extend(more);
+    v
 }
 
 fn site_packages(venv: &Path) -> PathBuf {
@@ -101,14 +115,23 @@ print(n)
 
 #[test]
 fn greet_is_staged_relocated_and_runs_at_its_final_prefix() {
-    if !require_tools(&[PYTHON, "unshare", "mount"]) {
+    staged_relocated_and_runs(Installer::Pip);
+}
+
+#[test]
+fn greet_staged_with_uv_is_relocated_and_runs_at_its_final_prefix() {
+    staged_relocated_and_runs(Installer::Uv);
+}
+
+fn staged_relocated_and_runs(installer: Installer) {
+    if !require_tools(&tools(installer, &["unshare", "mount"])) {
         return;
     }
     let t = tempfile::tempdir().unwrap();
     let project = greet_checkout(&t.path().join("checkout/greet"));
     let staging = t.path().join("staging");
     fs::create_dir(&staging).unwrap();
-    stage_at(&greet_recipe(&project), &staging, "/opt/greet").unwrap();
+    stage_at(&greet_recipe(&project, installer), &staging, "/opt/greet").unwrap();
     let venv = staging.join("opt/greet");
 
     // No file refers to the staging root or to the checkout, binary files included.
@@ -140,13 +163,27 @@ fn greet_is_staged_relocated_and_runs_at_its_final_prefix() {
         python = python.parent().unwrap().join(target);
     }
     assert_eq!(python, Path::new("/usr/bin/python3"));
-    // No pip in the shipped tree; no record of where the project was built.
+    // No pip in the shipped tree; no record of where the project was built,
+    // nor of uv's cache (a build-time timestamp) or its lock file.
     let site = site_packages(&venv);
     assert!(!site.join("pip").exists());
-    assert!(
-        fs::read_dir(&site)
+    for e in fs::read_dir(&site).unwrap() {
+        let e = e.unwrap().path();
+        for installer_file in ["direct_url.json", "uv_cache.json", "uv_build.json"] {
+            assert!(!e.join(installer_file).exists(), "{e:?}/{installer_file}");
+        }
+    }
+    assert!(!venv.join(".lock").exists());
+    let installer_name = if installer == Installer::Uv {
+        "uv"
+    } else {
+        "pip"
+    };
+    assert_eq!(
+        fs::read_to_string(site.join("greet-1.0.0.dist-info/INSTALLER"))
             .unwrap()
-            .all(|e| !e.unwrap().path().join("direct_url.json").exists())
+            .trim(),
+        installer_name
     );
 
     // RECORD files are true (the rewritten script's hash too) and pycs are
@@ -187,7 +224,16 @@ fn greet_is_staged_relocated_and_runs_at_its_final_prefix() {
 
 #[test]
 fn two_stagings_from_different_roots_and_checkouts_are_identical() {
-    if !require_tools(&[PYTHON]) {
+    two_stagings_are_identical(Installer::Pip);
+}
+
+#[test]
+fn two_uv_stagings_from_different_roots_and_checkouts_are_identical() {
+    two_stagings_are_identical(Installer::Uv);
+}
+
+fn two_stagings_are_identical(installer: Installer) {
+    if !require_tools(&tools(installer, &[])) {
         return;
     }
     let t = tempfile::tempdir().unwrap();
@@ -195,16 +241,16 @@ fn two_stagings_from_different_roots_and_checkouts_are_identical() {
     let p2 = greet_checkout(&t.path().join("elsewhere/deeper/greet"));
     let shallow = t.path().join("s");
     // Deep enough that `#!<staging>/opt/greet/bin/python` exceeds the kernel's
-    // 127 bytes, so pip writes its `'''exec'` trampoline instead of a shebang.
+    // 127 bytes, so pip and uv write their `'''exec'` trampoline instead of a shebang.
     let deep = t.path().join("d".repeat(140));
     assert!(deep.join("opt/greet/bin/python").as_os_str().len() + 3 > 127);
     for s in [&shallow, &deep] {
         fs::create_dir(s).unwrap();
     }
-    stage_at(&greet_recipe(&p1), &shallow, "/opt/greet").unwrap();
-    stage_at(&greet_recipe(&p2), &deep, "/opt/greet").unwrap();
+    stage_at(&greet_recipe(&p1, installer), &shallow, "/opt/greet").unwrap();
+    stage_at(&greet_recipe(&p2, installer), &deep, "/opt/greet").unwrap();
 
-    // The trampoline became the plain shebang pip writes at the final path.
+    // The trampoline became the plain shebang the installer writes at the final path.
     let script = fs::read_to_string(deep.join("opt/greet/bin/greet")).unwrap();
     assert!(
         script.starts_with("#!/opt/greet/bin/python\n# -*- coding"),
@@ -240,6 +286,7 @@ fn a_pip_failure_names_the_step_and_shows_pips_output() {
         // No --find-links: nothing can satisfy the requirements offline.
         pip_args: vec!["--no-index".into()],
         python: None,
+        installer: Installer::Pip,
     };
     let staging = t.path().join("staging");
     let e = stage_at(&recipe, &staging, "/opt/greet")
@@ -272,6 +319,7 @@ fn a_missing_interpreter_or_input_says_what_to_do() {
         requirements,
         pip_args: vec![],
         python: Some(python.into()),
+        installer: Installer::Pip,
     };
     let staging = t.path().join("staging");
     let e = stage_at(&recipe("/nonexistent/python3.99", None), &staging, "/opt/x")
@@ -303,4 +351,112 @@ fn a_missing_interpreter_or_input_says_what_to_do() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("prefix `opt/x` must be an absolute path"), "{e}");
+}
+
+/// The files of a staged tree that pip and uv write differently, and why
+/// that is harmless: `INSTALLER` names the installer (`pip`, `uv`);
+/// `RECORD` lists the same files in the same order, with the hashes of
+/// those differing files; the console scripts (`bin/greet`, `bin/tabulate`)
+/// call the same entry point through each installer's own template
+/// (distlib's, with `re.sub`, and uv's), under the same shebang.
+fn differs_by_installer(path: &Path) -> bool {
+    let name = path.file_name().unwrap().to_string_lossy();
+    let parent = path.parent().unwrap();
+    (parent.to_string_lossy().ends_with(".dist-info") && (name == "INSTALLER" || name == "RECORD"))
+        || parent == Path::new("opt/greet/bin") && (name == "greet" || name == "tabulate")
+}
+
+#[test]
+fn pip_and_uv_stage_the_same_tree() {
+    if !require_tools(&tools(Installer::Uv, &["unshare", "mount"])) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let project = greet_checkout(&t.path().join("greet"));
+    let mut trees = Vec::new();
+    for installer in [Installer::Pip, Installer::Uv] {
+        let staging = t.path().join(installer.name());
+        fs::create_dir(&staging).unwrap();
+        stage_at(&greet_recipe(&project, installer), &staging, "/opt/greet").unwrap();
+        trees.push(tree_digest(&staging));
+    }
+    let (pip, uv) = (&trees[0], &trees[1]);
+    // The same files, directories and links, with the same modes.
+    let kinds = |t: &std::collections::BTreeMap<PathBuf, String>| -> Vec<(PathBuf, String)> {
+        t.iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.split(' ').take(2).collect::<Vec<_>>().join(" "),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(kinds(pip), kinds(uv));
+    // The same contents, but for installer bookkeeping and script templates.
+    let differ: Vec<&PathBuf> = pip
+        .iter()
+        .filter(|(k, v)| uv.get(*k) != Some(v))
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        differ.iter().all(|p| differs_by_installer(p)),
+        "differ beyond installer metadata: {differ:#?}"
+    );
+    assert!(differ.len() >= 4, "{differ:#?}");
+    // Both run and print the same.
+    let outputs: Vec<String> = ["pip", "uv"]
+        .iter()
+        .map(|i| {
+            run_at_opt_greet(
+                &t.path().join(i).join("opt/greet"),
+                "/opt/greet/bin/greet Ada; /opt/greet/bin/tabulate --help | head -n 1",
+            )
+        })
+        .collect();
+    assert_eq!(outputs[0], outputs[1]);
+    assert!(outputs[0].contains("Hello, Ada!"), "{}", outputs[0]);
+}
+
+#[test]
+fn an_argument_uv_refuses_names_pip_args() {
+    if !require_tools(&tools(Installer::Uv, &[])) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let project = greet_checkout(&t.path().join("greet"));
+    let mut recipe = greet_recipe(&project, Installer::Uv);
+    if let Recipe::Python { pip_args, .. } = &mut recipe {
+        pip_args.push("--prefer-binary".into());
+    }
+    let e = stage_at(&recipe, &t.path().join("staging"), "/opt/greet").unwrap_err();
+    let hint = e.hint().unwrap_or_default();
+    let e = e.to_string();
+    assert!(
+        e.starts_with("`uv pip install` does not take `--prefer-binary` from `[build] pip-args`"),
+        "{e}"
+    );
+    assert!(
+        e.contains("  | error: unexpected argument '--prefer-binary' found"),
+        "{e}"
+    );
+    assert!(hint.contains("--installer pip"), "{hint}");
+
+    // Any other failure is uv's own, with its output.
+    if let Recipe::Python { pip_args, .. } = &mut recipe {
+        pip_args.truncate(1);
+    }
+    let e = stage_at(&recipe, &t.path().join("staging2"), "/opt/greet")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("installing the requirements with uv failed: `"),
+        "{e}"
+    );
+    assert!(
+        e.contains(" pip install --no-compile-bytecode --python ")
+            && e.contains("--no-index --requirement"),
+        "{e}"
+    );
+    assert!(e.contains("tabulate"), "{e}");
 }

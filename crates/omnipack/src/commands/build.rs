@@ -47,6 +47,7 @@ pub fn run(args: BuildArgs, quiet: bool) -> Result<()> {
         lint: args.lint,
         builders: &builders,
         roots: &RootStore::new(),
+        installer: args.installer.map(Into::into),
         progress: &bar,
     })?;
     if args.json {

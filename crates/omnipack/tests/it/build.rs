@@ -174,13 +174,27 @@ fn version_follows_git_describe_and_flockers_rules() {
 
 #[test]
 fn example_for_debian_12_installs_and_runs() {
+    example_for_debian_12(&[]);
+}
+
+/// The same packages staged with uv (`installer = "uv"`, here
+/// `--installer uv`) install and run exactly as pip's.
+#[test]
+fn example_for_debian_12_staged_with_uv_installs_and_runs() {
+    if !require_tools(&["uv"]) {
+        return;
+    }
+    example_for_debian_12(&["--installer", "uv"]);
+}
+
+fn example_for_debian_12(extra: &[&str]) {
     if !require_tools(&["dpkg", "unshare", "/usr/bin/python3"]) {
         return;
     }
     let t = tempfile::tempdir().unwrap();
     let project = example_copy(t.path());
     let tmp = t.path().join("tmp");
-    let paths = build(&project, &t.path().join("out"), &tmp, &["debian-12"], &[]);
+    let paths = build(&project, &t.path().join("out"), &tmp, &["debian-12"], extra);
     assert_eq!(
         names(&paths),
         [
@@ -220,6 +234,59 @@ fn example_for_debian_12_installs_and_runs() {
         Path::new("/opt/greet/bin/greet")
     );
     grep_staging(&root, &tmp);
+}
+
+/// Without uv, `--installer uv` fails before staging and says what to do;
+/// with a recipe that installs nothing, `--installer` is refused.
+#[test]
+fn installer_uv_without_uv_says_how_to_get_it() {
+    let t = tempfile::tempdir().unwrap();
+    let project = example_copy(t.path());
+    let o = omnipack()
+        .arg("build")
+        .arg(&project)
+        .args(["-d", "debian-12", "--installer", "uv", "--out"])
+        .arg(t.path().join("out"))
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .env("OMNIPACK_CACHE_DIR", t.path().join("cache"))
+        .output()
+        .unwrap();
+    let err = text(&o).1;
+    if std::path::Path::new("/usr/bin/uv").exists() {
+        eprintln!("skipping the missing-uv half: this machine has /usr/bin/uv");
+    } else {
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("the python recipe's installer is uv (`installer = \"uv\"` or `--installer uv`), and this machine has no `uv` on `PATH`"),
+            "{err}"
+        );
+        assert!(
+            err.contains("hint: install uv on this machine (`pip install uv`")
+                && err.contains("or build with `--installer pip`"),
+            "{err}"
+        );
+        assert!(!t.path().join("out").exists());
+    }
+    let dir = t.path().join("dir-recipe");
+    fs::create_dir_all(dir.join("tree")).unwrap();
+    fs::write(
+        dir.join("omnipack.toml"),
+        "[project]\nname = \"d\"\nversion = \"1.0\"\nsummary = \"s\"\nlicense = \"MIT\"\nmaintainer = \"A <a@example.org>\"\n[build]\nrecipe = \"dir\"\nsource = \"tree\"\n[[package]]\nname = \"d\"\nmain = true\n",
+    )
+    .unwrap();
+    let o = omnipack()
+        .arg("build")
+        .arg(&dir)
+        .args(["-d", "debian-12", "--installer", "pip", "--out"])
+        .arg(t.path().join("out"))
+        .output()
+        .unwrap();
+    let err = text(&o).1;
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("`--installer` chooses what installs into the python recipe's virtualenv"),
+        "{err}"
+    );
 }
 
 #[test]

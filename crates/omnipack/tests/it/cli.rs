@@ -196,6 +196,13 @@ fn every_bad_value_exits_2() {
     let (c, err) = code(&["build", project.to_str().unwrap(), "-d", "debian-99"]);
     assert_eq!(c, 2, "{err}");
     assert!(err.contains("unknown distribution `debian-99`"), "{err}");
+    let (c, err) = code(&["build", project.to_str().unwrap(), "--installer", "poetry"]);
+    assert_eq!(c, 2, "{err}");
+    assert!(
+        err.contains("invalid value 'poetry' for '--installer <INSTALLER>'")
+            && err.contains("[possible values: pip, uv]"),
+        "{err}"
+    );
     let (c, err) = code(&[
         "release-package",
         "-d",

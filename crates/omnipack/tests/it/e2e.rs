@@ -11,6 +11,9 @@
 //! prints its table and `markup` runs MarkupSafe's compiled extension for
 //! that release's CPython. Debian 13's apt refuses Debian 12's main
 //! package: its interpreter dependency (python3.11) cannot be met there.
+//! The whole run is made twice: with pip, and with uv as the installer
+//! (`--installer uv`; uv from this machine's `PATH`, bound into the build
+//! roots of 11 and 13).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -100,6 +103,18 @@ chroot {merged} /bin/sh /in-root.sh
 
 #[test]
 fn debian_11_12_and_13_install_from_one_build_and_run_it() {
+    install_from_one_build_and_run(&[]);
+}
+
+#[test]
+fn debian_11_12_and_13_install_from_one_build_staged_with_uv_and_run_it() {
+    if !require_tools(&["uv"]) {
+        return;
+    }
+    install_from_one_build_and_run(&["--installer", "uv"]);
+}
+
+fn install_from_one_build_and_run(extra: &[&str]) {
     let Some((test_roots, build_roots)) = roots() else {
         return;
     };
@@ -116,6 +131,7 @@ fn debian_11_12_and_13_install_from_one_build_and_run_it() {
             .args(["-d", "debian-11", "-d", "debian-12", "-d", "debian-13"])
             .args(["--builder", &builder("debian-11")])
             .args(["--builder", &builder("debian-13")])
+            .args(extra)
             .arg(repo_root().join("examples").join(example))
             .env("OMNIPACK_CACHE_DIR", t.path().join("cache")));
         assert_eq!(
