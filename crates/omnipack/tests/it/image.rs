@@ -549,6 +549,87 @@ fn the_example_images_build_push_and_run() {
         text(&o)
     );
 
+    // A registry that takes Bearer tokens only (the Docker token protocol,
+    // as Docker Hub, GHCR and Harbor do): omnipack asks the realm the
+    // challenge names for a push-and-pull token with the stored Basic
+    // credentials, and pushes with it; the token server's log shows the
+    // scope asked for. A wrong password is refused by the token server,
+    // and said so.
+    let tokened = Registry::start_with_token("omni", "t0ken-pw");
+    let tpush = format!("{}/acme", tokened.host());
+    let tauth = t.path().join("token-auth.json");
+    let o = Command::new("skopeo")
+        .args([
+            "login",
+            "--tls-verify=false",
+            "-u",
+            "omni",
+            "-p",
+            "t0ken-pw",
+            "--authfile",
+        ])
+        .arg(&tauth)
+        .arg(tokened.host())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "skopeo login: {:?}", text(&o));
+    let push_with = |authfile: &Path| {
+        omnipack()
+            .args(["image", "build"])
+            .arg(repo_root().join("examples/greet"))
+            .args([
+                "--image",
+                "greet-agent",
+                "--packages",
+                d,
+                "-o",
+                o1,
+                "--push",
+                &tpush,
+            ])
+            .env("OMNIPACK_CACHE_DIR", &cache)
+            .env("SOURCE_DATE_EPOCH", EPOCH)
+            .env("REGISTRY_AUTH_FILE", authfile)
+            .output()
+            .unwrap()
+    };
+    let o = push_with(&tauth);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let seen: Value = serde_json::from_str(&skopeo(&[
+        "inspect",
+        "--tls-verify=false",
+        "--authfile",
+        tauth.to_str().unwrap(),
+        &format!("docker://{tpush}/greet-agent:1.0.0-1"),
+    ]))
+    .unwrap();
+    assert_eq!(seen["Digest"], report[0]["digest"], "{seen}");
+    let asked = tokened.token_log();
+    assert!(
+        asked.iter().any(|r| r["ok"] == true
+            && r["service"][0] == "omnipack-test-registry"
+            && r["scope"][0] == "repository:acme/greet-agent:pull,push"),
+        "no push token was asked for: {asked:?}"
+    );
+    let wrong = t.path().join("token-wrong.json");
+    fs::write(
+        &wrong,
+        format!(
+            "{{\"auths\": {{\"{}\": {{\"auth\": \"b21uaTp3cm9uZw==\"}}}}}}",
+            tokened.host()
+        ),
+    )
+    .unwrap();
+    let o = push_with(&wrong);
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    let err = text(&o).1;
+    assert!(
+        err.contains("get a token")
+            && err.contains("wrong user or password")
+            && err.contains(&tokened.host()),
+        "{err}"
+    );
+
     // Nothing hidden left beside the layouts.
     for dir in [&out1, &out2] {
         let hidden: Vec<String> = fs::read_dir(dir)
