@@ -2,7 +2,7 @@
 //! documented in `docs/spec-file.md`. Command-line flags fill the same struct,
 //! so flags and file merge through one path ([`SpecFile::merge`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use fs_err as fs;
@@ -369,8 +369,11 @@ impl SpecFile {
         spec.obsoletes = parse_deps(&self.obsoletes)?;
         spec.source_date_epoch = source_date_epoch;
 
+        // Where each path is in `spec.files`: a staged tree has tens of
+        // thousands of entries, so no linear search per entry.
+        let mut at: HashMap<String, usize> = HashMap::new();
         for e in staged {
-            upsert(&mut spec.files, e);
+            upsert(&mut spec.files, &mut at, e);
         }
         for f in self.files {
             let source = match (f.src, f.content) {
@@ -408,20 +411,22 @@ impl SpecFile {
                     noreplace: !f.config_replace,
                 });
             }
-            upsert(&mut spec.files, e);
+            upsert(&mut spec.files, &mut at, e);
         }
         for d in self.dirs {
             let mode = d.mode.as_ref().map(|m| m.bits(&d.path)).transpose()?;
-            let existing = spec.files.iter_mut().find(|e| e.path == d.path);
-            let entry = match existing {
-                Some(e) => e,
+            let i = match at.get(&d.path) {
+                Some(&i) => i,
                 None => {
-                    spec.files.push(FileEntry::dir(d.path.clone(), 0o755));
-                    spec.files
-                        .last_mut()
-                        .ok_or(SpecError::Duplicate(d.path.clone()))?
+                    upsert(
+                        &mut spec.files,
+                        &mut at,
+                        FileEntry::dir(d.path.clone(), 0o755),
+                    );
+                    spec.files.len() - 1
                 }
             };
+            let entry = &mut spec.files[i];
             if entry.kind != FileKind::Dir {
                 return Err(SpecError::InvalidField {
                     field: "dirs",
@@ -441,19 +446,22 @@ impl SpecFile {
             }
         }
         for l in self.symlinks {
-            upsert(&mut spec.files, FileEntry::symlink(l.path, l.target));
+            upsert(
+                &mut spec.files,
+                &mut at,
+                FileEntry::symlink(l.path, l.target),
+            );
         }
         for c in &self.config_files {
-            let e = spec
-                .files
-                .iter_mut()
-                .find(|e| &e.path == c)
-                .ok_or_else(|| SpecError::InvalidField {
-                    field: "config-files",
-                    value: c.clone(),
-                    reason: "no such installed file in the package".into(),
-                    hint: None,
-                })?;
+            let e =
+                at.get(c)
+                    .map(|&i| &mut spec.files[i])
+                    .ok_or_else(|| SpecError::InvalidField {
+                        field: "config-files",
+                        value: c.clone(),
+                        reason: "no such installed file in the package".into(),
+                        hint: None,
+                    })?;
             e.config = Some(Config { noreplace: true });
         }
         let script =
@@ -494,11 +502,15 @@ fn format_options(d: FormatDecl) -> Result<FormatOptions, SpecError> {
     })
 }
 
-/// Replaces the entry at the same path, or adds it.
-fn upsert(files: &mut Vec<FileEntry>, e: FileEntry) {
-    match files.iter_mut().find(|x| x.path == e.path) {
-        Some(x) => *x = e,
-        None => files.push(e),
+/// Replaces the entry at the same path, or adds it; `at` maps each path
+/// to its place in `files`.
+fn upsert(files: &mut Vec<FileEntry>, at: &mut HashMap<String, usize>, e: FileEntry) {
+    match at.get(&e.path) {
+        Some(&i) => files[i] = e,
+        None => {
+            at.insert(e.path.clone(), files.len());
+            files.push(e);
+        }
     }
 }
 
