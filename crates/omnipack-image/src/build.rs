@@ -218,7 +218,12 @@ fn split_packages(
 
 /// The base layer of a build root: made once per root and epoch, kept in
 /// `cache/blobs/`, recorded by the root's `root.json` and the epoch.
-fn base_layer(req: &ImageRequest, distribution: &str, root: &Path) -> Result<(Layer, PathBuf)> {
+fn base_layer(
+    req: &ImageRequest,
+    distribution: &str,
+    root: &Path,
+    progress: &dyn Progress,
+) -> Result<(Layer, PathBuf)> {
     let record = fs::read(root.with_file_name("root.json")).unwrap_or_default();
     let mut key_src = record;
     key_src.extend_from_slice(format!("\n{}\nlayer-v1", req.epoch).as_bytes());
@@ -234,7 +239,14 @@ fn base_layer(req: &ImageRequest, distribution: &str, root: &Path) -> Result<(La
             return Ok((layer, blob));
         }
     }
-    let layer = write_layer(root, TreeKind::Root, req.epoch, &blobs)?;
+    let layer = write_layer(
+        root,
+        TreeKind::Root,
+        req.epoch,
+        &blobs,
+        &format!("base layer ({distribution})"),
+        progress,
+    )?;
     omnipack_core::atomic::write_file(
         &meta,
         &serde_json::to_vec(&layer).unwrap_or_default(),
@@ -379,7 +391,7 @@ fn build_one(
                 "`{}`: base layer of the {dist_name} build root",
                 decl.name
             ));
-            let (base, base_blob) = base_layer(req, &dist_name, &root)?;
+            let (base, base_blob) = base_layer(req, &dist_name, &root, progress)?;
             vec![(
                 Descriptor {
                     media_type: media::LAYER_GZIP.to_owned(),
@@ -822,6 +834,8 @@ impl Install<'_> {
             TreeKind::Upper(self.root),
             req.epoch,
             &req.cache.join("image-layers/blobs"),
+            &format!("`{}`: packages layer", decl.name),
+            progress,
         )?;
         // The SBOM's source: the image's dpkg database.
         let status_file = [

@@ -71,7 +71,16 @@ fn sha256_digest(hash: Sha256) -> String {
 
 /// Writes the layer of `tree` into `blobs` (`…/blobs/sha256`), its file
 /// named by its digest; returns it.
-pub fn write_layer(tree: &Path, kind: TreeKind<'_>, epoch: u64, blobs: &Path) -> Result<Layer> {
+/// `progress` counts the bytes of the tree's regular files (`what` names
+/// the layer).
+pub fn write_layer(
+    tree: &Path,
+    kind: TreeKind<'_>,
+    epoch: u64,
+    blobs: &Path,
+    what: &str,
+    progress: &dyn omnipack_core::Progress,
+) -> Result<Layer> {
     fs::create_dir_all(blobs)?;
     // Written as `.layer.<pid>.XXXXXX.tmp`, the atomic writes' naming: a
     // killed run's is removed here, Ctrl-C's at once.
@@ -98,13 +107,16 @@ pub fn write_layer(tree: &Path, kind: TreeKind<'_>, epoch: u64, blobs: &Path) ->
     };
     let mut builder = tar::Builder::new(plain);
     builder.follow_symlinks(false);
+    progress.start(what, file_bytes(tree, kind == TreeKind::Root));
     let mut w = Walker {
         root: tree,
         kind,
         epoch,
+        progress,
         links: HashMap::new(),
     };
     w.dir(&mut builder, tree, Path::new(""))?;
+    progress.finish();
     let plain = builder.into_inner()?;
     let diff_id = sha256_digest(plain.hash);
     let compressed = plain.inner.finish()?;
@@ -126,8 +138,48 @@ struct Walker<'a> {
     root: &'a Path,
     kind: TreeKind<'a>,
     epoch: u64,
+    /// Told the bytes of each regular file as it goes into the layer.
+    progress: &'a dyn omnipack_core::Progress,
     /// (device, inode) of files with several links → the first name written.
     links: HashMap<(u64, u64), PathBuf>,
+}
+
+/// A file that tells `progress` of each read.
+struct Counted<'a, R> {
+    inner: R,
+    progress: &'a dyn omnipack_core::Progress,
+}
+
+impl<R: io::Read> io::Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.advance(n as u64);
+        Ok(n)
+    }
+}
+
+/// The bytes of the regular files under `dir` (the layer's total for the
+/// progress bar; a whole root's `dev`, `proc` and `sys` are not walked, as
+/// the layer leaves their contents out). Unreadable entries count nothing.
+fn file_bytes(dir: &Path, root: bool) -> u64 {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => {
+                let skip = root && matches!(e.file_name().to_str(), Some("dev" | "proc" | "sys"));
+                if skip {
+                    0
+                } else {
+                    file_bytes(&e.path(), false)
+                }
+            }
+            Ok(t) if t.is_file() => e.metadata().map(|m| m.len()).unwrap_or(0),
+            _ => 0,
+        })
+        .sum()
 }
 
 /// Whether the overlay marked `dir` opaque (it replaces the lower one whole).
@@ -224,7 +276,10 @@ impl Walker<'_> {
                 }
                 let mut h = self.header(&meta, tar::EntryType::Regular);
                 h.set_size(meta.len());
-                let f = fs::File::open(&path)?;
+                let f = Counted {
+                    inner: fs::File::open(&path)?,
+                    progress: self.progress,
+                };
                 b.append_data(&mut h, &rel, f)?;
             } else if ft.is_fifo() {
                 let mut h = self.header(&meta, tar::EntryType::Fifo);
@@ -252,6 +307,37 @@ impl Walker<'_> {
 mod tests {
     use super::*;
 
+    /// What a progress bar is told.
+    #[derive(Default)]
+    struct Recorded(std::sync::Mutex<(String, u64, u64, bool)>);
+    impl omnipack_core::Progress for Recorded {
+        fn start(&self, what: &str, total: u64) {
+            let mut r = self.0.lock().unwrap();
+            (r.0, r.1) = (what.to_owned(), total);
+        }
+        fn advance(&self, units: u64) {
+            self.0.lock().unwrap().2 += units;
+        }
+        fn finish(&self) {
+            self.0.lock().unwrap().3 = true;
+        }
+    }
+
+    #[test]
+    fn the_bar_counts_every_file_byte_once() {
+        let t = tempfile::tempdir().unwrap();
+        let tree = t.path().join("tree");
+        fs::create_dir_all(tree.join("usr/lib")).unwrap();
+        fs::create_dir_all(tree.join("proc/1")).unwrap();
+        fs::write(tree.join("usr/lib/big"), vec![7u8; 300_000]).unwrap();
+        fs::write(tree.join("proc/1/skipped"), vec![1u8; 1000]).unwrap();
+        fs::write(tree.join("a"), "abc").unwrap();
+        let bar = Recorded::default();
+        write_layer(&tree, TreeKind::Root, 1, &t.path().join("b"), "base", &bar).unwrap();
+        let r = bar.0.lock().unwrap();
+        assert_eq!(*r, ("base".to_owned(), 300_003, 300_003, true));
+    }
+
     #[test]
     fn the_same_tree_gives_the_same_layer_and_times_are_clamped() {
         let t = tempfile::tempdir().unwrap();
@@ -261,8 +347,24 @@ mod tests {
         fs::write(tree.join("etc/a"), "a").unwrap();
         fs_err::os::unix::fs::symlink("a", tree.join("etc/link")).unwrap();
         fs::hard_link(tree.join("etc/a"), tree.join("etc/hard")).unwrap();
-        let one = write_layer(&tree, TreeKind::Root, 1_000_000, &t.path().join("b1")).unwrap();
-        let two = write_layer(&tree, TreeKind::Root, 1_000_000, &t.path().join("b2")).unwrap();
+        let one = write_layer(
+            &tree,
+            TreeKind::Root,
+            1_000_000,
+            &t.path().join("b1"),
+            "l",
+            &omnipack_core::NoProgress,
+        )
+        .unwrap();
+        let two = write_layer(
+            &tree,
+            TreeKind::Root,
+            1_000_000,
+            &t.path().join("b2"),
+            "l",
+            &omnipack_core::NoProgress,
+        )
+        .unwrap();
         assert_eq!(one, two);
         let blob = t
             .path()
