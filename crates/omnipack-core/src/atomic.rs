@@ -36,27 +36,6 @@ impl std::fmt::Debug for AtomicFile {
     }
 }
 
-/// Whether process `pid` runs on this machine. A zombie (killed, not yet
-/// reaped by its parent or by init: for a moment after a SIGKILL, or for
-/// good under an init that does not reap) has stopped running: its state in
-/// `/proc/PID/stat`, after the parenthesised command name, is `Z` (or `X`).
-/// A pid reused since counts as running (the safe side).
-pub fn pid_alive(pid: u32) -> bool {
-    if pid == 0 {
-        return false;
-    }
-    let stat = Path::new("/proc").join(pid.to_string()).join("stat");
-    match fs::read_to_string(&stat) {
-        Ok(text) => !matches!(
-            text.rsplit_once(')')
-                .and_then(|(_, rest)| rest.trim_start().chars().next()),
-            Some('Z' | 'X')
-        ),
-        // Gone, or unreadable: a /proc entry still there means it runs.
-        Err(_) => Path::new("/proc").join(pid.to_string()).exists(),
-    }
-}
-
 /// Removes the directories `PREFIX<pid>-*` in the temporary directory
 /// whose process no longer runs (a killed run's unpack or staging
 /// directory, which it could not remove), and returns them. A live
@@ -92,7 +71,7 @@ pub fn sweep(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         let Some(pid) = name.to_str().and_then(owner) else {
             continue;
         };
-        if !pid_alive(pid) && entry.file_type()?.is_file() {
+        if !crate::cleanup::pid_alive(pid) && entry.file_type()?.is_file() {
             match fs::remove_file(entry.path()) {
                 Ok(()) => removed.push(entry.path()),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -433,30 +412,6 @@ impl Staging {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Found by `scripts/kill-trials`: a SIGKILLed writer that its parent
-    /// had not reaped yet still had a /proc entry, so its lock was not
-    /// taken over and its leftovers were not swept. A zombie is dead.
-    #[test]
-    fn a_zombie_is_not_alive() {
-        assert!(pid_alive(std::process::id()));
-        let mut child = std::process::Command::new("sleep")
-            .arg("30")
-            .spawn()
-            .unwrap();
-        assert!(pid_alive(child.id()));
-        child.kill().unwrap();
-        // Not reaped yet: a zombie until `wait`.
-        let stat = Path::new("/proc").join(child.id().to_string()).join("stat");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        while !fs::read_to_string(&stat).unwrap().contains(") Z") {
-            assert!(std::time::Instant::now() < deadline, "never a zombie");
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        assert!(!pid_alive(child.id()));
-        child.wait().unwrap();
-        assert!(!pid_alive(child.id()));
-    }
 
     /// Guards against a new unsigned index beside an old signature: the
     /// removal happens in the top sequence, before the index it precedes.

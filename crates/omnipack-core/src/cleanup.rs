@@ -95,6 +95,27 @@ pub fn remove_all() -> Vec<PathBuf> {
     PROCESS.remove_all()
 }
 
+/// Whether process `pid` runs on this machine. A zombie (killed, not yet
+/// reaped by its parent or by init: for a moment after a SIGKILL, or for
+/// good under an init that does not reap) has stopped running: its state in
+/// `/proc/PID/stat`, after the parenthesised command name, is `Z` (or `X`).
+/// A pid reused since counts as running (the safe side).
+pub fn pid_alive(pid: u32) -> bool {
+    if pid == 0 {
+        return false;
+    }
+    let stat = Path::new("/proc").join(pid.to_string()).join("stat");
+    match fs::read_to_string(&stat) {
+        Ok(text) => !matches!(
+            text.rsplit_once(')')
+                .and_then(|(_, rest)| rest.trim_start().chars().next()),
+            Some('Z' | 'X')
+        ),
+        // Gone, or unreadable: a /proc entry still there means it runs.
+        Err(_) => Path::new("/proc").join(pid.to_string()).exists(),
+    }
+}
+
 /// The processes whose parent is `me` (from `/proc/PID/stat`).
 fn children(me: u32) -> Vec<u32> {
     let Ok(entries) = fs::read_dir("/proc") else {
@@ -132,7 +153,7 @@ fn stop_children_of(parent: u32, within: std::time::Duration) -> usize {
         }
     }
     let until = std::time::Instant::now() + within;
-    while pids.iter().any(|&p| crate::atomic::pid_alive(p)) && std::time::Instant::now() < until {
+    while pids.iter().any(|&p| pid_alive(p)) && std::time::Instant::now() < until {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     pids.len()
@@ -214,7 +235,7 @@ pub fn sweep_dirs(parent: &Path, prefix: &str) -> Vec<PathBuf> {
         let Some(pid) = name.to_str().and_then(|n| owner_of(n, prefix)) else {
             continue;
         };
-        if !crate::atomic::pid_alive(pid)
+        if !pid_alive(pid)
             && entry.file_type().is_ok_and(|t| t.is_dir())
             && fs::remove_dir_all(entry.path()).is_ok()
         {
@@ -292,10 +313,34 @@ mod tests {
             2
         );
         for p in sleeps {
-            assert!(!crate::atomic::pid_alive(p), "{p} still runs");
+            assert!(!pid_alive(p), "{p} still runs");
         }
         // The shell's `wait` returns once they are gone.
         assert!(sh.wait().unwrap().success());
+    }
+
+    /// Found by `scripts/kill-trials`: a SIGKILLed writer that its parent
+    /// had not reaped yet still had a /proc entry, so its lock was not
+    /// taken over and its leftovers were not swept. A zombie is dead.
+    #[test]
+    fn a_zombie_is_not_alive() {
+        assert!(pid_alive(std::process::id()));
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        assert!(pid_alive(child.id()));
+        child.kill().unwrap();
+        // Not reaped yet: a zombie until `wait`.
+        let stat = Path::new("/proc").join(child.id().to_string()).join("stat");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !fs::read_to_string(&stat).unwrap().contains(") Z") {
+            assert!(std::time::Instant::now() < deadline, "never a zombie");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(!pid_alive(child.id()));
+        child.wait().unwrap();
+        assert!(!pid_alive(child.id()));
     }
 
     #[test]

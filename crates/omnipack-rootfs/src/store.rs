@@ -119,7 +119,7 @@ impl RootStore {
             let name = e.file_name().to_string_lossy().into_owned();
             let stale = name.strip_prefix(&prefix).is_some_and(|pid| {
                 pid.parse::<u32>()
-                    .is_ok_and(|p| !omnipack_core::atomic::pid_alive(p))
+                    .is_ok_and(|p| !omnipack_core::cleanup::pid_alive(p))
             }) || name.starts_with(".gone-");
             if stale {
                 fs::remove_dir_all(e.path())?;

@@ -56,9 +56,9 @@ impl LockInfo {
     /// Whether the holder is a process of this host that no longer runs (a
     /// publish killed with SIGKILL or by a crash): its lock can be taken
     /// over. A pid that was reused since counts as running (the safe side);
-    /// a zombie does not ([`omnipack_core::atomic::pid_alive`]).
+    /// a zombie does not ([`omnipack_core::cleanup::pid_alive`]).
     pub fn is_stale_here(&self) -> bool {
-        self.pid != 0 && self.host == this_host() && !omnipack_core::atomic::pid_alive(self.pid)
+        self.pid != 0 && self.host == this_host() && !omnipack_core::cleanup::pid_alive(self.pid)
     }
 
     /// `user@host (pid N)`.
