@@ -45,18 +45,30 @@ impl Registry {
         };
         let mut removed = Vec::new();
         // Newest first: a file registered inside a directory registered
-        // earlier goes before it.
-        for (_, path) in taken.into_iter().rev() {
-            let Ok(meta) = fs::symlink_metadata(&path) else {
-                continue;
-            };
-            let gone = if meta.is_dir() {
-                fs::remove_dir_all(&path)
-            } else {
-                fs::remove_file(&path)
-            };
-            if gone.is_ok() {
-                removed.push(path);
+        // earlier goes before it. What cannot go yet (a mount point of a
+        // sandbox whose last process is still ending) is tried again for
+        // up to a second.
+        let mut left: Vec<PathBuf> = taken.into_values().rev().collect();
+        for attempt in 0..20 {
+            if attempt > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            left.retain(|path| {
+                let Ok(meta) = fs::symlink_metadata(path) else {
+                    return false;
+                };
+                let gone = if meta.is_dir() {
+                    fs::remove_dir_all(path)
+                } else {
+                    fs::remove_file(path)
+                };
+                if gone.is_ok() {
+                    removed.push(path.clone());
+                }
+                gone.is_err()
+            });
+            if left.is_empty() {
+                break;
             }
         }
         removed
@@ -136,17 +148,28 @@ fn children(me: u32) -> Vec<u32> {
         .collect()
 }
 
-/// Ends this process's child processes (SIGKILL) and waits, up to
-/// `within`, until none runs, so that none writes into what [`remove_all`]
-/// removes next (a `pip` filling the staging tree would make its
-/// directories again). Returns how many were stopped. Their own children
-/// are left to `--die-with-parent` (the sandbox) or to their parent's end.
+/// Ends this process's descendants (SIGKILL: its children, theirs, and so
+/// on) and waits, up to `within`, until none runs, so that none writes into
+/// what [`remove_all`] removes next (a `pip` filling the staging tree would
+/// make its directories again) and no sandbox's mount namespace still holds
+/// an overlay inside a scratch directory. Returns how many were stopped.
 pub fn stop_children(within: std::time::Duration) -> usize {
     stop_children_of(std::process::id(), within)
 }
 
 fn stop_children_of(parent: u32, within: std::time::Duration) -> usize {
-    let pids = children(parent);
+    // Parents first, then what they started (collected before any dies,
+    // while the parent links still hold).
+    let mut pids = children(parent);
+    let mut i = 0;
+    while i < pids.len() {
+        for p in children(pids[i]) {
+            if !pids.contains(&p) {
+                pids.push(p);
+            }
+        }
+        i += 1;
+    }
     for &pid in &pids {
         if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
             let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
@@ -296,7 +319,10 @@ mod tests {
     #[test]
     fn stop_children_ends_them_before_returning() {
         let mut sh = std::process::Command::new("sh")
-            .args(["-c", "sleep 100 & sleep 100 & echo started; wait"])
+            .args([
+                "-c",
+                "sleep 100 & sh -c 'sleep 100; true' & echo started; wait",
+            ])
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
@@ -306,11 +332,21 @@ mod tests {
             &mut line,
         )
         .unwrap();
-        let sleeps = children(sh.id());
-        assert_eq!(sleeps.len(), 2, "{sleeps:?}");
+        // A sleep, and a shell with a sleep of its own (a grandchild).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let descendants = || {
+            let mut all = children(sh.id());
+            all.extend(all.clone().into_iter().flat_map(children));
+            all
+        };
+        while descendants().len() < 3 {
+            assert!(std::time::Instant::now() < deadline, "{:?}", descendants());
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let sleeps = descendants();
         assert_eq!(
             stop_children_of(sh.id(), std::time::Duration::from_secs(5)),
-            2
+            3
         );
         for p in sleeps {
             assert!(!pid_alive(p), "{p} still runs");
