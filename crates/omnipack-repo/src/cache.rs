@@ -168,7 +168,11 @@ fn next_file(file: &Path) -> std::io::Result<std::io::BufWriter<AtomicFile>> {
 
 /// Reads a cache file: its [`Meta`] and where its frames are.
 fn read_file(file: &Path) -> Option<(Vec<u8>, Meta, FrameMap)> {
-    let buf = fs::read(file).ok()?;
+    parse_file(fs::read(file).ok()?)
+}
+
+/// [`read_file`] on bytes already read.
+fn parse_file(buf: Vec<u8>) -> Option<(Vec<u8>, Meta, FrameMap)> {
     buf.strip_prefix(MAGIC.as_slice())?;
     let end = buf.len().checked_sub(8)?;
     let n = u64::from_le_bytes(buf.get(end..)?.try_into().ok()?) as usize;
@@ -183,6 +187,23 @@ fn read_file(file: &Path) -> Option<(Vec<u8>, Meta, FrameMap)> {
         map.insert(path_key(path), range);
     }
     Some((buf, meta, map))
+}
+
+/// Decodes the bytes of a cache file as a run reads them: its metadata, the
+/// place of every frame and every frame's entry; returns how many entries
+/// decoded. Damaged bytes make entries (or the whole file) unusable, never
+/// a panic. For the fuzzer (`fuzz/fuzz_targets/index_cache.rs`).
+#[doc(hidden)]
+pub fn decode_for_fuzzing(bytes: &[u8]) -> usize {
+    let Some((buf, _meta, map)) = parse_file(bytes.to_vec()) else {
+        return 0;
+    };
+    map.values()
+        .filter_map(|range| {
+            let (_, body) = split_frame(buf.get(range.clone())?)?;
+            postcard::from_bytes::<Entry>(body).ok()
+        })
+        .count()
 }
 
 impl Cache {

@@ -42,6 +42,8 @@ mod scan;
 mod spool;
 pub mod yum;
 
+#[doc(hidden)]
+pub use cache::decode_for_fuzzing;
 pub use check::{CheckOptions, CheckReport, check};
 pub use config::{InitOptions, InitReport, Overrides, RepoConfig, init};
 pub use error::RepoError;
