@@ -20,7 +20,8 @@
 //!   `compileall` (`ddir` = the final prefix, so tracebacks name installed
 //!   paths) in `checked-hash` mode (PEP 552): they hold a hash of their source,
 //!   not its mtime, so they are reproducible and stay valid whatever mtimes the
-//!   package gives the sources. Before Python 3.7 (no PEP 552) they are
+//!   package gives the sources. One compiling process per CPU (the bytes do
+//!   not depend on which process compiles a file). Before Python 3.7 (no PEP 552) they are
 //!   timestamp pycs of sources whose mtime was set to `SOURCE_DATE_EPOCH`, the
 //!   mtime the packages give them.
 
@@ -61,8 +62,14 @@ mode = getattr(py_compile, "PycInvalidationMode", None)
 if mode is not None:
     kw["invalidation_mode"] = mode.CHECKED_HASH
 # Files that do not compile (e.g. Python 2 only test data in some packages)
-# are skipped, as pip does.
-compileall.compile_dir(sys.argv[1], maxlevels=1000, ddir=sys.argv[2], force=True, quiet=2, **kw)
+# are skipped, as pip does. One process per CPU (`workers=0`): each file's
+# pyc is the same whichever process writes it. Where no process pool can be
+# made (no /dev/shm for its semaphores in a minimal sandbox), one process.
+args = dict(maxlevels=1000, ddir=sys.argv[2], force=True, quiet=2, **kw)
+try:
+    compileall.compile_dir(sys.argv[1], workers=0, **args)
+except Exception:
+    compileall.compile_dir(sys.argv[1], workers=1, **args)
 "#;
 
 /// The python recipe's inputs, paths resolved.
