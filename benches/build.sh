@@ -12,7 +12,7 @@ RUNS=${1:-5}
 WORK=${WORK:-benches/work}; mkdir -p "$WORK"; WORK=$(cd "$WORK" && pwd)
 export SOURCE_DATE_EPOCH=1700000000 PIP_DISABLE_PIP_VERSION_CHECK=1
 cargo build --release --locked -q
-OMNI=$PWD/target/release/omnipack
+OMNI=${CARGO_TARGET_DIR:-$PWD/target}/release/omnipack
 # A copy whose rocky-9 stages on this machine with Rocky 9's python3.11
 # (AppStream), as the tests do: a Debian 12 machine is not a Rocky 9 root.
 EX=$WORK/greet; rm -rf "$EX"; cp -a examples/greet "$EX"

@@ -13,7 +13,7 @@ N=${1:-2000}
 WORK=${WORK:-benches/work}; mkdir -p "$WORK"; WORK=$(cd "$WORK" && pwd)
 export SOURCE_DATE_EPOCH=1700000000
 cargo build --release --locked -q
-OMNI=$PWD/target/release/omnipack
+OMNI=${CARGO_TARGET_DIR:-$PWD/target}/release/omnipack
 G=$WORK/gems-$N
 if [ ! -d "$G/gems" ]; then
   echo "writing $N gems into $G/gems" >&2

@@ -19,7 +19,7 @@ RUNS=${1:-3}
 WORK=${WORK:-benches/work}; mkdir -p "$WORK"; WORK=$(cd "$WORK" && pwd)
 export SOURCE_DATE_EPOCH=1700000000
 cargo build --release --locked -q
-OMNI=$PWD/target/release/omnipack
+OMNI=${CARGO_TARGET_DIR:-$PWD/target}/release/omnipack
 EX=$PWD/examples/greet
 CACHE=${OMNIPACK_CACHE_DIR:-$HOME/.cache/omnipack}
 [ -f "$CACHE/roots/debian-12/root.json" ] || "$OMNI" builder create --quiet debian-12 >/dev/null

@@ -15,7 +15,7 @@ N=${1:-10000}
 WORK=${WORK:-benches/work}; mkdir -p "$WORK"; WORK=$(cd "$WORK" && pwd)
 export SOURCE_DATE_EPOCH=1700000000
 cargo build --release --locked -q
-OMNI=$PWD/target/release/omnipack
+OMNI=${CARGO_TARGET_DIR:-$PWD/target}/release/omnipack
 R=$WORK/index-$N
 
 make_pkgs() { # dir first last format

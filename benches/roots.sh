@@ -17,7 +17,7 @@ RUNS=${1:-5}
 WORK=${WORK:-benches/work}; mkdir -p "$WORK"; WORK=$(cd "$WORK" && pwd)
 export SOURCE_DATE_EPOCH=1700000000 PIP_DISABLE_PIP_VERSION_CHECK=1
 cargo build --release --locked -q
-OMNI=$PWD/target/release/omnipack
+OMNI=${CARGO_TARGET_DIR:-$PWD/target}/release/omnipack
 EX=$PWD/examples/greet
 ROOTS=${OMNIPACK_CACHE_DIR:-$HOME/.cache/omnipack}/roots
 for d in debian-11 debian-13; do
